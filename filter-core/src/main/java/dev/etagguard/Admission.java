@@ -1,0 +1,402 @@
+package dev.etagguard;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import dev.etagguard.http.ByteRange;
+import dev.etagguard.http.EntityTag;
+import dev.etagguard.http.RequestConditions;
+import dev.etagguard.http.Validators;
+import dev.etagguard.spi.GuardListener.Decision;
+import dev.etagguard.spi.ResourceKey;
+import dev.etagguard.spi.ResponseView;
+import dev.etagguard.spi.WriteSequencer.Permit;
+import dev.etagguard.spi.WriteSequencer.PermitUnavailableException;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One request's passage through the guard, created by {@link GuardEngine#admit}. Adapters drive
+ * it in this order:
+ *
+ * <pre>
+ * PASS:  run the handler untouched.
+ * any:   rejection() != null  -> send it, done (428 / 400, before any lock).
+ * READ:  run the handler into a capturing response (HEAD as GET), then
+ *        completeRead(...) -> PASS / FULL / PARTIAL / NOT_MODIFIED / REJECT.
+ * WRITE: acquire() -> (failure: unavailable(failure), 503)
+ *        if needsCurrentState(): internal GET -> learnCurrentState(...)
+ *        decide() != null -> send it (412), done
+ *        run the handler (capturing), then completeWrite(...):
+ *          true -> internal GET -> learnAfterWrite(...) -> headers to add
+ *        close()  (always: finally, async completion, error, timeout)
+ * </pre>
+ *
+ * <p>{@link #close()} is idempotent and may be called from any thread; it releases the write
+ * permit, also one granted after the request was abandoned. Other methods are called by one
+ * thread at a time.
+ *
+ * @since 0.1
+ */
+public final class Admission implements AutoCloseable {
+
+  /** How the request is handled. */
+  public enum Kind {
+    /** Outside the guard: run the handler untouched. */
+    PASS,
+    /** GET or HEAD: validators and conditional answers. */
+    READ,
+    /** An unsafe method: ordered, preconditions checked under the resource's permit. */
+    WRITE
+  }
+
+  private final GuardEngine engine;
+  private final Kind kind;
+  private final @Nullable ResourceKey key;
+  private final String method;
+  private final RequestConditions conditions;
+  private final long stamp;
+  private final @Nullable Answer rejection;
+
+  private @Nullable Validators current;
+  private boolean currentLoaded;
+  private boolean written;
+  private boolean settled;
+  private @Nullable Permit permit;
+  private boolean closed;
+  private long acquireStart;
+
+  Admission(GuardEngine engine, Kind kind, @Nullable ResourceKey key, String method, RequestConditions conditions,
+      long stamp, @Nullable Answer rejection) {
+    this.engine = engine;
+    this.kind = kind;
+    this.key = key;
+    this.method = method;
+    this.conditions = conditions;
+    this.stamp = stamp;
+    this.rejection = rejection;
+  }
+
+  static Admission pass(GuardEngine engine) {
+    return new Admission(engine, Kind.PASS, null, "", RequestConditions.NONE, 0, null);
+  }
+
+  /** How to handle the request. */
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The resource key; {@code null} for {@link Kind#PASS}. */
+  public @Nullable ResourceKey key() {
+    return key;
+  }
+
+  /** The request's conditional headers. */
+  public RequestConditions conditions() {
+    return conditions;
+  }
+
+  /** The answer to send at once (428 or 400), or {@code null}. */
+  public @Nullable Answer rejection() {
+    return rejection;
+  }
+
+  /** Whether GET responses of this request may get a generated ETag (the body should be digested). */
+  public boolean digestBody() {
+    return kind == Kind.READ && engine.settings.maxBufferSize() > 0;
+  }
+
+  /** The largest body to hold back. */
+  public int maxBufferSize() {
+    return engine.settings.maxBufferSize();
+  }
+
+  /** The engine's ETag generator, to digest bodies with. */
+  public dev.etagguard.spi.EntityTagGenerator generator() {
+    return engine.generator;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /**
+   * Decides a GET or HEAD once the handler has produced its response.
+   *
+   * @param response the handler's status and headers
+   * @param digest the generated tag of the complete body, or {@code null} when the body was not
+   *     digested or not held completely
+   * @param length the body length when held completely, else {@code -1}
+   */
+  public ReadDecision completeRead(ResponseView response, @Nullable EntityTag digest, long length) {
+    ResourceKey k = requireKey();
+    int status = response.status();
+    if (status < 200 || status > 299 || status == 206) {
+      engine.listener.onDecision(k, method, Decision.SERVED);
+      return ReadDecision.PASS;
+    }
+    boolean generatedAllowed = status == 200 && length > 0 && !noStore(response.header("Cache-Control"));
+    GuardEngine.Learned learned = engine.learn(k, response, digest, generatedAllowed);
+    Validators v = learned.validators();
+    if (v.etag() != null) {
+      engine.versions.ifUnchanged(k, stamp, () -> engine.store.put(k, v));
+    }
+    Map<String, String> supplied = learned.suppliedHeaders();
+    Outcome outcome = Preconditions.evaluate(method, conditions, v);
+    switch (outcome) {
+      case PRECONDITION_FAILED -> {
+        return new ReadDecision(ReadDecision.Action.REJECT, Map.of(), null,
+            engine.preconditionFailed(k, method, v, "The representation does not satisfy If-Match / If-Unmodified-Since."));
+      }
+      case NOT_MODIFIED -> {
+        engine.listener.onDecision(k, method, Decision.NOT_MODIFIED);
+        return new ReadDecision(ReadDecision.Action.NOT_MODIFIED, supplied, null, null);
+      }
+      default -> {
+        // Range applies to GET only (RFC 9110 14.2), and only where the whole body is at hand.
+        if (outcome == Outcome.PROCEED && "GET".equals(method) && conditions.range() != null && status == 200
+            && length >= 0) {
+          ByteRange.Resolution r = ByteRange.resolve(conditions.range(), length);
+          if (r instanceof ByteRange.Partial p) {
+            engine.listener.onDecision(k, method, Decision.SERVED);
+            return new ReadDecision(ReadDecision.Action.PARTIAL, supplied, p.range(), null);
+          }
+          if (r instanceof ByteRange.Unsatisfiable) {
+            engine.listener.onDecision(k, method, Decision.RANGE_NOT_SATISFIABLE);
+            Map<String, String> h = new LinkedHashMap<>(supplied);
+            h.put("Content-Range", ByteRange.unsatisfiedContentRange(length));
+            return new ReadDecision(ReadDecision.Action.REJECT, Map.of(), null, new Answer(416, h,
+                Problem.of("range-not-satisfiable", "Range Not Satisfiable", 416,
+                    "The range starts beyond the representation's " + length + " bytes.", k.value())));
+          }
+        }
+        engine.listener.onDecision(k, method, Decision.SERVED);
+        return new ReadDecision(ReadDecision.Action.FULL, supplied, null, null);
+      }
+    }
+  }
+
+  /** Whether Cache-Control holds the {@code no-store} directive (not a quoted value that contains it). */
+  static boolean noStore(@Nullable String cacheControl) {
+    if (cacheControl == null) {
+      return false;
+    }
+    for (String directive : cacheControl.split(",")) {
+      String d = directive.strip();
+      int eq = d.indexOf('=');
+      if ((eq < 0 ? d : d.substring(0, eq).strip()).equalsIgnoreCase("no-store")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Requests the resource's write permit. The future completes when it is granted, or
+   * exceptionally with {@link PermitUnavailableException} (answer with {@link #unavailable}).
+   */
+  public CompletableFuture<Void> acquire() {
+    ResourceKey k = requireKey();
+    acquireStart = System.nanoTime();
+    return engine.sequencer.acquire(k, engine.settings.permitTimeout()).thenAccept(granted -> {
+      boolean releaseNow;
+      synchronized (this) {
+        releaseNow = closed;
+        if (!closed) {
+          permit = granted;
+        }
+      }
+      if (releaseNow) {
+        granted.release();
+        throw new PermitUnavailableException("The request ended before its permit was granted", false);
+      }
+      engine.listener.onPermitGranted(k, System.nanoTime() - acquireStart);
+    });
+  }
+
+  /** The 503 answer for a failed {@link #acquire()}. */
+  public Answer unavailable(Throwable failure) {
+    ResourceKey k = requireKey();
+    engine.listener.onDecision(k, method, Decision.UNAVAILABLE);
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    boolean full = cause instanceof PermitUnavailableException p && p.queueFull();
+    long retry = Math.max(1, engine.settings.permitTimeout().toSeconds() / 10);
+    return new Answer(503, Map.of("Retry-After", Long.toString(retry)), Problem.of("write-permit-unavailable",
+        "Service Unavailable", 503, full
+            ? "Too many writes are waiting for this resource; retry later."
+            : "Another write to this resource took too long; retry later.", k.value()));
+  }
+
+  /**
+   * Whether the resource's current validators must be learned from the handler (an internal GET)
+   * before {@link #decide()}: the request has a precondition and the store does not know the key.
+   * Call once the permit is held.
+   */
+  public boolean needsCurrentState() {
+    if (!conditions.hasWritePrecondition()) {
+      return false;
+    }
+    if (!currentLoaded) {
+      current = engine.store.get(requireKey());
+      currentLoaded = true;
+    }
+    return current == null;
+  }
+
+  /**
+   * Records what an internal GET (conditional headers stripped) answered: 2xx gives the
+   * validators, 404 and 410 an absent resource, anything else leaves the state unknown, which
+   * fails every precondition.
+   *
+   * @param response the internal GET's status and headers
+   * @param digest the generated tag of its complete body, or {@code null}
+   * @param length its body length when held completely, else {@code -1}
+   */
+  public void learnCurrentState(ResponseView response, @Nullable EntityTag digest, long length) {
+    current = learnFromGet(response, digest, length);
+    currentLoaded = true;
+  }
+
+  private @Nullable Validators learnFromGet(ResponseView response, @Nullable EntityTag digest, long length) {
+    ResourceKey k = requireKey();
+    int status = response.status();
+    if (status == 404 || status == 410) {
+      engine.versions.write(k, () -> engine.store.invalidate(k));
+      return Validators.ABSENT;
+    }
+    if (status < 200 || status > 299 || status == 206) {
+      engine.versions.write(k, () -> engine.store.invalidate(k));
+      return null;
+    }
+    Validators v = engine.learn(k, response, digest, status == 200 && length > 0
+        && !noStore(response.header("Cache-Control"))).validators();
+    engine.versions.write(k, () -> {
+      if (v.etag() != null) {
+        engine.store.put(k, v);
+      } else {
+        engine.store.invalidate(k);
+      }
+    });
+    return v;
+  }
+
+  /**
+   * Evaluates the preconditions under the permit.
+   *
+   * @return the 412 answer, or {@code null} to run the handler
+   */
+  public @Nullable Answer decide() {
+    ResourceKey k = requireKey();
+    if (!conditions.hasWritePrecondition()) {
+      return null;
+    }
+    if (!currentLoaded) {
+      needsCurrentState();
+    }
+    Validators v = current;
+    if (v == null) {
+      return engine.preconditionFailed(k, method, Validators.NONE,
+          "The current state of the resource could not be determined, so the precondition cannot be verified.");
+    }
+    if (Preconditions.evaluate(method, conditions, v) == Outcome.PRECONDITION_FAILED) {
+      String detail = !v.exists()
+          ? "The resource does not exist, so the precondition does not hold."
+          : conditions.ifNoneMatch() != null && conditions.ifMatch() == null && conditions.ifUnmodifiedSince() == null
+              ? "The resource already exists (or has a listed ETag); If-None-Match forbids this " + method + "."
+              : "The resource has changed since the given ETag or date: fetch it again and reapply your change.";
+      return engine.preconditionFailed(k, method, v, detail);
+    }
+    written = true;
+    return null;
+  }
+
+  /**
+   * Records the handler's response to the write and tells whether the adapter should learn the
+   * new validators with an internal GET (then call {@link #learnAfterWrite}).
+   *
+   * @param response the handler's status and headers
+   * @return {@code true} when an internal GET should follow
+   */
+  public boolean completeWrite(ResponseView response) {
+    ResourceKey k = requireKey();
+    written = true;
+    int status = response.status();
+    engine.listener.onDecision(k, method, Decision.SERVED);
+    if (status >= 200 && status <= 299 && ("PUT".equals(method) || "PATCH".equals(method))) {
+      EntityTag own = EntityTag.parseOrNull(response.header("ETag"));
+      if (own != null) {
+        // The handler states the new validators itself.
+        Validators v = Validators.of(own, dev.etagguard.http.HttpDates.parse(response.header("Last-Modified")));
+        engine.versions.write(k, () -> engine.store.put(k, v));
+        settled = true;
+        return false;
+      }
+      return true;
+    }
+    engine.versions.write(k, () -> engine.store.invalidate(k));
+    settled = true;
+    return false;
+  }
+
+  /**
+   * Records the validators an internal GET found after a successful write, and returns the
+   * header fields the write's response may carry: the new ETag and Last-Modified, only when the
+   * stored representation is byte-identical to the request content (RFC 9110 9.3.4), i.e. its
+   * generated tag equals the request body's.
+   *
+   * @param response the internal GET's status and headers
+   * @param digest the generated tag of its complete body, or {@code null}
+   * @param length its body length when held completely, else {@code -1}
+   * @param requestBodyDigest the generated tag of the complete request body, or {@code null}
+   */
+  public Map<String, String> learnAfterWrite(ResponseView response, @Nullable EntityTag digest, long length,
+      @Nullable EntityTag requestBodyDigest) {
+    Validators v = learnFromGet(response, digest, length);
+    settled = true;
+    if (v == null || !v.exists() || v.etag() == null || digest == null || !"PUT".equals(method)
+        || !digest.equals(v.etag()) || !digest.equals(requestBodyDigest)) {
+      return Map.of();
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    GuardEngine.addValidators(headers, v);
+    return headers;
+  }
+
+  /**
+   * Ends the request: forgets the validators of a write whose outcome was not recorded, and
+   * releases the permit. Idempotent, any thread.
+   */
+  @Override
+  public void close() {
+    Permit p;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      p = permit;
+      permit = null;
+    }
+    if (kind == Kind.WRITE && written && !settled && key != null) {
+      ResourceKey k = key;
+      engine.versions.write(k, () -> engine.store.invalidate(k));
+    }
+    if (p != null) {
+      p.release();
+    }
+  }
+
+  private ResourceKey requireKey() {
+    if (key == null) {
+      throw new IllegalStateException("Not a guarded request");
+    }
+    return key;
+  }
+
+  @Override
+  public String toString() {
+    return "Admission{" + kind + " " + method + " " + key + "}";
+  }
+}

@@ -1,0 +1,276 @@
+package dev.etagguard;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+import dev.etagguard.http.EntityTag;
+import dev.etagguard.http.HttpDates;
+import dev.etagguard.http.RequestConditions;
+import dev.etagguard.http.Validators;
+import dev.etagguard.spi.EntityTagGenerator;
+import dev.etagguard.spi.GuardListener;
+import dev.etagguard.spi.RequestView;
+import dev.etagguard.spi.ResourceKey;
+import dev.etagguard.spi.ResourceKeyResolver;
+import dev.etagguard.spi.ValidatorStore;
+import dev.etagguard.spi.WriteSequencer;
+import dev.etagguard.support.Builtins;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The server-neutral engine: classifies each request, applies the write-precondition policy,
+ * orders writes per resource and decides every conditional request, through {@link Admission}s.
+ * Adapters (Servlet filter, Jetty handler, Tomcat valve) only translate their host's types.
+ *
+ * <p>One engine serves all requests of an application. Thread-safe.
+ *
+ * @see Admission for the per-request protocol
+ * @since 0.1
+ */
+public final class GuardEngine {
+
+  private static final System.Logger LOG = System.getLogger(GuardEngine.class.getName());
+
+  final GuardSettings settings;
+  final ResourceKeyResolver resolver;
+  final ValidatorStore store;
+  final WriteSequencer sequencer;
+  final EntityTagGenerator generator;
+  final GuardListener listener;
+  final Clock clock;
+  final StripedVersions versions = new StripedVersions();
+
+  private GuardEngine(Builder b) {
+    this.settings = b.settings;
+    this.resolver = b.resolver != null ? b.resolver : ResourceKeyResolver.path(settings.keyQueryParameters());
+    this.store = b.store != null ? b.store : ValidatorStore.caffeine(settings.validatorStoreSize());
+    this.sequencer = b.sequencer != null ? b.sequencer : WriteSequencer.local(settings.maxWaitersPerKey());
+    this.generator = b.generator != null ? b.generator : EntityTagGenerator.sha256();
+    this.listener = b.listener != null ? b.listener : GuardListener.none();
+    this.clock = b.clock != null ? b.clock : Clock.systemUTC();
+    warnAboutSettings();
+  }
+
+  /** An engine with the built-in store, sequencer, resolver and generator. */
+  public static GuardEngine create(GuardSettings settings) {
+    return builder(settings).build();
+  }
+
+  /** A builder to replace built-in SPIs. */
+  public static Builder builder(GuardSettings settings) {
+    return new Builder(settings);
+  }
+
+  private void warnAboutSettings() {
+    if (!settings.enabled()) {
+      LOG.log(Level.WARNING, "ETag Guard is disabled (enabled=false): requests pass through unguarded");
+    } else if (settings.guardedPaths().isEmpty()) {
+      LOG.log(Level.INFO, "ETag Guard: no guardedPaths, so unconditional writes are allowed everywhere");
+    }
+    if (settings.missingPreconditionStatus() == 403) {
+      LOG.log(Level.WARNING, "ETag Guard answers 403 instead of 428 for writes without a precondition "
+          + "(missingPreconditionStatus=403): clients cannot tell it from an authorization failure");
+    }
+    if (settings.maxBufferSize() == 0) {
+      LOG.log(Level.WARNING, "ETag Guard: maxBufferSize=0 disables generated ETags; only handlers' own ETags are used");
+    }
+  }
+
+  /** The settings. */
+  public GuardSettings settings() {
+    return settings;
+  }
+
+  /** The validator store. */
+  public ValidatorStore store() {
+    return store;
+  }
+
+  /** The write sequencer. */
+  public WriteSequencer sequencer() {
+    return sequencer;
+  }
+
+  /** The ETag generator. */
+  public EntityTagGenerator generator() {
+    return generator;
+  }
+
+  /**
+   * Classifies a request and applies the checks that need no resource state: scope, the 428
+   * policy and malformed preconditions. Never blocks.
+   */
+  public Admission admit(RequestView request) {
+    if (!settings.enabled()) {
+      return Admission.pass(this);
+    }
+    String path = Builtins.normalizePath(request.path());
+    if (settings.excluded(path)) {
+      return Admission.pass(this);
+    }
+    String method = request.method();
+    boolean read = Preconditions.isGetOrHead(method);
+    if (Preconditions.isSafe(method) && !read) {
+      return Admission.pass(this);
+    }
+    if (read && !settings.tagged(path)) {
+      return Admission.pass(this);
+    }
+    ResourceKey key = resolver.resolve(request);
+    RequestConditions conditions = RequestConditions.from(request::headers);
+    if (read) {
+      return new Admission(this, Admission.Kind.READ, key, method, conditions, versions.stamp(key), null);
+    }
+    Answer rejection = switch (Preconditions.require(method, conditions, settings.guarded(method, path),
+        settings.acceptIfMatchAny())) {
+      case SATISFIED -> null;
+      case MISSING -> preconditionRequired(key, method);
+      case MALFORMED -> malformed(key, conditions);
+    };
+    return new Admission(this, Admission.Kind.WRITE, key, method, conditions, 0, rejection);
+  }
+
+  private Answer preconditionRequired(ResourceKey key, String method) {
+    listener.onDecision(key, method, GuardListener.Decision.PRECONDITION_REQUIRED);
+    int status = settings.missingPreconditionStatus();
+    return new Answer(status, Map.of(), Problem.of("precondition-required",
+        status == 428 ? "Precondition Required" : "Forbidden", status,
+        method + " on this resource must be conditional: send If-Match with the ETag from a GET, "
+            + "or If-None-Match: * to create it only if it does not exist (RFC 6585 section 3).",
+        key.value()));
+  }
+
+  private Answer malformed(ResourceKey key, RequestConditions conditions) {
+    listener.onDecision(key, "", GuardListener.Decision.BAD_REQUEST);
+    String header = conditions.ifMatch() instanceof dev.etagguard.http.EntityTagCondition.Malformed m
+        ? "If-Match: " + m.reason()
+        : "If-None-Match: " + ((dev.etagguard.http.EntityTagCondition.Malformed) Objects.requireNonNull(
+            conditions.ifNoneMatch())).reason();
+    return new Answer(400, Map.of(), Problem.of("malformed-precondition", "Bad Request", 400,
+        "The precondition could not be parsed (" + header + "); it can never authorize a write. "
+            + "Send \"*\" or a comma-separated list of quoted entity tags (RFC 9110 13.1.1).", key.value()));
+  }
+
+  /** The 412 answer, with the current ETag when there is one. */
+  Answer preconditionFailed(ResourceKey key, String method, Validators current, String detail) {
+    listener.onDecision(key, method, GuardListener.Decision.PRECONDITION_FAILED);
+    Map<String, String> headers = new LinkedHashMap<>();
+    addValidators(headers, current);
+    return new Answer(412, headers, Problem.of("precondition-failed", "Precondition Failed", 412, detail, key.value()));
+  }
+
+  static void addValidators(Map<String, String> headers, Validators v) {
+    if (v.etag() != null) {
+      headers.put("ETag", v.etag().toString());
+    }
+    if (v.lastModified() != null) {
+      headers.put("Last-Modified", HttpDates.format(v.lastModified()));
+    }
+  }
+
+  /**
+   * The validators of a 2xx response the handler produced for a GET: its own ETag and
+   * Last-Modified, or the generated tag and the time this tag was first seen.
+   *
+   * @return the validators and which of them the guard supplied, or {@code null} for a
+   *     response that is not a current representation
+   */
+  Learned learn(ResourceKey key, dev.etagguard.spi.ResponseView response, @Nullable EntityTag digest, boolean generatedAllowed) {
+    String etagHeader = response.header("ETag");
+    EntityTag tag = EntityTag.parseOrNull(etagHeader);
+    java.time.Instant lm = HttpDates.parse(response.header("Last-Modified"));
+    boolean generated = false;
+    if (etagHeader == null && digest != null && generatedAllowed) {
+      tag = digest;
+      generated = true;
+    }
+    boolean suppliedLm = false;
+    if (lm == null && tag != null) {
+      Validators known = store.get(key);
+      lm = known != null && tag.equals(known.etag()) && known.lastModified() != null
+          ? known.lastModified()
+          : clock.instant();
+      suppliedLm = true;
+    }
+    return new Learned(Validators.of(tag, lm), generated, suppliedLm);
+  }
+
+  /** Validators learned from a response, and which of them the guard supplied. */
+  record Learned(Validators validators, boolean generatedTag, boolean suppliedLastModified) {
+    Map<String, String> suppliedHeaders() {
+      Map<String, String> h = new LinkedHashMap<>();
+      if (generatedTag && validators.etag() != null) {
+        h.put("ETag", validators.etag().toString());
+      }
+      if (suppliedLastModified && validators.lastModified() != null) {
+        h.put("Last-Modified", HttpDates.format(validators.lastModified()));
+      }
+      return h;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "GuardEngine{" + settings + ", store=" + store + ", sequencer=" + sequencer + ", generator=" + generator + "}";
+  }
+
+  /** Builds a {@link GuardEngine}, replacing built-in SPIs where set. Not thread-safe. */
+  public static final class Builder {
+    private final GuardSettings settings;
+    private @Nullable ResourceKeyResolver resolver;
+    private @Nullable ValidatorStore store;
+    private @Nullable WriteSequencer sequencer;
+    private @Nullable EntityTagGenerator generator;
+    private @Nullable GuardListener listener;
+    private @Nullable Clock clock;
+
+    private Builder(GuardSettings settings) {
+      this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /** Replaces the key resolver. */
+    public Builder resolver(ResourceKeyResolver resolver) {
+      this.resolver = resolver;
+      return this;
+    }
+
+    /** Replaces the validator store. */
+    public Builder store(ValidatorStore store) {
+      this.store = store;
+      return this;
+    }
+
+    /** Replaces the write sequencer. */
+    public Builder sequencer(WriteSequencer sequencer) {
+      this.sequencer = sequencer;
+      return this;
+    }
+
+    /** Replaces the ETag generator. */
+    public Builder generator(EntityTagGenerator generator) {
+      this.generator = generator;
+      return this;
+    }
+
+    /** Sets the listener. */
+    public Builder listener(GuardListener listener) {
+      this.listener = listener;
+      return this;
+    }
+
+    /** Replaces the clock that dates first-seen representations. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** The engine. */
+    public GuardEngine build() {
+      return new GuardEngine(this);
+    }
+  }
+}

@@ -1,0 +1,420 @@
+package dev.etagguard;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * The configuration of ETag Guard: immutable, built once at start, shared by every adapter.
+ *
+ * <p>Every option has one name, the same as a web.xml {@code <init-param>}, a Tomcat Valve
+ * attribute, a Jetty {@code <Set>} and a builder method; Spring Boot uses its kebab-case form under
+ * {@code etag-guard.}. {@link #fromOptions(Map)} reads string options and rejects unknown names
+ * and malformed values with a message naming the option.
+ *
+ * <table>
+ *   <caption>Options</caption>
+ *   <tr><th>option</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@code enabled}</td><td>{@code true}</td><td>{@code false} passes every request through untouched</td></tr>
+ *   <tr><td>{@code etagPaths}</td><td>{@code /*}</td><td>paths whose GET/HEAD responses get generated ETags and conditional handling</td></tr>
+ *   <tr><td>{@code excludedPaths}</td><td>(none)</td><td>paths the guard never touches</td></tr>
+ *   <tr><td>{@code guardedPaths}</td><td>(none)</td><td>paths whose writes must carry a precondition (428)</td></tr>
+ *   <tr><td>{@code guardedMethods}</td><td>{@code PUT, PATCH, DELETE}</td><td>the write methods that {@code guardedPaths} applies to</td></tr>
+ *   <tr><td>{@code acceptIfMatchAny}</td><td>{@code true}</td><td>whether {@code If-Match: *} satisfies the 428 policy</td></tr>
+ *   <tr><td>{@code missingPreconditionStatus}</td><td>{@code 428}</td><td>428 (RFC 6585) or 403 for a guarded write without precondition</td></tr>
+ *   <tr><td>{@code maxBufferSize}</td><td>{@code 1MiB}</td><td>the largest body held to compute its ETag; larger bodies stream untagged</td></tr>
+ *   <tr><td>{@code permitTimeout}</td><td>{@code 10s}</td><td>the longest a write waits for its resource's permit before 503</td></tr>
+ *   <tr><td>{@code maxWaitersPerKey}</td><td>{@code 256}</td><td>writes allowed to wait per resource; more get 503 at once</td></tr>
+ *   <tr><td>{@code validatorStoreSize}</td><td>{@code 100000}</td><td>the most resources whose validators are remembered</td></tr>
+ *   <tr><td>{@code keyQueryParameters}</td><td>(none)</td><td>query parameters that are part of a resource's identity</td></tr>
+ * </table>
+ *
+ * <p>Thread-safe (immutable).
+ *
+ * @since 0.1
+ */
+public final class GuardSettings {
+
+  /** The settings with every option at its default. */
+  public static final GuardSettings DEFAULTS = builder().build();
+
+  private static final Map<String, BiConsumer<Builder, String>> OPTIONS = options();
+
+  private final boolean enabled;
+  private final List<PathPattern> etagPaths;
+  private final List<PathPattern> excludedPaths;
+  private final List<PathPattern> guardedPaths;
+  private final Set<String> guardedMethods;
+  private final boolean acceptIfMatchAny;
+  private final int missingPreconditionStatus;
+  private final int maxBufferSize;
+  private final Duration permitTimeout;
+  private final int maxWaitersPerKey;
+  private final long validatorStoreSize;
+  private final Set<String> keyQueryParameters;
+
+  private GuardSettings(Builder b) {
+    this.enabled = b.enabled;
+    this.etagPaths = b.etagPaths;
+    this.excludedPaths = b.excludedPaths;
+    this.guardedPaths = b.guardedPaths;
+    this.guardedMethods = Collections.unmodifiableSet(new LinkedHashSet<>(b.guardedMethods));
+    this.acceptIfMatchAny = b.acceptIfMatchAny;
+    this.missingPreconditionStatus = b.missingPreconditionStatus;
+    this.maxBufferSize = b.maxBufferSize;
+    this.permitTimeout = b.permitTimeout;
+    this.maxWaitersPerKey = b.maxWaitersPerKey;
+    this.validatorStoreSize = b.validatorStoreSize;
+    this.keyQueryParameters = Collections.unmodifiableSet(new LinkedHashSet<>(b.keyQueryParameters));
+  }
+
+  /** A builder with every option at its default. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Settings from string options, as web.xml init-params, Valve attributes or properties give them.
+   * Blank values mean "default".
+   *
+   * @throws IllegalArgumentException naming the option, for an unknown option or a malformed value
+   */
+  public static GuardSettings fromOptions(Map<String, String> options) {
+    Builder builder = builder();
+    for (Map.Entry<String, String> e : options.entrySet()) {
+      BiConsumer<Builder, String> setter = OPTIONS.get(e.getKey());
+      if (setter == null) {
+        throw new IllegalArgumentException("Unknown ETag Guard option '" + e.getKey() + "'; known options: "
+            + String.join(", ", OPTIONS.keySet()));
+      }
+      String value = e.getValue() == null ? "" : e.getValue().strip();
+      if (value.isEmpty()) {
+        continue;
+      }
+      try {
+        setter.accept(builder, value);
+      } catch (IllegalArgumentException | DateTimeParseException ex) {
+        throw new IllegalArgumentException("Invalid value '" + value + "' for ETag Guard option '"
+            + e.getKey() + "': " + ex.getMessage(), ex);
+      }
+    }
+    return builder.build();
+  }
+
+  /** The names of all options, in documentation order. */
+  public static Set<String> optionNames() {
+    return OPTIONS.keySet();
+  }
+
+  private static Map<String, BiConsumer<Builder, String>> options() {
+    Map<String, BiConsumer<Builder, String>> m = new LinkedHashMap<>();
+    m.put("enabled", (b, v) -> b.enabled(parseBoolean(v)));
+    m.put("etagPaths", (b, v) -> b.etagPaths(v));
+    m.put("excludedPaths", (b, v) -> b.excludedPaths(v));
+    m.put("guardedPaths", (b, v) -> b.guardedPaths(v));
+    m.put("guardedMethods", (b, v) -> b.guardedMethods(v));
+    m.put("acceptIfMatchAny", (b, v) -> b.acceptIfMatchAny(parseBoolean(v)));
+    m.put("missingPreconditionStatus", (b, v) -> b.missingPreconditionStatus(parseInt(v)));
+    m.put("maxBufferSize", (b, v) -> b.maxBufferSize(parseSize(v)));
+    m.put("permitTimeout", (b, v) -> b.permitTimeout(parseDuration(v)));
+    m.put("maxWaitersPerKey", (b, v) -> b.maxWaitersPerKey(parseInt(v)));
+    m.put("validatorStoreSize", (b, v) -> b.validatorStoreSize(parseLong(v)));
+    m.put("keyQueryParameters", (b, v) -> b.keyQueryParameters(v));
+    return Collections.unmodifiableMap(m);
+  }
+
+  /** Whether the guard is on. Default {@code true}. */
+  public boolean enabled() {
+    return enabled;
+  }
+
+  /** Paths whose GET and HEAD responses get generated validators and conditional handling. */
+  public List<PathPattern> etagPaths() {
+    return etagPaths;
+  }
+
+  /** Paths the guard never touches. */
+  public List<PathPattern> excludedPaths() {
+    return excludedPaths;
+  }
+
+  /** Paths whose {@link #guardedMethods()} must carry a precondition. */
+  public List<PathPattern> guardedPaths() {
+    return guardedPaths;
+  }
+
+  /** The methods that must carry a precondition on {@link #guardedPaths()}. */
+  public Set<String> guardedMethods() {
+    return guardedMethods;
+  }
+
+  /** Whether {@code If-Match: *} satisfies the write-precondition policy. */
+  public boolean acceptIfMatchAny() {
+    return acceptIfMatchAny;
+  }
+
+  /** The status for a guarded write without precondition: 428 or 403. */
+  public int missingPreconditionStatus() {
+    return missingPreconditionStatus;
+  }
+
+  /** The largest response body, in bytes, held back to compute its ETag. */
+  public int maxBufferSize() {
+    return maxBufferSize;
+  }
+
+  /** The longest a write waits for its resource's permit. */
+  public Duration permitTimeout() {
+    return permitTimeout;
+  }
+
+  /** How many writes may wait for one resource's permit. */
+  public int maxWaitersPerKey() {
+    return maxWaitersPerKey;
+  }
+
+  /** How many resources' validators the built-in store remembers. */
+  public long validatorStoreSize() {
+    return validatorStoreSize;
+  }
+
+  /** The query parameters that are part of a resource key. */
+  public Set<String> keyQueryParameters() {
+    return keyQueryParameters;
+  }
+
+  /** Whether the path is in scope at all: not excluded. */
+  public boolean excluded(String path) {
+    return PathPattern.any(excludedPaths, path);
+  }
+
+  /** Whether responses of this path get generated validators. */
+  public boolean tagged(String path) {
+    return PathPattern.any(etagPaths, path);
+  }
+
+  /** Whether a request with this method and path must carry a precondition. */
+  public boolean guarded(String method, String path) {
+    return guardedMethods.contains(method) && PathPattern.any(guardedPaths, path);
+  }
+
+  @Override
+  public String toString() {
+    return "GuardSettings{enabled=" + enabled + ", etagPaths=" + etagPaths + ", excludedPaths=" + excludedPaths
+        + ", guardedPaths=" + guardedPaths + ", guardedMethods=" + guardedMethods
+        + ", acceptIfMatchAny=" + acceptIfMatchAny + ", missingPreconditionStatus=" + missingPreconditionStatus
+        + ", maxBufferSize=" + maxBufferSize + ", permitTimeout=" + permitTimeout
+        + ", maxWaitersPerKey=" + maxWaitersPerKey + ", validatorStoreSize=" + validatorStoreSize
+        + ", keyQueryParameters=" + keyQueryParameters + "}";
+  }
+
+  static boolean parseBoolean(String v) {
+    return switch (v.toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("expected true or false");
+    };
+  }
+
+  static int parseInt(String v) {
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected an integer");
+    }
+  }
+
+  static long parseLong(String v) {
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected an integer");
+    }
+  }
+
+  /** A byte size: {@code 1048576}, {@code 64KiB}, {@code 1MiB} (also KB/MB/K/M, all powers of 1024). */
+  static int parseSize(String v) {
+    String s = v.replace("_", "").strip().toUpperCase(Locale.ROOT);
+    long unit = 1;
+    for (String[] suffix : new String[][] {{"KIB", "1024"}, {"MIB", "1048576"}, {"KB", "1024"}, {"MB", "1048576"},
+        {"K", "1024"}, {"M", "1048576"}, {"B", "1"}}) {
+      if (s.endsWith(suffix[0])) {
+        unit = Long.parseLong(suffix[1]);
+        s = s.substring(0, s.length() - suffix[0].length()).strip();
+        break;
+      }
+    }
+    long n;
+    try {
+      n = Long.parseLong(s) * unit;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected a size such as 1048576, 64KiB or 1MiB");
+    }
+    if (n < 0 || n > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("size out of range");
+    }
+    return (int) n;
+  }
+
+  /** A duration: {@code 10s}, {@code 500ms}, {@code 2m}, or ISO-8601 {@code PT10S}. */
+  static Duration parseDuration(String v) {
+    String s = v.strip().toLowerCase(Locale.ROOT);
+    if (s.startsWith("pt") || s.startsWith("p")) {
+      return Duration.parse(v.strip());
+    }
+    try {
+      if (s.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2).strip()));
+      }
+      if (s.endsWith("s")) {
+        return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1).strip()));
+      }
+      if (s.endsWith("m")) {
+        return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1).strip()));
+      }
+      return Duration.ofMillis(Long.parseLong(s));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected a duration such as 10s, 500ms or PT10S");
+    }
+  }
+
+  /**
+   * Builds {@link GuardSettings}; validates each value as it is set, with a message naming the
+   * option. Not thread-safe.
+   */
+  public static final class Builder {
+    private boolean enabled = true;
+    private List<PathPattern> etagPaths = List.of(new PathPattern("/*"));
+    private List<PathPattern> excludedPaths = List.of();
+    private List<PathPattern> guardedPaths = List.of();
+    private Set<String> guardedMethods = Set.of("PUT", "PATCH", "DELETE");
+    private boolean acceptIfMatchAny = true;
+    private int missingPreconditionStatus = 428;
+    private int maxBufferSize = 1024 * 1024;
+    private Duration permitTimeout = Duration.ofSeconds(10);
+    private int maxWaitersPerKey = 256;
+    private long validatorStoreSize = 100_000;
+    private Set<String> keyQueryParameters = Set.of();
+
+    private Builder() {
+    }
+
+    /** Turns the guard on or off. Default {@code true}. */
+    public Builder enabled(boolean enabled) {
+      this.enabled = enabled;
+      return this;
+    }
+
+    /** Paths (servlet patterns, comma- or space-separated) with generated validators. Default {@code /*}. */
+    public Builder etagPaths(String patterns) {
+      this.etagPaths = PathPattern.parseList(patterns);
+      return this;
+    }
+
+    /** Paths the guard never touches. Default none. */
+    public Builder excludedPaths(String patterns) {
+      this.excludedPaths = PathPattern.parseList(patterns);
+      return this;
+    }
+
+    /** Paths whose writes must carry a precondition. Default none. */
+    public Builder guardedPaths(String patterns) {
+      this.guardedPaths = PathPattern.parseList(patterns);
+      return this;
+    }
+
+    /** The methods {@code guardedPaths} applies to (comma- or space-separated). Default {@code PUT, PATCH, DELETE}. */
+    public Builder guardedMethods(String methods) {
+      Set<String> set = new LinkedHashSet<>();
+      for (String m : methods.split("[,\\s]+")) {
+        if (m.isEmpty()) {
+          continue;
+        }
+        if (!m.chars().allMatch(c -> c >= 'A' && c <= 'Z')) {
+          throw new IllegalArgumentException("guardedMethods: not an upper-case method name: '" + m + "'");
+        }
+        if (Preconditions.isSafe(m)) {
+          throw new IllegalArgumentException("guardedMethods: " + m + " is a safe method and never needs a precondition");
+        }
+        set.add(m);
+      }
+      this.guardedMethods = set;
+      return this;
+    }
+
+    /** Whether {@code If-Match: *} satisfies the 428 policy. Default {@code true}. */
+    public Builder acceptIfMatchAny(boolean accept) {
+      this.acceptIfMatchAny = accept;
+      return this;
+    }
+
+    /** 428 (default, RFC 6585) or 403. */
+    public Builder missingPreconditionStatus(int status) {
+      if (status != 428 && status != 403) {
+        throw new IllegalArgumentException("missingPreconditionStatus must be 428 or 403: " + status);
+      }
+      this.missingPreconditionStatus = status;
+      return this;
+    }
+
+    /** The largest body held to compute its ETag, in bytes; 0 disables generated ETags. Default 1 MiB. */
+    public Builder maxBufferSize(int bytes) {
+      if (bytes < 0 || bytes > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("maxBufferSize out of range: " + bytes);
+      }
+      this.maxBufferSize = bytes;
+      return this;
+    }
+
+    /** The longest a write waits for its permit. Default 10 s. */
+    public Builder permitTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("permitTimeout must be positive: " + timeout);
+      }
+      this.permitTimeout = timeout;
+      return this;
+    }
+
+    /** Writes allowed to wait for one resource. Default 256. */
+    public Builder maxWaitersPerKey(int waiters) {
+      if (waiters < 0) {
+        throw new IllegalArgumentException("maxWaitersPerKey must be >= 0: " + waiters);
+      }
+      this.maxWaitersPerKey = waiters;
+      return this;
+    }
+
+    /** How many resources' validators are remembered. Default 100,000. */
+    public Builder validatorStoreSize(long entries) {
+      if (entries < 0) {
+        throw new IllegalArgumentException("validatorStoreSize must be >= 0: " + entries);
+      }
+      this.validatorStoreSize = entries;
+      return this;
+    }
+
+    /** Query parameters (comma- or space-separated names) that are part of a resource key. Default none. */
+    public Builder keyQueryParameters(String names) {
+      Set<String> set = new LinkedHashSet<>();
+      for (String n : names.split("[,\\s]+")) {
+        if (!n.isEmpty()) {
+          set.add(n);
+        }
+      }
+      this.keyQueryParameters = set;
+      return this;
+    }
+
+    /** The immutable settings. */
+    public GuardSettings build() {
+      return new GuardSettings(this);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package dev.etagguard.spi;
+
+import java.nio.ByteBuffer;
+
+import dev.etagguard.http.EntityTag;
+import dev.etagguard.support.Builtins;
+
+/**
+ * Generates the strong entity tag of a representation from its bytes, fed incrementally while
+ * the body is written, so no second copy of the body is made.
+ *
+ * <p>A generator must be deterministic (equal bytes give equal tags, on every instance, with no
+ * node, path or time in the tag) and collision-resistant: a client that controls content must
+ * not be able to make two different bodies share a tag. Implementations are thread-safe; each
+ * {@link Digest} is used by one request at a time.
+ *
+ * @since 0.1
+ */
+public interface EntityTagGenerator {
+
+  /** Starts a digest for one body. */
+  Digest start();
+
+  /** The running digest of one body. Not thread-safe. */
+  interface Digest {
+    /** Feeds bytes. */
+    void update(byte[] bytes, int offset, int length);
+
+    /** Feeds the remaining bytes of a buffer, consuming them. */
+    void update(ByteBuffer bytes);
+
+    /** Finishes the digest; the digest must not be used afterwards. */
+    EntityTag finish();
+  }
+
+  /**
+   * The built-in generator: SHA-256 of the body, truncated to 192 bits and encoded base64url
+   * (32 characters), as a strong tag. SHA-256 runs on the CPU's SHA extensions where present.
+   */
+  static EntityTagGenerator sha256() {
+    return Builtins.sha256Generator();
+  }
+}

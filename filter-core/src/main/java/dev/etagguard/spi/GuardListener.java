@@ -1,0 +1,48 @@
+package dev.etagguard.spi;
+
+/**
+ * Observes the guard's decisions, for metrics and logs. Called on request threads; must be
+ * thread-safe and fast, and must not throw.
+ *
+ * @since 0.1
+ */
+public interface GuardListener {
+
+  /** What the guard did with a request. */
+  enum Decision {
+    /** Outside the guard's scope, or not a REQUEST dispatch: untouched. */
+    PASSED_THROUGH,
+    /** Handled by the handler and answered with its status (validators added where applicable). */
+    SERVED,
+    /** Answered 304 Not Modified. */
+    NOT_MODIFIED,
+    /** Answered 412 Precondition Failed. */
+    PRECONDITION_FAILED,
+    /** Answered 428 Precondition Required (or the configured alternative). */
+    PRECONDITION_REQUIRED,
+    /** Answered 400: a malformed If-Match or If-None-Match on a write. */
+    BAD_REQUEST,
+    /** Answered 503: the write permit was not granted in time or the queue was full. */
+    UNAVAILABLE,
+    /** Answered 416 Range Not Satisfiable. */
+    RANGE_NOT_SATISFIABLE
+  }
+
+  /** A request was decided. */
+  default void onDecision(ResourceKey key, String method, Decision decision) {
+  }
+
+  /** A write permit was granted after waiting {@code waitNanos}. */
+  default void onPermitGranted(ResourceKey key, long waitNanos) {
+  }
+
+  /** A listener that does nothing. */
+  static GuardListener none() {
+    return NoListener.INSTANCE;
+  }
+}
+
+/** The do-nothing listener. */
+final class NoListener implements GuardListener {
+  static final NoListener INSTANCE = new NoListener();
+}

@@ -1,0 +1,45 @@
+package dev.etagguard.support;
+
+import java.util.Set;
+
+import dev.etagguard.spi.EntityTagGenerator;
+import dev.etagguard.spi.ResourceKeyResolver;
+import dev.etagguard.spi.ValidatorStore;
+import dev.etagguard.spi.WriteSequencer;
+
+/**
+ * Factories of the built-in SPI implementations, which stay package-private. Use the static
+ * factories on the SPI interfaces instead of this class.
+ *
+ * @since 0.1
+ */
+public final class Builtins {
+
+  private Builtins() {
+  }
+
+  /** See {@link ValidatorStore#caffeine(long)}. */
+  public static ValidatorStore caffeineStore(long maximumSize) {
+    return new CaffeineValidatorStore(maximumSize);
+  }
+
+  /** The path normalization of {@link ResourceKeyResolver#path(Set)}, also used to match path patterns. */
+  public static String normalizePath(String rawPath) {
+    return PathKeyResolver.normalize(rawPath);
+  }
+
+  /** See {@link ResourceKeyResolver#path(Set)}. */
+  public static ResourceKeyResolver pathResolver(Set<String> queryParameters) {
+    return new PathKeyResolver(queryParameters);
+  }
+
+  /** See {@link EntityTagGenerator#sha256()}. */
+  public static EntityTagGenerator sha256Generator() {
+    return Sha256Generator.INSTANCE;
+  }
+
+  /** See {@link WriteSequencer#local(int)}. */
+  public static WriteSequencer localSequencer(int maxWaitersPerKey) {
+    return new LocalWriteSequencer(maxWaitersPerKey);
+  }
+}
