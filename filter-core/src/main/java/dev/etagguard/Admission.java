@@ -113,6 +113,11 @@ public final class Admission implements AutoCloseable {
     return engine.settings.maxBufferSize();
   }
 
+  /** The query parameters that are part of resource keys; an internal GET keeps only these. */
+  public java.util.Set<String> keyParameters() {
+    return engine.settings.keyQueryParameters();
+  }
+
   /** The engine's ETag generator, to digest bodies with. */
   public dev.etagguard.spi.EntityTagGenerator generator() {
     return engine.generator;

@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.StreamWriteFeature;
+import tools.jackson.core.StreamWriteFeature;
 import tools.jackson.core.json.JsonFactory;
 
 /**
@@ -17,7 +19,8 @@ import tools.jackson.core.json.JsonFactory;
  */
 public final class ProblemWriter {
 
-  private static final JsonFactory JSON = JsonFactory.builder().build();
+  // The caller owns the stream (often a response body): closing the generator must not close it.
+  private static final JsonFactory JSON = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
 
   private ProblemWriter() {
   }

@@ -89,8 +89,13 @@ public record ByteRange(long first, long last) {
       if (n < 0) {
         return new Ignore();
       }
-      if (n == 0 || length == 0) {
+      if (n == 0) {
         return new Unsatisfiable();
+      }
+      if (length == 0) {
+        // RFC 9110 14.1.1: a non-zero suffix-range is satisfiable even for an empty
+        // representation, yet no byte range describes it: send the whole (empty) representation.
+        return new Ignore();
       }
       first = Math.max(0, length - n);
       last = length - 1;

@@ -1,0 +1,232 @@
+package dev.etagguard.servlet;
+
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.util.Locale;
+
+import dev.etagguard.spi.EntityTagGenerator;
+
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Holds a handler's response body until the guard has decided, digesting it on the way.
+ *
+ * <p>Status and headers go to the real response at once (it stays uncommitted while the body is
+ * held); Content-Length is held back, since a 206 or 304 changes it. Flushes are ignored while
+ * holding. When the body outgrows {@code maxBufferSize}, when the request goes async, or for an
+ * event stream, the response becomes pass-through: held bytes are written out and the rest
+ * streams untouched, without a generated ETag. {@code sendError} and {@code sendRedirect} go
+ * straight to the container.
+ */
+class CapturingResponse extends HttpServletResponseWrapper {
+
+  /** Decides what happens when the response can no longer be held. */
+  interface Spill {
+    /**
+     * The response is about to stream. Set headers on {@code response} as needed.
+     *
+     * @return {@code true} to stream the body, {@code false} to discard it (an answer was sent)
+     */
+    boolean onSpill(CapturingResponse response) throws IOException;
+  }
+
+  private final CaptureStream stream;
+  private final Spill spill;
+  private final @Nullable EntityTagGenerator generator;
+  private @Nullable PrintWriter writer;
+  private boolean usingStream;
+  private long declaredLength = -1;
+  private boolean errorSent;
+
+  CapturingResponse(HttpServletResponse response, int maxBufferSize, boolean holdBody,
+      @Nullable EntityTagGenerator generator, Spill spill) {
+    super(response);
+    this.generator = generator;
+    this.spill = spill;
+    this.stream = new CaptureStream(maxBufferSize, holdBody, generator == null ? null : generator.start(),
+        this::overflow);
+  }
+
+  private @Nullable ServletOutputStream overflow() throws IOException {
+    if (!spill.onSpill(this)) {
+      return null;
+    }
+    if (declaredLength >= 0) {
+      super.setContentLengthLong(declaredLength);
+    }
+    return super.getOutputStream();
+  }
+
+  /** The capture. */
+  CaptureStream capture() {
+    return stream;
+  }
+
+  /** Whether the handler called {@code sendError} or {@code sendRedirect}: the container owns the response. */
+  boolean errorSent() {
+    return errorSent;
+  }
+
+  /** Stops holding: from now on the body streams (used when the request goes async). */
+  void passThrough() throws IOException {
+    flushWriter();
+    stream.spill();
+  }
+
+  /** Flushes characters the handler's writer still holds into the capture. */
+  void flushWriter() {
+    if (writer != null) {
+      writer.flush();
+    }
+  }
+
+  @Override
+  public ServletOutputStream getOutputStream() {
+    if (writer != null) {
+      throw new IllegalStateException("getWriter() has already been called for this response");
+    }
+    usingStream = true;
+    return stream;
+  }
+
+  @Override
+  public PrintWriter getWriter() {
+    if (usingStream) {
+      throw new IllegalStateException("getOutputStream() has already been called for this response");
+    }
+    if (writer == null) {
+      String encoding = getCharacterEncoding();
+      Charset charset = Charsets.orLatin1(encoding);
+      // As the container would: once a writer is obtained, the charset is part of Content-Type.
+      if (encoding != null && getContentType() != null && !getContentType().toLowerCase(Locale.ROOT).contains("charset")) {
+        super.setCharacterEncoding(encoding);
+      }
+      writer = new PrintWriter(new OutputStreamWriter(stream, charset), false);
+    }
+    return writer;
+  }
+
+  @Override
+  public void setContentLength(int len) {
+    setContentLengthLong(len);
+  }
+
+  @Override
+  public void setContentLengthLong(long len) {
+    if (stream.complete()) {
+      declaredLength = len;
+    } else {
+      super.setContentLengthLong(len);
+    }
+  }
+
+  @Override
+  public void setHeader(String name, @Nullable String value) {
+    if ("Content-Length".equalsIgnoreCase(name)) {
+      setContentLengthLong(parseLength(value));
+      return;
+    }
+    super.setHeader(name, value);
+    checkStreaming(name, value);
+  }
+
+  @Override
+  public void addHeader(String name, @Nullable String value) {
+    if ("Content-Length".equalsIgnoreCase(name)) {
+      setContentLengthLong(parseLength(value));
+      return;
+    }
+    super.addHeader(name, value);
+    checkStreaming(name, value);
+  }
+
+  @Override
+  public void setContentType(@Nullable String type) {
+    super.setContentType(type);
+    checkStreaming("Content-Type", type);
+  }
+
+  private static long parseLength(@Nullable String value) {
+    try {
+      return value == null ? -1 : Long.parseLong(value.strip());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Event streams are never held: they must reach the client as they are written. */
+  private void checkStreaming(String name, @Nullable String value) {
+    if ("Content-Type".equalsIgnoreCase(name) && value != null
+        && value.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+      try {
+        passThrough();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** The Content-Length the handler declared, or -1. */
+  long declaredLength() {
+    return declaredLength;
+  }
+
+  @Override
+  public void flushBuffer() throws IOException {
+    if (!stream.complete()) {
+      flushWriter();
+      super.flushBuffer();
+    }
+  }
+
+  @Override
+  public void resetBuffer() {
+    if (stream.complete()) {
+      stream.reset();
+      stream.restartDigest(generator == null ? null : generator.start());
+      writer = null;
+      usingStream = false;
+    } else {
+      super.resetBuffer();
+    }
+  }
+
+  @Override
+  public void reset() {
+    super.reset();
+    declaredLength = -1;
+    resetBuffer();
+  }
+
+  @Override
+  public boolean isCommitted() {
+    return super.isCommitted();
+  }
+
+  @Override
+  public void sendError(int sc, @Nullable String msg) throws IOException {
+    errorSent = true;
+    stream.reset();
+    super.sendError(sc, msg);
+  }
+
+  @Override
+  public void sendError(int sc) throws IOException {
+    errorSent = true;
+    stream.reset();
+    super.sendError(sc);
+  }
+
+  @Override
+  public void sendRedirect(String location) throws IOException {
+    errorSent = true;
+    stream.reset();
+    super.sendRedirect(location);
+  }
+}

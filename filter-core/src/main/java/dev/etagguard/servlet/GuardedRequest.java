@@ -1,0 +1,303 @@
+package dev.etagguard.servlet;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.Locale;
+import java.util.Set;
+
+import dev.etagguard.http.EntityTag;
+import dev.etagguard.spi.EntityTagGenerator;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The request as the handler sees it behind the guard. Three uses: a HEAD run as GET (method
+ * changed, headers kept); an internal GET (method changed, conditional, range and body headers
+ * removed, no body); and a write whose body is digested as the handler reads it. Every use
+ * learns when the handler starts async processing.
+ */
+final class GuardedRequest extends HttpServletRequestWrapper {
+
+  /** Headers an internal GET does not carry. */
+  private static final Set<String> INTERNAL_GET_HIDDEN = Set.of("if-match", "if-none-match", "if-modified-since",
+      "if-unmodified-since", "if-range", "range", "content-length", "content-type", "transfer-encoding",
+      "content-encoding", "expect");
+
+  /** Called on the request thread before async processing starts. */
+  interface AsyncStart {
+    void onStartAsync() throws IOException;
+  }
+
+  private final @Nullable String method;
+  private final boolean internal;
+  private final Set<String> keyParameters;
+  private final @Nullable AsyncStart asyncStart;
+  private final EntityTagGenerator.@Nullable Digest bodyDigest;
+  private @Nullable DigestingInputStream input;
+  private @Nullable BufferedReader reader;
+
+  private GuardedRequest(HttpServletRequest request, @Nullable String method, boolean internal,
+      Set<String> keyParameters, @Nullable AsyncStart asyncStart, EntityTagGenerator.@Nullable Digest bodyDigest) {
+    super(request);
+    this.method = method;
+    this.internal = internal;
+    this.keyParameters = keyParameters;
+    this.asyncStart = asyncStart;
+    this.bodyDigest = bodyDigest;
+  }
+
+  /** The request as the handler sees it: HEAD as GET, body digested if {@code bodyDigest} is set. */
+  static GuardedRequest forHandler(HttpServletRequest request, boolean headAsGet, AsyncStart asyncStart,
+      EntityTagGenerator.@Nullable Digest bodyDigest) {
+    return new GuardedRequest(request, headAsGet ? "GET" : null, false, Set.of(), asyncStart, bodyDigest);
+  }
+
+  /**
+   * An internal GET of the same resource: no conditions, no body, and of the query only the
+   * parameters that are part of the resource key.
+   */
+  static GuardedRequest internalGet(HttpServletRequest request, Set<String> keyParameters) {
+    return new GuardedRequest(request, "GET", true, keyParameters, null, null);
+  }
+
+  @Override
+  public @Nullable String getQueryString() {
+    if (!internal) {
+      return super.getQueryString();
+    }
+    StringBuilder sb = new StringBuilder();
+    for (java.util.Map.Entry<String, String[]> e : getParameterMap().entrySet()) {
+      for (String v : e.getValue()) {
+        if (sb.length() > 0) {
+          sb.append('&');
+        }
+        sb.append(java.net.URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
+            .append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8));
+      }
+    }
+    return sb.length() == 0 ? null : sb.toString();
+  }
+
+  @Override
+  public java.util.Map<String, String[]> getParameterMap() {
+    if (!internal) {
+      return super.getParameterMap();
+    }
+    java.util.Map<String, String[]> map = new java.util.LinkedHashMap<>();
+    for (String name : keyParameters) {
+      String[] values = super.getParameterValues(name);
+      if (values != null) {
+        map.put(name, values);
+      }
+    }
+    return Collections.unmodifiableMap(map);
+  }
+
+  @Override
+  public @Nullable String getParameter(String name) {
+    if (!internal) {
+      return super.getParameter(name);
+    }
+    String[] values = getParameterMap().get(name);
+    return values == null || values.length == 0 ? null : values[0];
+  }
+
+  @Override
+  public Enumeration<String> getParameterNames() {
+    return internal ? Collections.enumeration(getParameterMap().keySet()) : super.getParameterNames();
+  }
+
+  @Override
+  public String @Nullable [] getParameterValues(String name) {
+    return internal ? getParameterMap().get(name) : super.getParameterValues(name);
+  }
+
+  @Override
+  public String getMethod() {
+    return method != null ? method : super.getMethod();
+  }
+
+  @Override
+  public @Nullable String getHeader(String name) {
+    return hidden(name) ? null : super.getHeader(name);
+  }
+
+  @Override
+  public Enumeration<String> getHeaders(String name) {
+    return hidden(name) ? Collections.emptyEnumeration() : super.getHeaders(name);
+  }
+
+  @Override
+  public Enumeration<String> getHeaderNames() {
+    if (!internal) {
+      return super.getHeaderNames();
+    }
+    java.util.List<String> names = Collections.list(super.getHeaderNames());
+    names.removeIf(this::hidden);
+    return Collections.enumeration(names);
+  }
+
+  @Override
+  public long getDateHeader(String name) {
+    return hidden(name) ? -1 : super.getDateHeader(name);
+  }
+
+  @Override
+  public int getIntHeader(String name) {
+    return hidden(name) ? -1 : super.getIntHeader(name);
+  }
+
+  @Override
+  public int getContentLength() {
+    return internal ? -1 : super.getContentLength();
+  }
+
+  @Override
+  public long getContentLengthLong() {
+    return internal ? -1 : super.getContentLengthLong();
+  }
+
+  @Override
+  public @Nullable String getContentType() {
+    return internal ? null : super.getContentType();
+  }
+
+  private boolean hidden(String name) {
+    return internal && INTERNAL_GET_HIDDEN.contains(name.toLowerCase(Locale.ROOT));
+  }
+
+  @Override
+  public ServletInputStream getInputStream() throws IOException {
+    if (internal) {
+      return new DigestingInputStream(null, null);
+    }
+    if (bodyDigest == null) {
+      return super.getInputStream();
+    }
+    if (reader != null) {
+      throw new IllegalStateException("getReader() has already been called for this request");
+    }
+    if (input == null) {
+      input = new DigestingInputStream(super.getInputStream(), bodyDigest);
+    }
+    return input;
+  }
+
+  @Override
+  public BufferedReader getReader() throws IOException {
+    if (internal || bodyDigest == null) {
+      return internal ? new BufferedReader(new InputStreamReader(getInputStream(), StandardCharsets.UTF_8))
+          : super.getReader();
+    }
+    if (reader == null) {
+      if (input != null) {
+        throw new IllegalStateException("getInputStream() has already been called for this request");
+      }
+      input = new DigestingInputStream(super.getInputStream(), bodyDigest);
+      reader = new BufferedReader(new InputStreamReader(input, Charsets.orLatin1(getCharacterEncoding())));
+    }
+    return reader;
+  }
+
+  /** The generated tag of the request body if the handler read it to the end, else {@code null}. */
+  @Nullable EntityTag bodyTag() {
+    return input == null ? null : input.finish();
+  }
+
+  @Override
+  public AsyncContext startAsync() throws IllegalStateException {
+    beforeAsync();
+    return super.startAsync();
+  }
+
+  @Override
+  public AsyncContext startAsync(ServletRequest servletRequest, ServletResponse servletResponse) {
+    beforeAsync();
+    return super.startAsync(servletRequest, servletResponse);
+  }
+
+  private void beforeAsync() {
+    if (asyncStart != null && !isAsyncStarted()) {
+      try {
+        asyncStart.onStartAsync();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** Digests the body as it is read; the digest counts only if the body was read to the end. */
+  private static final class DigestingInputStream extends ServletInputStream {
+    private final @Nullable ServletInputStream in;
+    private EntityTagGenerator.@Nullable Digest digest;
+    private boolean eof;
+
+    DigestingInputStream(@Nullable ServletInputStream in, EntityTagGenerator.@Nullable Digest digest) {
+      this.in = in;
+      this.digest = digest;
+      this.eof = in == null;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (in == null) {
+        return -1;
+      }
+      int n = in.read(b, off, len);
+      if (n < 0) {
+        eof = true;
+      } else if (digest != null) {
+        digest.update(b, off, n);
+      }
+      return n;
+    }
+
+    @Nullable EntityTag finish() {
+      if (!(eof || (in != null && in.isFinished())) || digest == null) {
+        return null;
+      }
+      EntityTag tag = digest.finish();
+      digest = null;
+      return tag;
+    }
+
+    @Override
+    public boolean isFinished() {
+      return in == null || in.isFinished();
+    }
+
+    @Override
+    public boolean isReady() {
+      return in == null || in.isReady();
+    }
+
+    @Override
+    public void setReadListener(ReadListener readListener) {
+      if (in == null) {
+        throw new IllegalStateException("No body");
+      }
+      // Non-blocking reads bypass the digest; the write then gets no ETag on its response.
+      digest = null;
+      in.setReadListener(readListener);
+    }
+  }
+}
