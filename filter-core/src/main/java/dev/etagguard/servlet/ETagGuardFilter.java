@@ -157,7 +157,7 @@ public class ETagGuardFilter implements Filter {
           early[0] = admission.completeRead(new ServletResponseView(c), null, -1);
           return applyEarly(early[0], c, response, head);
         });
-    GuardedRequest guarded = GuardedRequest.forHandler(request, head, capture::passThrough, null);
+    GuardedRequest guarded = GuardedRequest.forHandler(request, head, context -> capture.passThrough(), null);
     chain.doFilter(guarded, capture);
     if (request.isAsyncStarted() || capture.errorSent()) {
       return;
@@ -266,9 +266,9 @@ public class ETagGuardFilter implements Filter {
       }
       boolean put = "PUT".equals(request.getMethod());
       CapturingResponse capture = new CapturingResponse(response, admission.maxBufferSize(), true, null, c -> true);
-      GuardedRequest guarded = GuardedRequest.forHandler(request, false, () -> {
+      GuardedRequest guarded = GuardedRequest.forHandler(request, false, context -> {
         capture.passThrough();
-        request.getAsyncContext().addListener(new PermitRelease(admission));
+        context.addListener(new PermitRelease(admission));
       }, put ? admission.generator().start() : null);
       chain.doFilter(guarded, capture);
       if (request.isAsyncStarted()) {

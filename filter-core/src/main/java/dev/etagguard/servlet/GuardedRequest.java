@@ -35,9 +35,9 @@ final class GuardedRequest extends HttpServletRequestWrapper {
       "if-unmodified-since", "if-range", "range", "content-length", "content-type", "transfer-encoding",
       "content-encoding", "expect");
 
-  /** Called on the request thread before async processing starts. */
+  /** Called on the request thread when async processing has started, before the handler goes on. */
   interface AsyncStart {
-    void onStartAsync() throws IOException;
+    void onStartAsync(AsyncContext context) throws IOException;
   }
 
   private final @Nullable String method;
@@ -47,6 +47,7 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   private final EntityTagGenerator.@Nullable Digest bodyDigest;
   private @Nullable DigestingInputStream input;
   private @Nullable BufferedReader reader;
+  private boolean asyncNotified;
 
   private GuardedRequest(HttpServletRequest request, @Nullable String method, boolean internal,
       Set<String> keyParameters, @Nullable AsyncStart asyncStart, EntityTagGenerator.@Nullable Digest bodyDigest) {
@@ -218,24 +219,24 @@ final class GuardedRequest extends HttpServletRequestWrapper {
 
   @Override
   public AsyncContext startAsync() throws IllegalStateException {
-    beforeAsync();
-    return super.startAsync();
+    return started(super.startAsync());
   }
 
   @Override
   public AsyncContext startAsync(ServletRequest servletRequest, ServletResponse servletResponse) {
-    beforeAsync();
-    return super.startAsync(servletRequest, servletResponse);
+    return started(super.startAsync(servletRequest, servletResponse));
   }
 
-  private void beforeAsync() {
-    if (asyncStart != null && !isAsyncStarted()) {
+  private AsyncContext started(AsyncContext context) {
+    if (asyncStart != null && !asyncNotified) {
+      asyncNotified = true;
       try {
-        asyncStart.onStartAsync();
+        asyncStart.onStartAsync(context);
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
     }
+    return context;
   }
 
   /** Digests the body as it is read; the digest counts only if the body was read to the end. */

@@ -53,6 +53,19 @@ public class ResourceServlet extends HttpServlet {
       case "GET" -> get(req, resp, path);
       case "PUT" -> {
         byte[] body = req.getInputStream().readAllBytes();
+        if (req.getParameter("async") != null) {
+          AsyncContext async = req.startAsync();
+          async.setTimeout(req.getParameter("timeout") != null ? Long.parseLong(req.getParameter("timeout")) : 30_000);
+          if (req.getParameter("timeout") != null) {
+            return; // never completes: the container times it out
+          }
+          async.start(() -> {
+            boolean created = store.put(path, body) == null;
+            ((HttpServletResponse) async.getResponse()).setStatus(created ? 201 : 204);
+            async.complete();
+          });
+          return;
+        }
         boolean created = store.put(path, body) == null;
         resp.setStatus(status(req, created ? 201 : 204));
       }
