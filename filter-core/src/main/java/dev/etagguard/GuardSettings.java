@@ -253,9 +253,11 @@ public final class GuardSettings {
     }
     long n;
     try {
-      n = Long.parseLong(s) * unit;
+      n = Math.multiplyExact(Long.parseLong(s), unit);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("expected a size such as 1048576, 64KiB or 1MiB");
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("size out of range");
     }
     if (n < 0 || n > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("size out of range");

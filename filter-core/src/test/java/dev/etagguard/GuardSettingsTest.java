@@ -1,0 +1,211 @@
+package dev.etagguard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@link GuardSettings}: defaults, the option vocabulary and its validation. */
+class GuardSettingsTest {
+
+  /** Every option, a non-default value, and how to read it back. */
+  private static final Map<String, Option> EVERY_OPTION = everyOption();
+
+  private record Option(String value, Function<GuardSettings, Object> getter, Object expected) {
+  }
+
+  private static Map<String, Option> everyOption() {
+    Map<String, Option> m = new LinkedHashMap<>();
+    m.put("enabled", entry("false", s -> s.enabled(), false));
+    m.put("etagPaths", entry("/api/*, *.json", s -> s.etagPaths(),
+        List.of(new PathPattern("/api/*"), new PathPattern("*.json"))));
+    m.put("excludedPaths", entry("/health /metrics/*", s -> s.excludedPaths(),
+        List.of(new PathPattern("/health"), new PathPattern("/metrics/*"))));
+    m.put("guardedPaths", entry("/articles/*", s -> s.guardedPaths(), List.of(new PathPattern("/articles/*"))));
+    m.put("guardedMethods", entry("PUT,POST", s -> s.guardedMethods(), Set.of("PUT", "POST")));
+    m.put("acceptIfMatchAny", entry("FALSE", s -> s.acceptIfMatchAny(), false));
+    m.put("missingPreconditionStatus", entry("403", s -> s.missingPreconditionStatus(), 403));
+    m.put("maxBufferSize", entry("64KiB", s -> s.maxBufferSize(), 65536));
+    m.put("permitTimeout", entry("500ms", s -> s.permitTimeout(), Duration.ofMillis(500)));
+    m.put("maxWaitersPerKey", entry("3", s -> s.maxWaitersPerKey(), 3));
+    m.put("validatorStoreSize", entry("5000000000", s -> s.validatorStoreSize(), 5_000_000_000L));
+    m.put("keyQueryParameters", entry("page, lang", s -> s.keyQueryParameters(), Set.of("page", "lang")));
+    return m;
+  }
+
+  private static Option entry(String value, Function<GuardSettings, Object> getter, Object expected) {
+    return new Option(value, getter, expected);
+  }
+
+  @Test
+  void defaults() {
+    GuardSettings d = GuardSettings.DEFAULTS;
+    assertThat(d.enabled()).isTrue();
+    assertThat(d.etagPaths()).containsExactly(new PathPattern("/*"));
+    assertThat(d.excludedPaths()).isEmpty();
+    assertThat(d.guardedPaths()).isEmpty();
+    assertThat(d.guardedMethods()).containsExactlyInAnyOrder("PUT", "PATCH", "DELETE");
+    assertThat(d.acceptIfMatchAny()).isTrue();
+    assertThat(d.missingPreconditionStatus()).isEqualTo(428);
+    assertThat(d.maxBufferSize()).isEqualTo(1024 * 1024);
+    assertThat(d.permitTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(d.maxWaitersPerKey()).isEqualTo(256);
+    assertThat(d.validatorStoreSize()).isEqualTo(100_000);
+    assertThat(d.keyQueryParameters()).isEmpty();
+    assertThat(GuardSettings.fromOptions(Map.of())).usingRecursiveComparison().isEqualTo(d);
+  }
+
+  @Test
+  void theTestCoversEveryOption() {
+    assertThat(EVERY_OPTION.keySet()).containsExactlyElementsOf(GuardSettings.optionNames());
+  }
+
+  @Test
+  void everyOptionIsReadFromItsName() {
+    Map<String, String> options = new LinkedHashMap<>();
+    EVERY_OPTION.forEach((name, o) -> options.put(name, o.value()));
+    GuardSettings settings = GuardSettings.fromOptions(options);
+    EVERY_OPTION.forEach((name, o) -> assertThat(o.getter().apply(settings)).as(name)
+        .isEqualTo(o.expected())
+        .isNotEqualTo(o.getter().apply(GuardSettings.DEFAULTS)));
+  }
+
+  @ParameterizedTest(name = "[{index}] blank {0} means default")
+  @ValueSource(strings = {"enabled", "etagPaths", "guardedMethods", "maxBufferSize", "permitTimeout"})
+  void blankValuesMeanDefault(String name) {
+    Map<String, String> options = new HashMap<>();
+    options.put(name, "  ");
+    assertThat(GuardSettings.fromOptions(options)).usingRecursiveComparison().isEqualTo(GuardSettings.DEFAULTS);
+    options.put(name, null);
+    assertThat(GuardSettings.fromOptions(options)).usingRecursiveComparison().isEqualTo(GuardSettings.DEFAULTS);
+  }
+
+  @ParameterizedTest(name = "[{index}] unknown option {0}")
+  @ValueSource(strings = {"etag-paths", "Enabled", "maxBuffer", "permit_timeout", ""})
+  void unknownOptionsFailNamingTheOption(String name) {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> GuardSettings.fromOptions(Map.of(name, "true")))
+        .withMessageContaining("'" + name + "'")
+        .withMessageContaining("Unknown");
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}={1}")
+  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+      enabled                   | yes
+      enabled                   | 1
+      etagPaths                 | api/*
+      excludedPaths             | /a/*/b
+      guardedPaths              | /a*
+      guardedMethods            | put
+      guardedMethods            | GET
+      guardedMethods            | PUT, OPTIONS
+      acceptIfMatchAny          | maybe
+      missingPreconditionStatus | 500
+      missingPreconditionStatus | four-two-eight
+      maxBufferSize             | -1
+      maxBufferSize             | 1GB
+      maxBufferSize             | 3MiBs
+      maxBufferSize             | 4096MiB
+      maxBufferSize             | 18014398509481984KiB
+      permitTimeout             | 0s
+      permitTimeout             | -5s
+      permitTimeout             | ten seconds
+      permitTimeout             | PT
+      permitTimeout             | 10h
+      maxWaitersPerKey          | -1
+      maxWaitersPerKey          | 99999999999
+      validatorStoreSize        | -1
+      validatorStoreSize        | 1e6
+      """)
+  void malformedValuesFailNamingTheOption(String name, String value) {
+    assertThatIllegalArgumentException()
+        .isThrownBy(() -> GuardSettings.fromOptions(Map.of(name, value)))
+        .withMessageContaining("'" + name + "'")
+        .withMessageContaining(value);
+  }
+
+  @ParameterizedTest(name = "[{index}] maxBufferSize={0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      0        | 0
+      1048576  | 1048576
+      64KiB    | 65536
+      64kib    | 65536
+      64 KiB   | 65536
+      64KB     | 65536
+      64K      | 65536
+      1MiB     | 1048576
+      1MB      | 1048576
+      2M       | 2097152
+      512B     | 512
+      1_000    | 1000
+      """)
+  void sizes(String value, int bytes) {
+    assertThat(GuardSettings.fromOptions(Map.of("maxBufferSize", value)).maxBufferSize()).isEqualTo(bytes);
+  }
+
+  @ParameterizedTest(name = "[{index}] permitTimeout={0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      10s     | PT10S
+      500ms   | PT0.5S
+      2m      | PT2M
+      PT10S   | PT10S
+      pt1m30s | PT1M30S
+      250     | PT0.25S
+      """)
+  void durations(String value, Duration expected) {
+    assertThat(GuardSettings.fromOptions(Map.of("permitTimeout", value)).permitTimeout()).isEqualTo(expected);
+  }
+
+  @Test
+  void guardedAppliesToTheMethodsOnTheGuardedPaths() {
+    GuardSettings s = GuardSettings.builder().guardedPaths("/articles/*").guardedMethods("PUT DELETE").build();
+    assertThat(s.guarded("PUT", "/articles/1")).isTrue();
+    assertThat(s.guarded("DELETE", "/articles")).isTrue();
+    assertThat(s.guarded("PATCH", "/articles/1")).isFalse();
+    assertThat(s.guarded("PUT", "/other")).isFalse();
+    assertThat(GuardSettings.DEFAULTS.guarded("PUT", "/articles/1")).as("nothing guarded by default").isFalse();
+  }
+
+  @Test
+  void excludedAndTaggedPaths() {
+    GuardSettings s = GuardSettings.builder().etagPaths("/api/*").excludedPaths("*.bin").build();
+    assertThat(s.tagged("/api/x")).isTrue();
+    assertThat(s.tagged("/web/x")).isFalse();
+    assertThat(s.excluded("/api/x.bin")).isTrue();
+    assertThat(s.excluded("/api/x")).isFalse();
+    assertThat(GuardSettings.DEFAULTS.tagged("/anything")).isTrue();
+    assertThat(GuardSettings.DEFAULTS.excluded("/anything")).isFalse();
+  }
+
+  @Test
+  void builderRejectsValuesWithTheOptionName() {
+    assertThatIllegalArgumentException().isThrownBy(() -> GuardSettings.builder().permitTimeout(Duration.ZERO))
+        .withMessageContaining("permitTimeout");
+    assertThatIllegalArgumentException().isThrownBy(() -> GuardSettings.builder().maxWaitersPerKey(-1))
+        .withMessageContaining("maxWaitersPerKey");
+    assertThatIllegalArgumentException().isThrownBy(() -> GuardSettings.builder().missingPreconditionStatus(200))
+        .withMessageContaining("missingPreconditionStatus");
+    assertThatIllegalArgumentException().isThrownBy(() -> GuardSettings.builder().maxBufferSize(-1))
+        .withMessageContaining("maxBufferSize");
+    assertThatIllegalArgumentException().isThrownBy(() -> GuardSettings.builder().validatorStoreSize(-1))
+        .withMessageContaining("validatorStoreSize");
+    assertThatIllegalArgumentException().isThrownBy(() -> GuardSettings.builder().guardedMethods("HEAD"))
+        .withMessageContaining("guardedMethods");
+  }
+
+  @Test
+  void toStringNamesEveryOption() {
+    assertThat(GuardSettings.DEFAULTS.toString()).contains(GuardSettings.optionNames());
+  }
+}
