@@ -1,0 +1,125 @@
+package dev.etagguard.jetty;
+
+import java.nio.ByteBuffer;
+
+import dev.etagguard.BodyBuffer;
+import dev.etagguard.spi.EntityTagGenerator;
+import dev.etagguard.spi.ResponseView;
+
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Holds a handler's response body until the guard has decided, digesting it on the way. Status
+ * and headers go to the real response (uncommitted while the body is held). When the body
+ * outgrows the buffer, {@link Spill} decides: stream the rest with the real response's
+ * callbacks (so demand and back-pressure hold), or discard it because an answer replaces it.
+ */
+final class CapturingResponse extends Response.Wrapper implements ResponseView {
+
+  /** Decides at the spill whether the body streams; sets headers on the real response as needed. */
+  interface Spill {
+    /** @return {@code true} to stream the body, {@code false} to discard it */
+    boolean onSpill(CapturingResponse response);
+  }
+
+  private enum Mode { HOLDING, STREAMING, DISCARDING }
+
+  private final BodyBuffer body;
+  private final @Nullable EntityTagGenerator generator;
+  private final Spill spill;
+  private final boolean head;
+  private Mode mode = Mode.HOLDING;
+
+  CapturingResponse(Request request, Response response, int maxBufferSize, boolean head,
+      @Nullable EntityTagGenerator generator, Spill spill) {
+    super(request, response);
+    this.generator = generator;
+    this.head = head;
+    this.spill = spill;
+    this.body = new BodyBuffer(maxBufferSize, !head, generator == null ? null : generator.start());
+  }
+
+  @Override
+  public int status() {
+    // Jetty reports 0 until a status is set; it sends 200 then.
+    int status = getStatus();
+    return status == 0 ? 200 : status;
+  }
+
+  @Override
+  public @Nullable String header(String name) {
+    return getHeaders().get(name);
+  }
+
+  BodyBuffer body() {
+    return body;
+  }
+
+  /** Whether the whole body is held (or counted and digested, for HEAD). */
+  boolean holding() {
+    return mode == Mode.HOLDING;
+  }
+
+  @Override
+  public boolean isCommitted() {
+    return mode == Mode.STREAMING && super.isCommitted();
+  }
+
+  @Override
+  public void reset() {
+    if (mode == Mode.HOLDING) {
+      super.reset();
+      body.reset(generator == null ? null : generator.start());
+    } else {
+      super.reset();
+    }
+  }
+
+  @Override
+  public void write(boolean last, @Nullable ByteBuffer buffer, Callback callback) {
+    switch (mode) {
+      case HOLDING -> {
+        if (buffer == null || !buffer.hasRemaining() || body.append(buffer)) {
+          callback.succeeded();
+          return;
+        }
+        body.abandonDigest();
+        if (!spill.onSpill(this)) {
+          mode = Mode.DISCARDING;
+          body.release();
+          callback.succeeded();
+          return;
+        }
+        mode = Mode.STREAMING;
+        if (head) {
+          // HEAD: the headers go out with the completion, the body never.
+          mode = Mode.DISCARDING;
+          callback.succeeded();
+          return;
+        }
+        ByteBuffer held = body.slice(0, body.count());
+        body.release();
+        super.write(false, held, Callback.from(() -> super.write(last, buffer, callback), callback::failed));
+      }
+      case STREAMING -> super.write(last, buffer, callback);
+      case DISCARDING -> callback.succeeded();
+    }
+  }
+
+  /** Whether the body was discarded at the spill (an answer replaces it) rather than streamed. */
+  boolean discarding() {
+    return mode == Mode.DISCARDING;
+  }
+
+  /** Ends a streamed or discarded response. */
+  void finishPassedOn(Callback callback) {
+    if (mode == Mode.STREAMING && !getWrapped().hasLastWrite()) {
+      super.write(true, null, callback);
+    } else {
+      callback.succeeded();
+    }
+  }
+}

@@ -1,0 +1,458 @@
+package dev.etagguard.jetty;
+
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+import dev.etagguard.Admission;
+import dev.etagguard.Answer;
+import dev.etagguard.BodyBuffer;
+import dev.etagguard.GuardEngine;
+import dev.etagguard.GuardSettings;
+import dev.etagguard.Problem;
+import dev.etagguard.ReadDecision;
+import dev.etagguard.http.ByteRange;
+import dev.etagguard.http.EntityTag;
+
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * ETag Guard as a Jetty 12 core {@link Handler.Wrapper}: generated strong ETags and
+ * Last-Modified, 304 and 412 (RFC 9110 13.2.2), 428 for guarded writes without a precondition
+ * (RFC 6585), single byte ranges with If-Range, and per-resource write ordering, in front of any
+ * handler (a {@code ResourceHandler}, a servlet context, your own), with no servlet types.
+ *
+ * <p>Configured with the {@link GuardSettings} option names as setters (Jetty XML
+ * {@code <Set name="guardedPaths">}), all taking strings; blank means default. Or construct it
+ * with {@link #ETagGuardHandler(GuardSettings)} or {@link #ETagGuardHandler(GuardEngine)}.
+ * Settings are frozen at start.
+ *
+ * <p>Non-blocking: a write waiting for its resource's permit holds no thread; it continues on
+ * the server's executor when the permit is granted. Bodies beyond {@code maxBufferSize} stream
+ * with the real response's callbacks, so demand and back-pressure hold. The permit is released
+ * when the request's callback completes, succeeded or failed.
+ *
+ * <p>Place it inside a compression handler (compression outermost): the guard then sees and
+ * tags identity bytes, and the compression handler gives the compressed variant its own ETag
+ * (suffixed) and maps conditional headers back, so a compressed variant never shares a strong
+ * ETag with the identity one. A request already guarded (request attribute
+ * {@value #GUARDED_ATTRIBUTE}, also set for a servlet filter behind it) passes through.
+ *
+ * @since 0.1
+ */
+public class ETagGuardHandler extends Handler.Wrapper {
+
+  /** The request attribute marking a request the guard has taken; the Servlet filter honours it too. */
+  public static final String GUARDED_ATTRIBUTE = "dev.etagguard.guarded";
+
+  private final Map<String, String> options = new LinkedHashMap<>();
+  private final boolean fixedEngine;
+  private volatile @Nullable GuardEngine engine;
+
+  /** A handler configured by its setters, built at start. */
+  public ETagGuardHandler() {
+    this.fixedEngine = false;
+  }
+
+  /** A handler with the given settings; setters are not used. */
+  public ETagGuardHandler(GuardSettings settings) {
+    this(GuardEngine.create(settings));
+  }
+
+  /** A handler driven by the given engine (custom SPIs); setters are not used. */
+  public ETagGuardHandler(GuardEngine engine) {
+    this.engine = engine;
+    this.fixedEngine = true;
+  }
+
+  /** The engine, once started (or given). */
+  public @Nullable GuardEngine getEngine() {
+    return engine;
+  }
+
+  @Override
+  protected void doStart() throws Exception {
+    if (!fixedEngine) {
+      engine = GuardEngine.create(GuardSettings.fromOptions(options));
+    }
+    super.doStart();
+  }
+
+  private void option(String name, @Nullable String value) {
+    if (isStarted()) {
+      throw new IllegalStateException("ETag Guard options are frozen once started: " + name);
+    }
+    if (fixedEngine) {
+      throw new IllegalStateException("This handler was built with fixed settings: " + name);
+    }
+    options.put(name, value == null ? "" : value);
+  }
+
+  /** Option {@code enabled}: {@code false} passes every request through. Default {@code true}. */
+  public void setEnabled(String value) {
+    option("enabled", value);
+  }
+
+  /** Option {@code etagPaths}: paths whose GET/HEAD get generated validators. Default {@code /*}. */
+  public void setEtagPaths(String value) {
+    option("etagPaths", value);
+  }
+
+  /** Option {@code excludedPaths}: paths the guard never touches. */
+  public void setExcludedPaths(String value) {
+    option("excludedPaths", value);
+  }
+
+  /** Option {@code guardedPaths}: paths whose writes must carry a precondition (428). */
+  public void setGuardedPaths(String value) {
+    option("guardedPaths", value);
+  }
+
+  /** Option {@code guardedMethods}: the methods {@code guardedPaths} applies to. Default {@code PUT, PATCH, DELETE}. */
+  public void setGuardedMethods(String value) {
+    option("guardedMethods", value);
+  }
+
+  /** Option {@code acceptIfMatchAny}: whether {@code If-Match: *} satisfies the 428 policy. Default {@code true}. */
+  public void setAcceptIfMatchAny(String value) {
+    option("acceptIfMatchAny", value);
+  }
+
+  /** Option {@code missingPreconditionStatus}: 428 (default) or 403. */
+  public void setMissingPreconditionStatus(String value) {
+    option("missingPreconditionStatus", value);
+  }
+
+  /** Option {@code maxBufferSize}: the largest body held to compute its ETag. Default {@code 1MiB}. */
+  public void setMaxBufferSize(String value) {
+    option("maxBufferSize", value);
+  }
+
+  /** Option {@code permitTimeout}: the longest a write waits for its permit. Default {@code 10s}. */
+  public void setPermitTimeout(String value) {
+    option("permitTimeout", value);
+  }
+
+  /** Option {@code maxWaitersPerKey}: writes allowed to wait per resource. Default 256. */
+  public void setMaxWaitersPerKey(String value) {
+    option("maxWaitersPerKey", value);
+  }
+
+  /** Option {@code validatorStoreSize}: resources whose validators are remembered. Default 100000. */
+  public void setValidatorStoreSize(String value) {
+    option("validatorStoreSize", value);
+  }
+
+  /** Option {@code keyQueryParameters}: query parameters that are part of a resource key. */
+  public void setKeyQueryParameters(String value) {
+    option("keyQueryParameters", value);
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    Handler next = getHandler();
+    GuardEngine e = engine;
+    if (next == null) {
+      return false;
+    }
+    if (e == null) {
+      throw new IllegalStateException("ETagGuardHandler is not started");
+    }
+    if (request.getAttribute(GUARDED_ATTRIBUTE) != null) {
+      return next.handle(request, response, callback);
+    }
+    Admission admission = e.admit(new CoreRequestView(request));
+    if (admission.kind() == Admission.Kind.PASS) {
+      return next.handle(request, response, callback);
+    }
+    request.setAttribute(GUARDED_ATTRIBUTE, Boolean.TRUE);
+    Answer rejection = admission.rejection();
+    if (rejection != null) {
+      send(rejection, response, callback);
+      return true;
+    }
+    if (admission.kind() == Admission.Kind.READ) {
+      return read(next, admission, request, response, callback);
+    }
+    new Write(next, admission, request, response, callback).start();
+    return true;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private static boolean read(Handler next, Admission admission, Request request, Response response, Callback callback)
+      throws Exception {
+    boolean head = "HEAD".equals(request.getMethod());
+    ReadDecision[] early = new ReadDecision[1];
+    CapturingResponse capture = new CapturingResponse(request, response, admission.maxBufferSize(), head,
+        admission.digestBody() ? admission.generator() : null, c -> {
+          // The body outgrew the buffer: decide on the handler's own validators, then stream or answer.
+          early[0] = admission.completeRead(c, null, -1);
+          ReadDecision.Action action = early[0].action();
+          if (action == ReadDecision.Action.FULL || action == ReadDecision.Action.PASS) {
+            early[0].headers().forEach(response.getHeaders()::put);
+            return true;
+          }
+          return false;
+        });
+    Callback done = new Callback() {
+      @Override
+      public void succeeded() {
+        try {
+          finishRead(admission, request, response, capture, early[0], head, callback);
+        } catch (Throwable x) {
+          callback.failed(x);
+        }
+      }
+
+      @Override
+      public void failed(Throwable x) {
+        callback.failed(x);
+      }
+
+      @Override
+      public InvocationType getInvocationType() {
+        return callback.getInvocationType();
+      }
+    };
+    return next.handle(head ? GuardedRequest.asGet(request) : request, capture, done);
+  }
+
+  private static void finishRead(Admission admission, Request request, Response response, CapturingResponse capture,
+      @Nullable ReadDecision early, boolean head, Callback callback) {
+    if (!capture.holding()) {
+      if (early != null && capture.discarding() && early.action() != ReadDecision.Action.FULL
+          && early.action() != ReadDecision.Action.PASS) {
+        apply(early, response, null, head, callback);
+      } else {
+        capture.finishPassedOn(callback);
+      }
+      return;
+    }
+    BodyBuffer body = capture.body();
+    EntityTag digest = body.finishDigest();
+    ReadDecision decision = admission.completeRead(capture, digest, body.count());
+    apply(decision, response, body, head, callback);
+  }
+
+  private static void apply(ReadDecision decision, Response response, @Nullable BodyBuffer body, boolean head,
+      Callback callback) {
+    switch (decision.action()) {
+      case PASS, FULL -> {
+        decision.headers().forEach(response.getHeaders()::put);
+        writeHeld(response, body, 0, body == null ? 0 : body.count(), head, callback);
+      }
+      case PARTIAL -> {
+        ByteRange range = decision.range();
+        decision.headers().forEach(response.getHeaders()::put);
+        response.setStatus(206);
+        response.getHeaders().put(HttpHeader.CONTENT_RANGE, range.contentRange(body.count()));
+        writeHeld(response, body, range.first(), range.length(), head, callback);
+      }
+      case NOT_MODIFIED -> {
+        response.setStatus(304);
+        decision.headers().forEach(response.getHeaders()::put);
+        response.getHeaders().remove(HttpHeader.CONTENT_LENGTH);
+        response.write(true, null, callback);
+      }
+      case REJECT -> {
+        response.reset();
+        send(decision.answer(), response, callback);
+      }
+    }
+  }
+
+  private static void writeHeld(Response response, @Nullable BodyBuffer body, long from, long length, boolean head,
+      Callback callback) {
+    int status = response.getStatus();
+    if (body == null || (length == 0 && (status == 204 || status == 304))) {
+      response.write(true, null, callback);
+      return;
+    }
+    if (!head || length > 0) {
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
+    }
+    response.write(true, head ? null : body.slice(from, length), callback);
+  }
+
+  /** Writes one of the guard's own answers. */
+  static void send(@Nullable Answer answer, Response response, Callback callback) {
+    if (answer == null) {
+      callback.succeeded();
+      return;
+    }
+    response.setStatus(answer.status());
+    answer.headers().forEach(response.getHeaders()::put);
+    if (answer.problem() == null) {
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+      response.write(true, null, callback);
+      return;
+    }
+    byte[] bytes = answer.body();
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problem.MEDIA_TYPE);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+    response.write(true, ByteBuffer.wrap(bytes), callback);
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** One write's passage: permit, current state, decision, the handler, new validators. */
+  private static final class Write {
+    private final Handler next;
+    private final Admission admission;
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final Executor executor;
+
+    Write(Handler next, Admission admission, Request request, Response response, Callback callback) {
+      this.next = next;
+      this.admission = admission;
+      this.request = request;
+      this.response = response;
+      // The request's callback, completed once: after the permit is released.
+      this.callback = new Callback() {
+        @Override
+        public void succeeded() {
+          admission.close();
+          callback.succeeded();
+        }
+
+        @Override
+        public void failed(Throwable x) {
+          admission.close();
+          callback.failed(x);
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+          return callback.getInvocationType();
+        }
+      };
+      this.executor = request.getComponents().getExecutor();
+    }
+
+    void start() {
+      // Abandoned requests (idle timeout, client gone) must not keep a permit or a place in line.
+      Request.addCompletionListener(request, failure -> admission.close());
+      admission.acquire().whenCompleteAsync((granted, failure) -> {
+        if (failure != null) {
+          admission.close();
+          send(admission.unavailable(failure), response, callback);
+          return;
+        }
+        guard(this::checkState);
+      }, executor);
+    }
+
+    private void guard(Runnable step) {
+      try {
+        step.run();
+      } catch (Throwable x) {
+        callback.failed(x);
+      }
+    }
+
+    private void checkState() {
+      if (!admission.needsCurrentState()) {
+        decide();
+        return;
+      }
+      internalGet(got -> {
+        admission.learnCurrentState(got, got.complete() ? got.body().finishDigest() : null,
+            got.complete() ? got.body().count() : -1);
+        decide();
+      });
+    }
+
+    private void decide() {
+      Answer refusal = admission.decide();
+      if (refusal != null) {
+        send(refusal, response, callback);
+        return;
+      }
+      boolean put = "PUT".equals(request.getMethod());
+      GuardedRequest handlerRequest = put ? GuardedRequest.digesting(request, admission.generator().start()) : null;
+      CapturingResponse capture = new CapturingResponse(request, response, admission.maxBufferSize(), false, null,
+          c -> true);
+      Callback done = new Callback() {
+        @Override
+        public void succeeded() {
+          // Off the handler's completing thread: the internal GET may run a whole request.
+          executor.execute(() -> guard(() -> afterHandler(capture, handlerRequest)));
+        }
+
+        @Override
+        public void failed(Throwable x) {
+          callback.failed(x);
+        }
+      };
+      try {
+        if (!next.handle(handlerRequest != null ? handlerRequest : request, capture, done)) {
+          Response.writeError(request, response, callback, 404);
+        }
+      } catch (Throwable x) {
+        callback.failed(x);
+      }
+    }
+
+    private void afterHandler(CapturingResponse capture, @Nullable GuardedRequest handlerRequest) {
+      if (capture.holding() && admission.completeWrite(capture)) {
+        internalGet(got -> {
+          Map<String, String> headers = admission.learnAfterWrite(got,
+              got.complete() ? got.body().finishDigest() : null, got.complete() ? got.body().count() : -1,
+              handlerRequest == null ? null : handlerRequest.bodyTag());
+          finish(capture, headers);
+        });
+        return;
+      }
+      if (!capture.holding()) {
+        admission.completeWrite(capture);
+      }
+      finish(capture, Map.of());
+    }
+
+    private void finish(CapturingResponse capture, Map<String, String> headers) {
+      if (!capture.holding()) {
+        capture.finishPassedOn(callback);
+        return;
+      }
+      headers.forEach(response.getHeaders()::put);
+      BodyBuffer body = capture.body();
+      writeHeld(response, body, 0, body.count(), false, callback);
+    }
+
+    /** Runs a GET of the same resource through the wrapped handler, detached from the client. */
+    private void internalGet(java.util.function.Consumer<DetachedResponse> then) {
+      GuardedRequest get = GuardedRequest.internalGet(request, admission.keyParameters());
+      DetachedResponse detached = new DetachedResponse(get, response, admission.maxBufferSize(),
+          admission.generator());
+      Callback got = new Callback() {
+        @Override
+        public void succeeded() {
+          executor.execute(() -> guard(() -> then.accept(detached)));
+        }
+
+        @Override
+        public void failed(Throwable x) {
+          detached.failed();
+          executor.execute(() -> guard(() -> then.accept(detached)));
+        }
+      };
+      try {
+        if (!next.handle(get, detached, got)) {
+          detached.setStatus(404);
+          got.succeeded();
+        }
+      } catch (Throwable x) {
+        got.failed(x);
+      }
+    }
+  }
+}
