@@ -1,0 +1,144 @@
+package dev.etagguard.spring;
+
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import dev.etagguard.GuardEngine;
+import dev.etagguard.http.Validators;
+import dev.etagguard.spi.GuardListener;
+import dev.etagguard.spi.ResourceKey;
+import dev.etagguard.spi.ValidatorStore;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * ETag Guard's Micrometer meters:
+ *
+ * <ul>
+ *   <li>{@value #REQUESTS} (counter), tag {@code outcome}: {@code served}, {@code not_modified},
+ *       {@code precondition_failed}, {@code precondition_required}, {@code bad_request},
+ *       {@code unavailable}, {@code range_not_satisfiable}, {@code passed_through};
+ *   <li>{@value #PERMIT_WAIT} (timer): how long writes waited for their resource's permit;
+ *   <li>{@value #PERMITS_HELD} (gauge): write permits held now;
+ *   <li>{@value #STORE_SIZE} (gauge): the validator store's estimated size;
+ *   <li>{@value #STORE_LOOKUPS} (counter), tag {@code result} = {@code hit} or {@code miss}, and
+ *       {@value #STORE_HIT_RATIO} (gauge): the store's lookups, hits over all lookups.
+ * </ul>
+ *
+ * <p>Every outcome's counter exists from the start, at zero. Thread-safe.
+ */
+final class ETagGuardMetrics implements GuardInstrumentation {
+
+  static final String REQUESTS = "etag.guard.requests";
+  static final String PERMIT_WAIT = "etag.guard.permit.wait";
+  static final String PERMITS_HELD = "etag.guard.permits.held";
+  static final String STORE_SIZE = "etag.guard.store.size";
+  static final String STORE_LOOKUPS = "etag.guard.store.lookups";
+  static final String STORE_HIT_RATIO = "etag.guard.store.hit.ratio";
+
+  private final MeterRegistry registry;
+  private final Map<GuardListener.Decision, Counter> requests = new EnumMap<>(GuardListener.Decision.class);
+  private final Timer permitWait;
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+
+  ETagGuardMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    for (GuardListener.Decision decision : GuardListener.Decision.values()) {
+      requests.put(decision, Counter.builder(REQUESTS)
+          .description("Requests by what ETag Guard did with them")
+          .tag("outcome", decision.name().toLowerCase(Locale.ROOT))
+          .register(registry));
+    }
+    this.permitWait = Timer.builder(PERMIT_WAIT)
+        .description("How long writes waited for their resource's write permit")
+        .register(registry);
+  }
+
+  @Override
+  public GuardListener listener() {
+    return new GuardListener() {
+      @Override
+      public void onDecision(ResourceKey key, String method, Decision decision) {
+        requests.get(decision).increment();
+      }
+
+      @Override
+      public void onPermitGranted(ResourceKey key, long waitNanos) {
+        permitWait.record(waitNanos, TimeUnit.NANOSECONDS);
+      }
+    };
+  }
+
+  @Override
+  public ValidatorStore instrument(ValidatorStore store) {
+    FunctionCounter.builder(STORE_LOOKUPS, hits, LongAdder::doubleValue)
+        .description("Validator store lookups").tag("result", "hit").register(registry);
+    FunctionCounter.builder(STORE_LOOKUPS, misses, LongAdder::doubleValue)
+        .description("Validator store lookups").tag("result", "miss").register(registry);
+    Gauge.builder(STORE_HIT_RATIO, this, ETagGuardMetrics::hitRatio)
+        .description("Validator store lookups that found the resource's validators, over all lookups")
+        .strongReference(true).register(registry);
+    return new CountingStore(store, hits, misses);
+  }
+
+  @Override
+  public void bind(GuardEngine engine) {
+    Gauge.builder(STORE_SIZE, engine, e -> orNaN(e.store().estimatedSize()))
+        .description("Resources whose validators the store holds (estimate)")
+        .strongReference(true).register(registry);
+    Gauge.builder(PERMITS_HELD, engine, e -> orNaN(e.sequencer().heldPermits()))
+        .description("Write permits held now")
+        .strongReference(true).register(registry);
+  }
+
+  private double hitRatio() {
+    long h = hits.sum();
+    long total = h + misses.sum();
+    return total == 0 ? Double.NaN : (double) h / total;
+  }
+
+  private static double orNaN(long value) {
+    return value < 0 ? Double.NaN : value;
+  }
+
+  /** Counts hits and misses of {@link ValidatorStore#get}; everything else is the store's. */
+  private record CountingStore(ValidatorStore store, LongAdder hits, LongAdder misses) implements ValidatorStore {
+
+    @Override
+    public @Nullable Validators get(ResourceKey key) {
+      Validators v = store.get(key);
+      (v == null ? misses : hits).increment();
+      return v;
+    }
+
+    @Override
+    public void put(ResourceKey key, Validators validators) {
+      store.put(key, validators);
+    }
+
+    @Override
+    public void invalidate(ResourceKey key) {
+      store.invalidate(key);
+    }
+
+    @Override
+    public long estimatedSize() {
+      return store.estimatedSize();
+    }
+
+    @Override
+    public String toString() {
+      return store.toString();
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package dev.etagguard.spring;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.etagguard.GuardSettings;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * ETag Guard's configuration under {@code etag-guard.}: every {@link GuardSettings} option in its
+ * kebab-case form (web.xml {@code guardedPaths} is {@code etag-guard.guarded-paths}), with the same
+ * defaults, plus {@code filter-order}, which only the starter has.
+ *
+ * <p>{@link #toSettings()} hands the values to {@link GuardSettings#fromOptions(Map)}, so values are
+ * checked, and rejected with the same messages, as in every other adapter. As there, an empty value
+ * means the option's default. Path and method lists may be YAML lists or comma-separated strings.
+ *
+ * <p>Not thread-safe; bound once at start.
+ *
+ * @since 0.1
+ */
+@ConfigurationProperties("etag-guard")
+public class ETagGuardProperties {
+
+  /** The order of ETag Guard's filter when none is configured: after Spring Security's (-100). */
+  public static final int DEFAULT_FILTER_ORDER = 0;
+
+  /**
+   * Whether ETag Guard is on. When false, the auto-configuration backs off and no filter is
+   * registered.
+   */
+  private boolean enabled = true;
+
+  /**
+   * Paths whose GET and HEAD responses get generated validators and conditional answers (servlet
+   * patterns: /exact, /prefix/*, *.ext, /*).
+   */
+  private List<String> etagPaths = List.of("/*");
+
+  /** Paths ETag Guard never touches (servlet patterns). */
+  private List<String> excludedPaths = List.of();
+
+  /**
+   * Paths whose guarded methods must carry a precondition (If-Match, If-Unmodified-Since or
+   * If-None-Match), else 428 Precondition Required (servlet patterns).
+   */
+  private List<String> guardedPaths = List.of();
+
+  /**
+   * The write methods that guarded-paths applies to; add POST if your POSTs update a resource.
+   */
+  private List<String> guardedMethods = List.of("PUT", "PATCH", "DELETE");
+
+  /**
+   * Whether "If-Match: *" satisfies the 428 policy (it proves that the resource exists, not which
+   * version the client edits).
+   */
+  private boolean acceptIfMatchAny = true;
+
+  /**
+   * The status of a guarded write without a precondition: 428 (RFC 6585) or 403 for clients
+   * written to older conventions.
+   */
+  private int missingPreconditionStatus = 428;
+
+  /**
+   * The largest response body held back to compute its ETag; larger bodies stream through without
+   * a generated ETag, and 0 turns generated ETags off.
+   */
+  private DataSize maxBufferSize = DataSize.ofMegabytes(1);
+
+  /**
+   * The longest a write waits for its resource's turn before 503 Service Unavailable with
+   * Retry-After.
+   */
+  private Duration permitTimeout = Duration.ofSeconds(10);
+
+  /** How many writes may queue for one resource; more get 503 at once. */
+  private int maxWaitersPerKey = 256;
+
+  /** How many resources' validators the built-in store remembers. */
+  private long validatorStoreSize = 100_000;
+
+  /**
+   * Query parameters that are part of a resource's identity (e.g. uploadId, partNumber); other
+   * query parameters address the same resource.
+   */
+  private List<String> keyQueryParameters = List.of();
+
+  /**
+   * The order of ETag Guard's filter registration. The default, 0, runs it after Spring
+   * Security's filter chain (-100), so unauthenticated clients get 401/403 before any 412 or 428
+   * and cannot probe ETags, and ETag Guard's internal GETs run as the authenticated user.
+   */
+  private int filterOrder = DEFAULT_FILTER_ORDER;
+
+  /**
+   * The values as {@link GuardSettings} options, named as in web.xml; {@link #getFilterOrder()
+   * filter-order} is not one of them.
+   */
+  public Map<String, String> toOptions() {
+    Map<String, String> options = new LinkedHashMap<>();
+    options.put("enabled", Boolean.toString(enabled));
+    options.put("etagPaths", String.join(",", etagPaths));
+    options.put("excludedPaths", String.join(",", excludedPaths));
+    options.put("guardedPaths", String.join(",", guardedPaths));
+    options.put("guardedMethods", String.join(",", guardedMethods));
+    options.put("acceptIfMatchAny", Boolean.toString(acceptIfMatchAny));
+    options.put("missingPreconditionStatus", Integer.toString(missingPreconditionStatus));
+    options.put("maxBufferSize", Long.toString(maxBufferSize.toBytes()));
+    options.put("permitTimeout", permitTimeout.toString());
+    options.put("maxWaitersPerKey", Integer.toString(maxWaitersPerKey));
+    options.put("validatorStoreSize", Long.toString(validatorStoreSize));
+    options.put("keyQueryParameters", String.join(",", keyQueryParameters));
+    return options;
+  }
+
+  /**
+   * The settings.
+   *
+   * @throws IllegalArgumentException naming the option, for a malformed value
+   */
+  public GuardSettings toSettings() {
+    return GuardSettings.fromOptions(toOptions());
+  }
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public List<String> getEtagPaths() {
+    return etagPaths;
+  }
+
+  public void setEtagPaths(List<String> etagPaths) {
+    this.etagPaths = etagPaths;
+  }
+
+  public List<String> getExcludedPaths() {
+    return excludedPaths;
+  }
+
+  public void setExcludedPaths(List<String> excludedPaths) {
+    this.excludedPaths = excludedPaths;
+  }
+
+  public List<String> getGuardedPaths() {
+    return guardedPaths;
+  }
+
+  public void setGuardedPaths(List<String> guardedPaths) {
+    this.guardedPaths = guardedPaths;
+  }
+
+  public List<String> getGuardedMethods() {
+    return guardedMethods;
+  }
+
+  public void setGuardedMethods(List<String> guardedMethods) {
+    this.guardedMethods = guardedMethods;
+  }
+
+  public boolean isAcceptIfMatchAny() {
+    return acceptIfMatchAny;
+  }
+
+  public void setAcceptIfMatchAny(boolean acceptIfMatchAny) {
+    this.acceptIfMatchAny = acceptIfMatchAny;
+  }
+
+  public int getMissingPreconditionStatus() {
+    return missingPreconditionStatus;
+  }
+
+  public void setMissingPreconditionStatus(int missingPreconditionStatus) {
+    this.missingPreconditionStatus = missingPreconditionStatus;
+  }
+
+  public DataSize getMaxBufferSize() {
+    return maxBufferSize;
+  }
+
+  public void setMaxBufferSize(DataSize maxBufferSize) {
+    this.maxBufferSize = maxBufferSize;
+  }
+
+  public Duration getPermitTimeout() {
+    return permitTimeout;
+  }
+
+  public void setPermitTimeout(Duration permitTimeout) {
+    this.permitTimeout = permitTimeout;
+  }
+
+  public int getMaxWaitersPerKey() {
+    return maxWaitersPerKey;
+  }
+
+  public void setMaxWaitersPerKey(int maxWaitersPerKey) {
+    this.maxWaitersPerKey = maxWaitersPerKey;
+  }
+
+  public long getValidatorStoreSize() {
+    return validatorStoreSize;
+  }
+
+  public void setValidatorStoreSize(long validatorStoreSize) {
+    this.validatorStoreSize = validatorStoreSize;
+  }
+
+  public List<String> getKeyQueryParameters() {
+    return keyQueryParameters;
+  }
+
+  public void setKeyQueryParameters(List<String> keyQueryParameters) {
+    this.keyQueryParameters = keyQueryParameters;
+  }
+
+  public int getFilterOrder() {
+    return filterOrder;
+  }
+
+  public void setFilterOrder(int filterOrder) {
+    this.filterOrder = filterOrder;
+  }
+}
