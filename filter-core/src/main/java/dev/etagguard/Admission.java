@@ -137,7 +137,7 @@ public final class Admission implements AutoCloseable {
     ResourceKey k = requireKey();
     int status = response.status();
     if (status < 200 || status > 299 || status == 206) {
-      engine.listener.onDecision(k, method, Decision.SERVED);
+      engine.listener.onDecision(k, method, status == 304 ? Decision.NOT_MODIFIED : Decision.SERVED);
       return ReadDecision.PASS;
     }
     boolean generatedAllowed = status == 200 && length > 0 && !noStore(response.header("Cache-Control"));
@@ -224,6 +224,7 @@ public final class Admission implements AutoCloseable {
   /** The 503 answer for a failed {@link #acquire()}. */
   public Answer unavailable(Throwable failure) {
     ResourceKey k = requireKey();
+    engine.listener.onPermitUnavailable(k, System.nanoTime() - acquireStart);
     engine.listener.onDecision(k, method, Decision.UNAVAILABLE);
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     boolean full = cause instanceof PermitUnavailableException p && p.queueFull();

@@ -106,18 +106,14 @@ public final class GuardEngine {
    */
   public Admission admit(RequestView request) {
     if (!settings.enabled()) {
+      listener.onDecision(new ResourceKey(request.path()), request.method(), GuardListener.Decision.PASSED_THROUGH);
       return Admission.pass(this);
     }
     String path = Builtins.normalizePath(request.path());
-    if (settings.excluded(path)) {
-      return Admission.pass(this);
-    }
     String method = request.method();
     boolean read = Preconditions.isGetOrHead(method);
-    if (Preconditions.isSafe(method) && !read) {
-      return Admission.pass(this);
-    }
-    if (read && !settings.tagged(path)) {
+    if (settings.excluded(path) || (Preconditions.isSafe(method) && !read) || (read && !settings.tagged(path))) {
+      listener.onDecision(new ResourceKey(path), method, GuardListener.Decision.PASSED_THROUGH);
       return Admission.pass(this);
     }
     ResourceKey key = resolver.resolve(request);

@@ -28,12 +28,19 @@ public interface GuardListener {
     RANGE_NOT_SATISFIABLE
   }
 
-  /** A request was decided. */
+  /**
+   * A request was decided. For {@link Decision#PASSED_THROUGH} the key is the normalized path
+   * (the request was not resolved further).
+   */
   default void onDecision(ResourceKey key, String method, Decision decision) {
   }
 
   /** A write permit was granted after waiting {@code waitNanos}. */
   default void onPermitGranted(ResourceKey key, long waitNanos) {
+  }
+
+  /** A write gave up on its permit after waiting {@code waitNanos} (timeout, full queue, request gone). */
+  default void onPermitUnavailable(ResourceKey key, long waitNanos) {
   }
 
   /** A listener that does nothing. */

@@ -30,6 +30,13 @@ record CompositeGuardListener(List<GuardListener> listeners) implements GuardLis
   }
 
   @Override
+  public void onPermitUnavailable(ResourceKey key, long waitNanos) {
+    for (GuardListener listener : listeners) {
+      listener.onPermitUnavailable(key, waitNanos);
+    }
+  }
+
+  @Override
   public void onPermitGranted(ResourceKey key, long waitNanos) {
     for (GuardListener listener : listeners) {
       listener.onPermitGranted(key, waitNanos);

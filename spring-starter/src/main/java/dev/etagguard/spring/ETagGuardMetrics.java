@@ -76,6 +76,11 @@ final class ETagGuardMetrics implements GuardInstrumentation {
       public void onPermitGranted(ResourceKey key, long waitNanos) {
         permitWait.record(waitNanos, TimeUnit.NANOSECONDS);
       }
+
+      @Override
+      public void onPermitUnavailable(ResourceKey key, long waitNanos) {
+        permitWait.record(waitNanos, TimeUnit.NANOSECONDS);
+      }
     };
   }
 
