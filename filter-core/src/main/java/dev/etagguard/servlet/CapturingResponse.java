@@ -1,10 +1,12 @@
 package dev.etagguard.servlet;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 
 import dev.etagguard.spi.EntityTagGenerator;
 
@@ -23,6 +25,10 @@ import org.jspecify.annotations.Nullable;
  * event stream, the response becomes pass-through: held bytes are written out and the rest
  * streams untouched, without a generated ETag. {@code sendError} and {@code sendRedirect} go
  * straight to the container.
+ *
+ * <p>When the host reports its error state (a Tomcat valve does: the handler called
+ * {@code sendError}, or the container caught an exception) the wrapper is transparent, so an
+ * error page the container renders through it reaches the client untouched.
  */
 class CapturingResponse extends HttpServletResponseWrapper {
 
@@ -42,13 +48,15 @@ class CapturingResponse extends HttpServletResponseWrapper {
   private @Nullable PrintWriter writer;
   private boolean usingStream;
   private long declaredLength = -1;
+  private final BooleanSupplier containerError;
   private boolean errorSent;
 
   CapturingResponse(HttpServletResponse response, int maxBufferSize, boolean holdBody,
-      @Nullable EntityTagGenerator generator, Spill spill) {
+      @Nullable EntityTagGenerator generator, Spill spill, BooleanSupplier containerError) {
     super(response);
     this.generator = generator;
     this.spill = spill;
+    this.containerError = containerError;
     this.stream = new CaptureStream(maxBufferSize, holdBody, generator == null ? null : generator.start(),
         this::overflow);
   }
@@ -73,6 +81,22 @@ class CapturingResponse extends HttpServletResponseWrapper {
     return errorSent;
   }
 
+  /**
+   * Whether the container owns the response: {@link #errorSent()}, or the host reports its error
+   * state. The guard then leaves the response alone.
+   */
+  boolean containerOwned() {
+    return errorSent || containerError.getAsBoolean();
+  }
+
+  /**
+   * Whether the wrapper passes everything through: the host reports its error state, so the
+   * container is rendering (or about to render) an error page through this wrapper.
+   */
+  private boolean transparent() {
+    return containerError.getAsBoolean();
+  }
+
   /** Stops holding: from now on the body streams (used when the request goes async). */
   void passThrough() throws IOException {
     flushWriter();
@@ -87,7 +111,10 @@ class CapturingResponse extends HttpServletResponseWrapper {
   }
 
   @Override
-  public ServletOutputStream getOutputStream() {
+  public ServletOutputStream getOutputStream() throws IOException {
+    if (transparent()) {
+      return super.getOutputStream();
+    }
     if (writer != null) {
       throw new IllegalStateException("getWriter() has already been called for this response");
     }
@@ -96,7 +123,10 @@ class CapturingResponse extends HttpServletResponseWrapper {
   }
 
   @Override
-  public PrintWriter getWriter() {
+  public PrintWriter getWriter() throws IOException {
+    if (transparent()) {
+      return super.getWriter();
+    }
     if (usingStream) {
       throw new IllegalStateException("getOutputStream() has already been called for this response");
     }
@@ -107,9 +137,84 @@ class CapturingResponse extends HttpServletResponseWrapper {
       if (encoding != null && getContentType() != null && !getContentType().toLowerCase(Locale.ROOT).contains("charset")) {
         super.setCharacterEncoding(encoding);
       }
-      writer = new PrintWriter(new OutputStreamWriter(stream, charset), false);
+      writer = new CaptureWriter(stream, charset);
     }
     return writer;
+  }
+
+  /**
+   * The handler's writer. While the body is held it buffers characters like any writer; once the
+   * response streams (async processing, an overflow) each write is encoded into the stream at
+   * once, since nobody would flush it when the container completes an async response.
+   * {@link #flush()} also flushes the stream.
+   */
+  private static final class CaptureWriter extends PrintWriter {
+    private final CaptureStream stream;
+    private final OutputStreamWriter encoder;
+
+    CaptureWriter(CaptureStream stream, Charset charset) {
+      this(stream, new OutputStreamWriter(new OutputStream() {
+        @Override
+        public void write(int b) throws IOException {
+          stream.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          stream.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+          stream.close();
+        }
+        // flush(): the encoder's flushes stay here; PrintWriter.flush() flushes the stream.
+      }, charset));
+    }
+
+    private CaptureWriter(CaptureStream stream, OutputStreamWriter encoder) {
+      super(encoder, false);
+      this.stream = stream;
+      this.encoder = encoder;
+    }
+
+    @Override
+    public void write(int c) {
+      super.write(c);
+      encodeIfStreaming();
+    }
+
+    @Override
+    public void write(char[] buf, int off, int len) {
+      super.write(buf, off, len);
+      encodeIfStreaming();
+    }
+
+    @Override
+    public void write(String s, int off, int len) {
+      super.write(s, off, len);
+      encodeIfStreaming();
+    }
+
+    @Override
+    public void flush() {
+      super.flush();
+      try {
+        stream.flush();
+      } catch (IOException e) {
+        setError();
+      }
+    }
+
+    private void encodeIfStreaming() {
+      if (!stream.complete()) {
+        try {
+          encoder.flush();
+        } catch (IOException e) {
+          setError();
+        }
+      }
+    }
   }
 
   @Override
@@ -119,7 +224,7 @@ class CapturingResponse extends HttpServletResponseWrapper {
 
   @Override
   public void setContentLengthLong(long len) {
-    if (stream.complete()) {
+    if (stream.complete() && !transparent()) {
       declaredLength = len;
     } else {
       super.setContentLengthLong(len);
@@ -179,7 +284,7 @@ class CapturingResponse extends HttpServletResponseWrapper {
 
   @Override
   public void flushBuffer() throws IOException {
-    if (!stream.complete()) {
+    if (!stream.complete() || transparent()) {
       flushWriter();
       super.flushBuffer();
     }
@@ -187,7 +292,9 @@ class CapturingResponse extends HttpServletResponseWrapper {
 
   @Override
   public void resetBuffer() {
-    if (stream.complete()) {
+    if (transparent()) {
+      super.resetBuffer();
+    } else if (stream.complete()) {
       stream.reset();
       stream.restartDigest(generator == null ? null : generator.start());
       writer = null;

@@ -1,6 +1,7 @@
 /**
- * ETag Guard for Jakarta Servlet containers: {@link dev.etagguard.servlet.ETagGuardFilter} and the
- * response capture it uses. Drop the jar into {@code WEB-INF/lib} and declare the filter in
+ * ETag Guard for Jakarta Servlet containers: {@link dev.etagguard.servlet.ETagGuardFilter}, the
+ * request flow it shares with the Tomcat valve ({@link dev.etagguard.servlet.ServletGuard}) and the
+ * response capture they use. Drop the jar into {@code WEB-INF/lib} and declare the filter in
  * {@code web.xml}.
  *
  * @since 0.1

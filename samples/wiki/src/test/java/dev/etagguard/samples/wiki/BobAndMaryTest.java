@@ -23,11 +23,11 @@ import dev.etagguard.samples.wiki.launcher.WikiServer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The README's story over real sockets, on both servers: no update is ever lost. */
+/** The README's story over real sockets, on every adapter: no update is ever lost. */
 class BobAndMaryTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY})
+  @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE})
   void marysStaleSaveIsRefusedWithAProblemBody(String adapter) throws Exception {
     try (WikiServer server = WikiServer.start(adapter, 0)) {
       URI article = URI.create("http://127.0.0.1:" + server.port() + "/articles/12");
@@ -66,7 +66,7 @@ class BobAndMaryTest {
    * twice.
    */
   @ParameterizedTest
-  @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY})
+  @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE})
   void thirtyTwoClientsLoseNoUpdate(String adapter) throws Exception {
     int clients = 32;
     int incrementsEach = 10;

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Nested;
 
 /**
  * The shared conformance rows (fixtures RS and RN) over HTTP against the wiki, the filter
- * configured by the wiki's own web.xml: policy rows on {@code /articles/}, the rest on the
- * unguarded {@code /drafts/}.
+ * configured by the wiki's own web.xml (or, for the tomcat-valve adapter, the valve in its place):
+ * policy rows on {@code /articles/}, the rest on the unguarded {@code /drafts/}.
  */
 class WikiConformanceTest {
 
@@ -67,6 +67,14 @@ class WikiConformanceTest {
     @Override
     String adapter() {
       return WikiServer.JETTY;
+    }
+  }
+
+  @Nested
+  class TomcatValve extends OnAdapter {
+    @Override
+    String adapter() {
+      return WikiServer.TOMCAT_VALVE;
     }
   }
 }

@@ -63,7 +63,8 @@ public final class WikiMain {
     private static void usage(PrintStream out) {
         out.println("usage: java -jar etag-guard-wiki.jar [--port=N] [--adapter=NAME]");
         out.println("  --port=N        port on 127.0.0.1, 0 picks a free one (default " + DEFAULT_PORT + ")");
-        out.println("  --adapter=NAME  " + String.join(" (default) | ", WikiServer.ADAPTERS));
+        out.println("  --adapter=NAME  " + WikiServer.ADAPTERS.get(0) + " (default) | "
+                + String.join(" | ", WikiServer.ADAPTERS.subList(1, WikiServer.ADAPTERS.size())));
     }
 
     record Options(int port, String adapter, boolean help) {

@@ -11,11 +11,14 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
+import dev.etagguard.servlet.ETagGuardFilter;
+import dev.etagguard.tomcat.ETagGuardValve;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.ApplicationParameter;
 import org.apache.tomcat.util.scan.StandardJarScanner;
 import org.eclipse.jetty.ee11.webapp.WebAppContext;
 import org.eclipse.jetty.server.Server;
@@ -23,7 +26,8 @@ import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * The wiki webapp, started from its own {@code WEB-INF/web.xml} (the one packaged in {@code wiki.war})
- * on embedded Tomcat or Jetty, bound to {@value #HOST} only. Used by {@link WikiMain} and by tests.
+ * on embedded Tomcat or Jetty, guarded by the filter of that web.xml or, on Tomcat, by the valve,
+ * bound to {@value #HOST} only. Used by {@link WikiMain} and by tests.
  */
 public final class WikiServer implements AutoCloseable {
 
@@ -33,8 +37,14 @@ public final class WikiServer implements AutoCloseable {
     /** Jetty 12 (ee11). */
     public static final String JETTY = "servlet-filter-jetty";
 
+    /**
+     * Tomcat 11 with the {@code ETagGuardValve} in its Host (guardedPaths {@code /articles/*}) and the
+     * web.xml filter switched off by the context parameter {@code dev.etagguard.enabled=false}.
+     */
+    public static final String TOMCAT_VALVE = "tomcat-valve";
+
     /** Every adapter name {@link #start} accepts; the first is the default. */
-    public static final List<String> ADAPTERS = List.of(TOMCAT, JETTY);
+    public static final List<String> ADAPTERS = List.of(TOMCAT, JETTY, TOMCAT_VALVE);
 
     /** The only interface the server listens on. */
     public static final String HOST = "127.0.0.1";
@@ -67,7 +77,8 @@ public final class WikiServer implements AutoCloseable {
             throw new IllegalArgumentException("port must be 0-65535: " + port);
         }
         return switch (adapter) {
-            case TOMCAT -> startTomcat(port);
+            case TOMCAT -> startTomcat(TOMCAT, port);
+            case TOMCAT_VALVE -> startTomcat(TOMCAT_VALVE, port);
             case JETTY -> startJetty(port);
             default -> throw new IllegalArgumentException(
                     "unknown adapter '" + adapter + "' (expected one of " + String.join(", ", ADAPTERS) + ")");
@@ -106,7 +117,7 @@ public final class WikiServer implements AutoCloseable {
         void stop() throws Exception;
     }
 
-    private static WikiServer startTomcat(int port) throws Exception {
+    private static WikiServer startTomcat(String adapter, int port) throws Exception {
         Path base = Files.createTempDirectory("etag-guard-wiki-tomcat-");
         Tomcat tomcat = null;
         try {
@@ -125,8 +136,22 @@ public final class WikiServer implements AutoCloseable {
             // No DefaultServlet/JspServlet from Tomcat's defaults: the webapp is exactly its web.xml, and
             // unmapped paths get a plain 404 for every method (as on Jetty).
             tomcat.setAddDefaultWebXmlToWebapp(false);
+            if (adapter.equals(TOMCAT_VALVE)) {
+                // As server.xml would: <Valve className="dev.etagguard.tomcat.ETagGuardValve" guardedPaths="/articles/*"/>
+                ETagGuardValve valve = new ETagGuardValve();
+                valve.setGuardedPaths("/articles/*");
+                tomcat.getHost().getPipeline().addValve(valve);
+            }
 
             Context context = tomcat.addWebapp("", docBase.toString());
+            if (adapter.equals(TOMCAT_VALVE)) {
+                // As context.xml would: <Parameter name="dev.etagguard.enabled" value="false" override="false"/>
+                ApplicationParameter filterOff = new ApplicationParameter();
+                filterOff.setName(ETagGuardFilter.CONTEXT_PARAMETER_PREFIX + "enabled");
+                filterOff.setValue("false");
+                filterOff.setOverride(false);
+                context.addApplicationParameter(filterOff);
+            }
             StandardJarScanner scanner = new StandardJarScanner();
             scanner.setScanManifest(false);
             scanner.setScanClassPath(false);
@@ -144,7 +169,7 @@ public final class WikiServer implements AutoCloseable {
                 throw new IllegalStateException("the wiki webapp failed to start on Tomcat (see the log above)");
             }
             Tomcat started = tomcat;
-            return new WikiServer(TOMCAT, connector.getLocalPort(), () -> {
+            return new WikiServer(adapter, connector.getLocalPort(), () -> {
                 try {
                     started.stop();
                     started.destroy();

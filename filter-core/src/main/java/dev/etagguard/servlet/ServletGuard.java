@@ -1,0 +1,363 @@
+package dev.etagguard.servlet;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
+
+import dev.etagguard.Admission;
+import dev.etagguard.Answer;
+import dev.etagguard.GuardEngine;
+import dev.etagguard.Problem;
+import dev.etagguard.ReadDecision;
+import dev.etagguard.http.ByteRange;
+import dev.etagguard.http.EntityTag;
+
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The Servlet-API side of the guard, written once and shared by every Servlet-based door: the
+ * {@link ETagGuardFilter} (the next step is the rest of the filter chain) and the Tomcat valve
+ * (the next step is the rest of the container pipeline, the wrappers installed with the connector
+ * request's {@code setRequest} / {@code setResponse}). It drives one {@link Admission} per
+ * request: the handler runs into a capturing response (HEAD as GET), a write waits for its
+ * resource's permit, and the current validators of a resource the store does not know are learned
+ * by an internal GET, a {@code RequestDispatcher} forward to the request's own path whose response
+ * never reaches the client.
+ *
+ * <p>Only REQUEST dispatches are guarded, each once: the request attribute
+ * {@link #GUARDED_ATTRIBUTE} marks a request taken, and any later guard (a filter behind a valve,
+ * a second filter) passes it through. Forwards, includes, error and async dispatches inside a
+ * guarded request pass through too, so nothing waits for a permit the request already holds. The
+ * permit is released when the handler returns, or, when it starts async processing, by an
+ * {@code AsyncListener} on completion, error or timeout.
+ *
+ * <p>Thread-safe: one instance serves all requests of its engine.
+ *
+ * @since 0.1
+ */
+public final class ServletGuard {
+
+  /** Request attribute set on every request the guard has taken: its presence makes later guards pass. */
+  public static final String GUARDED_ATTRIBUTE = "dev.etagguard.guarded";
+
+  /**
+   * Request attribute a handler may set to {@code Boolean.TRUE} before writing to have its
+   * response streamed untouched (no generated ETag), e.g. for long-running streams.
+   */
+  public static final String STREAMING_ATTRIBUTE = "dev.etagguard.streaming";
+
+  private static final System.Logger LOG = System.getLogger(ServletGuard.class.getName());
+
+  private static final BooleanSupplier NEVER = () -> false;
+
+  /**
+   * The rest of the request's processing behind the guard: the filter chain, or the container's
+   * next valve.
+   *
+   * @since 0.1
+   */
+  @FunctionalInterface
+  public interface Chain {
+    /**
+     * Runs the handler with the request and response it should see (the guard's wrappers).
+     *
+     * @param request the request to hand on
+     * @param response the response to hand on
+     */
+    void proceed(HttpServletRequest request, HttpServletResponse response) throws IOException, ServletException;
+  }
+
+  private final GuardEngine engine;
+
+  /** A guard driven by the given engine. */
+  public ServletGuard(GuardEngine engine) {
+    this.engine = Objects.requireNonNull(engine, "engine");
+  }
+
+  /** The engine. */
+  public GuardEngine engine() {
+    return engine;
+  }
+
+  /**
+   * Guards one request: answers it from the guard, or runs {@code next} (once) with the guard's
+   * wrappers, then completes the response.
+   *
+   * @param request the request as the container gives it
+   * @param response the response as the container gives it
+   * @param next the handler
+   */
+  public void handle(HttpServletRequest request, HttpServletResponse response, Chain next)
+      throws IOException, ServletException {
+    handle(request, response, next, NEVER);
+  }
+
+  /**
+   * Guards one request, as {@link #handle(HttpServletRequest, HttpServletResponse, Chain)}, for a
+   * host whose error handling runs inside {@code next}. A container valve sees the container's
+   * own error processing (an exception caught below it, a {@code sendError}, and the error page
+   * rendered through the application's request and response) within {@code next}; from the moment
+   * {@code containerError} turns true the guard's response wrapper passes everything through
+   * untouched, and the guard neither decides nor writes anything for that request.
+   *
+   * @param request the request as the container gives it
+   * @param response the response as the container gives it
+   * @param next the handler
+   * @param containerError whether the container has put the response into its error state
+   */
+  public void handle(HttpServletRequest request, HttpServletResponse response, Chain next,
+      BooleanSupplier containerError) throws IOException, ServletException {
+    if (request.getDispatcherType() != DispatcherType.REQUEST || request.getAttribute(GUARDED_ATTRIBUTE) != null) {
+      next.proceed(request, response);
+      return;
+    }
+    Admission admission = engine.admit(new ServletRequestView(request));
+    if (admission.kind() == Admission.Kind.PASS) {
+      next.proceed(request, response);
+      return;
+    }
+    request.setAttribute(GUARDED_ATTRIBUTE, Boolean.TRUE);
+    if (admission.rejection() != null) {
+      send(response, admission.rejection());
+      return;
+    }
+    if (admission.kind() == Admission.Kind.READ) {
+      read(admission, request, response, next, containerError);
+    } else {
+      write(admission, request, response, next, containerError);
+    }
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private static void read(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
+      BooleanSupplier containerError) throws IOException, ServletException {
+    boolean head = "HEAD".equals(request.getMethod());
+    CapturingResponse capture = new CapturingResponse(response, admission.maxBufferSize(), !head,
+        admission.digestBody() ? admission.generator() : null, c -> {
+          // The body outgrew the buffer: decide on the handler's own validators, then stream.
+          return applyEarly(admission.completeRead(new ServletResponseView(c), null, -1), response, head);
+        }, containerError);
+    GuardedRequest guarded = GuardedRequest.forHandler(request, head, context -> capture.passThrough(), null);
+    next.proceed(guarded, capture);
+    if (request.isAsyncStarted() || capture.containerOwned()) {
+      return;
+    }
+    capture.flushWriter();
+    CaptureStream body = capture.capture();
+    if (!body.complete()) {
+      return; // decided at the spill, body streamed or discarded
+    }
+    if (request.getAttribute(STREAMING_ATTRIBUTE) != null) {
+      writeHeld(response, body, null, head, capture.declaredLength());
+      return;
+    }
+    EntityTag digest = body.finishDigest();
+    ReadDecision decision = admission.completeRead(new ServletResponseView(response), digest, body.count());
+    switch (decision.action()) {
+      case PASS -> writeHeld(response, body, null, head, capture.declaredLength());
+      case FULL -> {
+        setHeaders(response, decision.headers());
+        writeHeld(response, body, null, head, -1);
+      }
+      case PARTIAL -> {
+        ByteRange range = Objects.requireNonNull(decision.range());
+        setHeaders(response, decision.headers());
+        response.setStatus(206);
+        response.setHeader("Content-Range", range.contentRange(body.count()));
+        writeHeld(response, body, range, head, -1);
+      }
+      case NOT_MODIFIED -> notModified(response, decision.headers());
+      case REJECT -> {
+        response.reset();
+        send(response, decision.answer());
+      }
+    }
+  }
+
+  /** At the spill: apply a decision made on the handler's own validators; true to stream the body. */
+  private static boolean applyEarly(ReadDecision decision, HttpServletResponse response, boolean head)
+      throws IOException {
+    switch (decision.action()) {
+      case NOT_MODIFIED -> {
+        notModified(response, decision.headers());
+        return false;
+      }
+      case REJECT -> {
+        response.reset();
+        send(response, decision.answer());
+        return false;
+      }
+      default -> {
+        setHeaders(response, decision.headers());
+        return !head;
+      }
+    }
+  }
+
+  private static void notModified(HttpServletResponse response, Map<String, String> headers) {
+    response.setStatus(304);
+    setHeaders(response, headers);
+  }
+
+  /** Writes the held body (or a range of it) to the real response, with its length. */
+  private static void writeHeld(HttpServletResponse response, CaptureStream body, @Nullable ByteRange range,
+      boolean head, long declaredLength) throws IOException {
+    long count = body.count();
+    if (range == null) {
+      if (declaredLength >= 0 && count == 0) {
+        response.setContentLengthLong(declaredLength); // e.g. a HEAD answered by the handler with a length
+      } else if (count > 0 || response.getStatus() != 204 && response.getStatus() != 304) {
+        response.setContentLengthLong(count);
+      }
+      if (!head && count > 0) {
+        ServletOutputStream out = response.getOutputStream();
+        out.write(body.buffer(), 0, (int) count);
+      }
+    } else {
+      response.setContentLengthLong(range.length());
+      if (!head) {
+        response.getOutputStream().write(body.buffer(), (int) range.first(), (int) range.length());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  private static void write(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
+      BooleanSupplier containerError) throws IOException, ServletException {
+    try {
+      admission.acquire().join();
+    } catch (CompletionException | CancellationException failure) {
+      admission.close();
+      send(response, admission.unavailable(failure));
+      return;
+    }
+    boolean async = false;
+    try {
+      if (admission.needsCurrentState()) {
+        DetachedResponse current = internalGet(admission, request);
+        CaptureStream body = current.capture();
+        admission.learnCurrentState(current, body.finishDigest(), body.complete() ? body.count() : -1);
+      }
+      Answer refusal = admission.decide();
+      if (refusal != null) {
+        send(response, refusal);
+        return;
+      }
+      boolean put = "PUT".equals(request.getMethod());
+      CapturingResponse capture = new CapturingResponse(response, admission.maxBufferSize(), true, null, c -> true,
+          containerError);
+      GuardedRequest guarded = GuardedRequest.forHandler(request, false, context -> {
+        capture.passThrough();
+        context.addListener(new PermitRelease(admission));
+      }, put ? admission.generator().start() : null);
+      next.proceed(guarded, capture);
+      if (request.isAsyncStarted()) {
+        async = true;
+        return;
+      }
+      if (capture.containerOwned()) {
+        return; // the container answers (error page); close() forgets the validators
+      }
+      capture.flushWriter();
+      CaptureStream body = capture.capture();
+      Map<String, String> headers = Map.of();
+      if (admission.completeWrite(new ServletResponseView(response))) {
+        DetachedResponse after = internalGet(admission, request);
+        CaptureStream got = after.capture();
+        headers = admission.learnAfterWrite(after, got.finishDigest(), got.complete() ? got.count() : -1,
+            guarded.bodyTag());
+      }
+      if (body.complete()) {
+        setHeaders(response, headers);
+        writeHeld(response, body, null, false, capture.declaredLength());
+      }
+    } finally {
+      if (!async) {
+        admission.close();
+      }
+    }
+  }
+
+  /** Runs a GET of the request's resource through the application, detached from the client. */
+  private static DetachedResponse internalGet(Admission admission, HttpServletRequest request) throws IOException {
+    DetachedResponse detached = new DetachedResponse(admission.maxBufferSize(), admission.generator());
+    RequestDispatcher dispatcher = request.getRequestDispatcher(ServletRequestView.pathInContext(request));
+    if (dispatcher == null) {
+      detached.setStatus(500);
+      return detached;
+    }
+    try {
+      dispatcher.forward(GuardedRequest.internalGet(request, admission.keyParameters()), detached);
+    } catch (ServletException | RuntimeException e) {
+      // The state stays unknown: every precondition then fails, and nothing is written.
+      LOG.log(Level.DEBUG, () -> "Internal GET of " + admission.key() + " failed", e);
+      detached.setStatus(500);
+    }
+    return detached;
+  }
+
+  // ---------------------------------------------------------------- answers
+
+  private static void setHeaders(HttpServletResponse response, Map<String, String> headers) {
+    headers.forEach(response::setHeader);
+  }
+
+  /** Writes one of the guard's own answers. */
+  static void send(HttpServletResponse response, @Nullable Answer answer) throws IOException {
+    if (answer == null) {
+      return;
+    }
+    response.setStatus(answer.status());
+    setHeaders(response, answer.headers());
+    if (answer.problem() != null) {
+      byte[] body = answer.body();
+      response.setContentType(Problem.MEDIA_TYPE);
+      response.setContentLength(body.length);
+      response.getOutputStream().write(body);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ServletGuard{" + engine + "}";
+  }
+
+  /** Releases a write's permit when its async processing ends, however it ends. */
+  private record PermitRelease(Admission admission) implements AsyncListener {
+    @Override
+    public void onComplete(AsyncEvent event) {
+      admission.close();
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+      admission.close();
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+      admission.close();
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+      // A re-started async cycle keeps the listener registered.
+      event.getAsyncContext().addListener(this);
+    }
+  }
+}

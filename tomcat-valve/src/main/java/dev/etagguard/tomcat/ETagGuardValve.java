@@ -1,0 +1,285 @@
+package dev.etagguard.tomcat;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+import dev.etagguard.GuardEngine;
+import dev.etagguard.GuardSettings;
+import dev.etagguard.servlet.ServletGuard;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.apache.catalina.Context;
+import org.apache.catalina.Lifecycle;
+import org.apache.catalina.LifecycleEvent;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.LifecycleListener;
+import org.apache.catalina.Wrapper;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.valves.ValveBase;
+import org.apache.tomcat.util.buf.MessageBytes;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * ETag Guard as a Tomcat {@code Valve}: generated strong ETags and Last-Modified, 304 and 412 for
+ * conditional requests (RFC 9110 13.2.2), 428 for guarded writes without a precondition (RFC 6585
+ * section 3) and per-resource write ordering, for every webapp of an Engine or Host at once
+ * ({@code server.xml}) or for one webapp ({@code context.xml}), without touching the webapps:
+ *
+ * <pre>{@code
+ * <Host name="localhost" appBase="webapps">
+ *   <Valve className="dev.etagguard.tomcat.ETagGuardValve" guardedPaths="/articles/*"/>
+ * </Host>
+ * }</pre>
+ *
+ * <p>Attributes are the {@link GuardSettings} options, by the same names as the filter's
+ * init-params, each with a setter here; they are read once, in {@link #startInternal()}, and an
+ * unknown attribute or a malformed value stops the valve with a {@link LifecycleException}
+ * naming it. Paths are matched within each webapp (the request URI without the context path),
+ * as the filter matches them.
+ *
+ * <p>The request flow is the filter's own ({@link ServletGuard}): this class only installs its
+ * wrappers the Tomcat way ({@link Request#setRequest}, {@link Response#setResponse}, restored when
+ * the pipeline returns) and tells it when Tomcat has put the response into its error state, from
+ * which point the wrappers pass the container's error page through untouched. Each webapp
+ * (Context) gets its own engine, so validators and write permits of {@code /a/x} and
+ * {@code /b/x} never mix; a webapp's state is dropped when it stops.
+ *
+ * <p>Only initial REQUEST dispatches are guarded: async dispatches, the error processing Tomcat
+ * re-runs through the pipeline, requests without a mapped servlet and the protected
+ * {@code /WEB-INF} and {@code /META-INF} paths pass through. Every request the valve takes
+ * carries the request attribute {@link ServletGuard#GUARDED_ATTRIBUTE}, so an
+ * {@code ETagGuardFilter} in a webapp behind the valve passes it through: guarded once.
+ * Asynchronous processing is supported (the permit of an async write is released by an
+ * {@code AsyncListener} on completion, error or timeout). Writes may wait for their permit up to
+ * {@code permitTimeout} on the request thread.
+ *
+ * <p>Thread-safe once started.
+ *
+ * @since 0.1
+ */
+public class ETagGuardValve extends ValveBase {
+
+  private static final System.Logger LOG = System.getLogger(ETagGuardValve.class.getName());
+
+  private final Map<String, String> options = Collections.synchronizedMap(new LinkedHashMap<>());
+  private final @Nullable GuardSettings given;
+  private final ConcurrentMap<Context, ServletGuard> guards = new ConcurrentHashMap<>();
+  private volatile @Nullable GuardSettings settings;
+
+  /** A valve configured by its attributes (setters) when Tomcat starts it. */
+  public ETagGuardValve() {
+    super(true);
+    this.given = null;
+  }
+
+  /** A valve with the given settings, for embedded Tomcat; attributes are ignored. */
+  public ETagGuardValve(GuardSettings settings) {
+    super(true);
+    this.given = settings;
+  }
+
+  // ---------------------------------------------------------------- attributes
+
+  /** Option {@code enabled}: {@code false} passes every request through. Default {@code true}. */
+  public void setEnabled(String value) {
+    option("enabled", value);
+  }
+
+  /** Option {@code etagPaths}: paths whose GET/HEAD responses get validators. Default {@code /*}. */
+  public void setEtagPaths(String value) {
+    option("etagPaths", value);
+  }
+
+  /** Option {@code excludedPaths}: paths the guard never touches. Default none. */
+  public void setExcludedPaths(String value) {
+    option("excludedPaths", value);
+  }
+
+  /** Option {@code guardedPaths}: paths whose writes must carry a precondition (428). Default none. */
+  public void setGuardedPaths(String value) {
+    option("guardedPaths", value);
+  }
+
+  /** Option {@code guardedMethods}: the write methods {@code guardedPaths} applies to. Default {@code PUT, PATCH, DELETE}. */
+  public void setGuardedMethods(String value) {
+    option("guardedMethods", value);
+  }
+
+  /** Option {@code acceptIfMatchAny}: whether {@code If-Match: *} satisfies the 428 policy. Default {@code true}. */
+  public void setAcceptIfMatchAny(String value) {
+    option("acceptIfMatchAny", value);
+  }
+
+  /** Option {@code missingPreconditionStatus}: 428 (default) or 403. */
+  public void setMissingPreconditionStatus(String value) {
+    option("missingPreconditionStatus", value);
+  }
+
+  /** Option {@code maxBufferSize}: the largest body held to compute its ETag. Default {@code 1MiB}. */
+  public void setMaxBufferSize(String value) {
+    option("maxBufferSize", value);
+  }
+
+  /** Option {@code permitTimeout}: the longest a write waits for its turn before 503. Default {@code 10s}. */
+  public void setPermitTimeout(String value) {
+    option("permitTimeout", value);
+  }
+
+  /** Option {@code maxWaitersPerKey}: writes allowed to queue per resource. Default 256. */
+  public void setMaxWaitersPerKey(String value) {
+    option("maxWaitersPerKey", value);
+  }
+
+  /** Option {@code validatorStoreSize}: resources whose validators are remembered, per webapp. Default 100000. */
+  public void setValidatorStoreSize(String value) {
+    option("validatorStoreSize", value);
+  }
+
+  /** Option {@code keyQueryParameters}: query parameters that are part of a resource's identity. Default none. */
+  public void setKeyQueryParameters(String value) {
+    option("keyQueryParameters", value);
+  }
+
+  /**
+   * Any other attribute: Tomcat's digester calls this for an attribute without a setter. It is
+   * kept and rejected at start, so a misspelt option stops the valve instead of being ignored.
+   *
+   * @return whether {@code name} is an option (Tomcat logs a warning otherwise)
+   */
+  public boolean setProperty(String name, String value) {
+    option(name, value);
+    return GuardSettings.optionNames().contains(name);
+  }
+
+  private void option(String name, @Nullable String value) {
+    options.put(name, value == null ? "" : value);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Builds the settings from the attributes.
+   *
+   * @throws LifecycleException naming the option, for an unknown option or a malformed value
+   */
+  @Override
+  protected void startInternal() throws LifecycleException {
+    GuardSettings built;
+    if (given != null) {
+      built = given;
+    } else {
+      try {
+        synchronized (options) {
+          built = GuardSettings.fromOptions(new LinkedHashMap<>(options));
+        }
+      } catch (IllegalArgumentException e) {
+        throw new LifecycleException("ETag Guard valve: " + e.getMessage(), e);
+      }
+    }
+    guards.clear();
+    settings = built;
+    LOG.log(Level.DEBUG, () -> "ETag Guard valve started in " + getContainer() + ": " + built);
+    super.startInternal();
+  }
+
+  @Override
+  protected void stopInternal() throws LifecycleException {
+    super.stopInternal();
+    guards.clear();
+  }
+
+  /** The settings, once started. */
+  public @Nullable GuardSettings settings() {
+    return settings;
+  }
+
+  /** The engine serving the webapp, once it had a guarded request; {@code null} before. */
+  public @Nullable GuardEngine engine(Context context) {
+    ServletGuard guard = guards.get(context);
+    return guard == null ? null : guard.engine();
+  }
+
+  /**
+   * Creates the engine of one webapp. Override to replace built-in SPIs (store, sequencer,
+   * listener) with {@link GuardEngine#builder(GuardSettings)}.
+   */
+  protected GuardEngine createEngine(Context context, GuardSettings settings) {
+    return GuardEngine.create(settings);
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  @Override
+  public void invoke(Request request, Response response) throws IOException, ServletException {
+    ServletGuard guard = guardFor(request, response);
+    if (guard == null) {
+      getNext().invoke(request, response);
+      return;
+    }
+    HttpServletRequest originalRequest = request.getRequest();
+    HttpServletResponse originalResponse = response.getResponse();
+    guard.handle(originalRequest, originalResponse, (guardedRequest, guardedResponse) -> {
+      request.setRequest(guardedRequest);
+      response.setResponse(guardedResponse);
+      try {
+        getNext().invoke(request, response);
+      } finally {
+        request.setRequest(originalRequest);
+        response.setResponse(originalResponse);
+      }
+    }, response::isError);
+  }
+
+  /** The guard of the request's webapp, or {@code null} to pass the request through. */
+  private @Nullable ServletGuard guardFor(Request request, Response response) {
+    GuardSettings s = settings;
+    Context context = request.getContext();
+    Wrapper wrapper = request.getWrapper();
+    if (s == null || !s.enabled() || context == null || wrapper == null || wrapper.isUnavailable()
+        || request.getDispatcherType() != DispatcherType.REQUEST || request.isAsync() || response.isError()
+        || protectedPath(request.getRequestPathMB())) {
+      return null;
+    }
+    ServletGuard guard = guards.get(context);
+    return guard != null ? guard : guards.computeIfAbsent(context, c -> newGuard(c, s));
+  }
+
+  /** {@code /WEB-INF} and {@code /META-INF}: the context answers 404; an internal GET must not reach them. */
+  private static boolean protectedPath(MessageBytes path) {
+    return path.startsWithIgnoreCase("/WEB-INF/", 0) || path.equalsIgnoreCase("/WEB-INF")
+        || path.startsWithIgnoreCase("/META-INF/", 0) || path.equalsIgnoreCase("/META-INF");
+  }
+
+  private ServletGuard newGuard(Context context, GuardSettings s) {
+    context.addLifecycleListener(new Forget(context));
+    LOG.log(Level.DEBUG, () -> "ETag Guard valve: guarding webapp '" + context.getName() + "'");
+    return new ServletGuard(createEngine(context, s));
+  }
+
+  /** Drops a webapp's validators and permits when it stops: a restarted webapp is learned afresh. */
+  private final class Forget implements LifecycleListener {
+    private final Context context;
+
+    Forget(Context context) {
+      this.context = context;
+    }
+
+    @Override
+    public void lifecycleEvent(LifecycleEvent event) {
+      if (Lifecycle.AFTER_STOP_EVENT.equals(event.getType())) {
+        guards.remove(context);
+        context.removeLifecycleListener(this);
+      }
+    }
+  }
+}
