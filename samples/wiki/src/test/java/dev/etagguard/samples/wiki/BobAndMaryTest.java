@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BobAndMaryTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE})
+  @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE, WikiServer.JETTY_HANDLER})
   void marysStaleSaveIsRefusedWithAProblemBody(String adapter) throws Exception {
     try (WikiServer server = WikiServer.start(adapter, 0)) {
       URI article = URI.create("http://127.0.0.1:" + server.port() + "/articles/12");
@@ -66,7 +66,7 @@ class BobAndMaryTest {
    * twice.
    */
   @ParameterizedTest
-  @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE})
+  @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE, WikiServer.JETTY_HANDLER})
   void thirtyTwoClientsLoseNoUpdate(String adapter) throws Exception {
     int clients = 32;
     int incrementsEach = 10;

@@ -37,7 +37,7 @@ class LauncherIT {
     private static final String END_OF_STREAM = "\u0000end-of-stream";
 
     @ParameterizedTest
-    @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE})
+    @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE, WikiServer.JETTY_HANDLER})
     void printsTheListeningLineAndServes(String adapter) throws Exception {
         Path log = logFile(adapter);
         Process process = launch(log, "--port=0", "--adapter=" + adapter);

@@ -77,4 +77,12 @@ class WikiConformanceTest {
       return WikiServer.TOMCAT_VALVE;
     }
   }
+
+  @Nested
+  class JettyHandler extends OnAdapter {
+    @Override
+    String adapter() {
+      return WikiServer.JETTY_HANDLER;
+    }
+  }
 }

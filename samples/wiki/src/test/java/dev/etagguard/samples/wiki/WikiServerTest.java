@@ -49,7 +49,7 @@ class WikiServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE})
+    @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE, WikiServer.JETTY_HANDLER})
     void articlesAreGuardedByTheFilterFromWebXml(String adapter) throws Exception {
         try (WikiServer server = WikiServer.start(adapter, 0)) {
             assertThat(send(server, request(server, "articles/guarded").header("If-None-Match", "*")

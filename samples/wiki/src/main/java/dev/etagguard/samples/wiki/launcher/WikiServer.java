@@ -11,8 +11,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
+
+import dev.etagguard.GuardSettings;
+import dev.etagguard.jetty.ETagGuardHandler;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.tomcat.ETagGuardValve;
+
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.connector.Connector;
@@ -44,7 +48,14 @@ public final class WikiServer implements AutoCloseable {
     public static final String TOMCAT_VALVE = "tomcat-valve";
 
     /** Every adapter name {@link #start} accepts; the first is the default. */
-    public static final List<String> ADAPTERS = List.of(TOMCAT, JETTY, TOMCAT_VALVE);
+    /**
+     * The wiki on embedded Jetty behind {@code ETagGuardHandler} (Jetty's core API), with the
+     * web.xml filter switched off by the context parameter {@code dev.etagguard.enabled=false}.
+     */
+    public static final String JETTY_HANDLER = "jetty-handler";
+
+    /** Every adapter, the default first. */
+    public static final List<String> ADAPTERS = List.of(TOMCAT, JETTY, TOMCAT_VALVE, JETTY_HANDLER);
 
     /** The only interface the server listens on. */
     public static final String HOST = "127.0.0.1";
@@ -79,7 +90,8 @@ public final class WikiServer implements AutoCloseable {
         return switch (adapter) {
             case TOMCAT -> startTomcat(TOMCAT, port);
             case TOMCAT_VALVE -> startTomcat(TOMCAT_VALVE, port);
-            case JETTY -> startJetty(port);
+            case JETTY -> startJetty(JETTY, port);
+            case JETTY_HANDLER -> startJetty(JETTY_HANDLER, port);
             default -> throw new IllegalArgumentException(
                     "unknown adapter '" + adapter + "' (expected one of " + String.join(", ", ADAPTERS) + ")");
         };
@@ -208,7 +220,7 @@ public final class WikiServer implements AutoCloseable {
         }
     }
 
-    private static WikiServer startJetty(int port) throws Exception {
+    private static WikiServer startJetty(String adapter, int port) throws Exception {
         Path base = Files.createTempDirectory("etag-guard-wiki-jetty-");
         Server server = new Server();
         try {
@@ -232,13 +244,21 @@ public final class WikiServer implements AutoCloseable {
             // servlet would answer 405 to anything but GET, so it goes too.
             webapp.setDefaultsDescriptor(null);
             webapp.getServletHandler().setEnsureDefaultServlet(false);
-            server.setHandler(webapp);
+            if (adapter.equals(JETTY_HANDLER)) {
+                webapp.setInitParameter("dev.etagguard.enabled", "false");
+                ETagGuardHandler guard = new ETagGuardHandler(
+                        GuardSettings.builder().guardedPaths("/articles/*").build());
+                guard.setHandler(webapp);
+                server.setHandler(guard);
+            } else {
+                server.setHandler(webapp);
+            }
 
             server.start();
             if (!webapp.isAvailable()) {
                 throw new IllegalStateException("the wiki webapp failed to start on Jetty (see the log above)");
             }
-            return new WikiServer(JETTY, connector.getLocalPort(), () -> {
+            return new WikiServer(adapter, connector.getLocalPort(), () -> {
                 try {
                     server.stop();
                     server.destroy();
