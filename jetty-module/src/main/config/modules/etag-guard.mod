@@ -53,8 +53,11 @@ etc/etag-guard.xml
 ## The longest a write waits for its resource's permit before 503
 # jetty.etagGuard.permitTimeout=10s
 
-## Writes allowed to queue per resource
+## Requests allowed to queue per resource
 # jetty.etagGuard.maxWaitersPerKey=256
+
+## Whether GET/HEAD take a shared permit, so a download never observes a write in progress
+# jetty.etagGuard.readPermits=false
 
 ## How many resources' validators are remembered
 # jetty.etagGuard.validatorStoreSize=100000

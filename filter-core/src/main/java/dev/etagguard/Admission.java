@@ -24,8 +24,10 @@ import org.jspecify.annotations.Nullable;
  * <pre>
  * PASS:  run the handler untouched.
  * any:   rejection() != null  -> send it, done (428 / 400, before any lock).
- * READ:  run the handler into a capturing response (HEAD as GET), then
+ * READ:  if needsPermit() (option readPermits): acquire() -> (failure: unavailable(failure), 503)
+ *        run the handler into a capturing response (HEAD as GET), then
  *        completeRead(...) -> PASS / FULL / PARTIAL / NOT_MODIFIED / REJECT.
+ *        close()  (when a permit was acquired: finally, async completion, error, timeout)
  * WRITE: acquire() -> (failure: unavailable(failure), 503)
  *        if needsCurrentState(): internal GET -> learnCurrentState(...)
  *        decide() != null -> send it (412), done
@@ -34,9 +36,9 @@ import org.jspecify.annotations.Nullable;
  *        close()  (always: finally, async completion, error, timeout)
  * </pre>
  *
- * <p>{@link #close()} is idempotent and may be called from any thread; it releases the write
- * permit, also one granted after the request was abandoned. Other methods are called by one
- * thread at a time.
+ * <p>{@link #close()} is idempotent and may be called from any thread; it releases the permit
+ * (a write's, or a read's shared one), also one granted after the request was abandoned. Other
+ * methods are called by one thread at a time.
  *
  * @since 0.1
  */
@@ -123,6 +125,15 @@ public final class Admission implements AutoCloseable {
     return engine.generator;
   }
 
+  /**
+   * Whether the adapter must {@link #acquire()} the resource's permit before running the handler:
+   * always for a write, and for a read when the option {@code readPermits} is on (a shared
+   * permit). Such an admission must be {@link #close() closed}.
+   */
+  public boolean needsPermit() {
+    return kind == Kind.WRITE || (kind == Kind.READ && engine.settings.readPermits());
+  }
+
   // ---------------------------------------------------------------- reads
 
   /**
@@ -196,16 +207,20 @@ public final class Admission implements AutoCloseable {
     return false;
   }
 
-  // ---------------------------------------------------------------- writes
+  // ---------------------------------------------------------------- permits
 
   /**
-   * Requests the resource's write permit. The future completes when it is granted, or
-   * exceptionally with {@link PermitUnavailableException} (answer with {@link #unavailable}).
+   * Requests the resource's permit: the exclusive one for a write, a shared one for a read (see
+   * {@link #needsPermit()}). The future completes when it is granted, or exceptionally with
+   * {@link PermitUnavailableException} (answer with {@link #unavailable}).
    */
   public CompletableFuture<Void> acquire() {
     ResourceKey k = requireKey();
     acquireStart = System.nanoTime();
-    return engine.sequencer.acquire(k, engine.settings.permitTimeout()).thenAccept(granted -> {
+    CompletableFuture<Permit> requested = kind == Kind.READ
+        ? engine.sequencer.acquireShared(k, engine.settings.permitTimeout())
+        : engine.sequencer.acquire(k, engine.settings.permitTimeout());
+    return requested.thenAccept(granted -> {
       boolean releaseNow;
       synchronized (this) {
         releaseNow = closed;
@@ -229,11 +244,14 @@ public final class Admission implements AutoCloseable {
     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     boolean full = cause instanceof PermitUnavailableException p && p.queueFull();
     long retry = Math.max(1, engine.settings.permitTimeout().toSeconds() / 10);
+    String detail = full ? "Too many requests are waiting for this resource; retry later."
+        : kind == Kind.READ ? "A write to this resource took too long, so it could not be read; retry later."
+        : "Another request to this resource took too long; retry later.";
     return new Answer(503, Map.of("Retry-After", Long.toString(retry)), Problem.of("write-permit-unavailable",
-        "Service Unavailable", 503, full
-            ? "Too many writes are waiting for this resource; retry later."
-            : "Another write to this resource took too long; retry later.", k.value()));
+        "Service Unavailable", 503, detail, k.value()));
   }
+
+  // ---------------------------------------------------------------- writes
 
   /**
    * Whether the resource's current validators must be learned from the handler (an internal GET)

@@ -31,7 +31,9 @@ import java.util.function.BiConsumer;
  *   <tr><td>{@code missingPreconditionStatus}</td><td>{@code 428}</td><td>428 (RFC 6585) or 403 for a guarded write without precondition</td></tr>
  *   <tr><td>{@code maxBufferSize}</td><td>{@code 1MiB}</td><td>the largest body held to compute its ETag; larger bodies stream untagged</td></tr>
  *   <tr><td>{@code permitTimeout}</td><td>{@code 10s}</td><td>the longest a write waits for its resource's permit before 503</td></tr>
- *   <tr><td>{@code maxWaitersPerKey}</td><td>{@code 256}</td><td>writes allowed to wait per resource; more get 503 at once</td></tr>
+ *   <tr><td>{@code maxWaitersPerKey}</td><td>{@code 256}</td><td>requests allowed to wait per resource; more get 503 at once</td></tr>
+ *   <tr><td>{@code readPermits}</td><td>{@code false}</td><td>whether GET and HEAD take a shared permit of their resource, so a
+ *       download never observes a write in progress (see {@link #readPermits()})</td></tr>
  *   <tr><td>{@code validatorStoreSize}</td><td>{@code 100000}</td><td>the most resources whose validators are remembered</td></tr>
  *   <tr><td>{@code keyQueryParameters}</td><td>(none)</td><td>query parameters that are part of a resource's identity</td></tr>
  * </table>
@@ -57,6 +59,7 @@ public final class GuardSettings {
   private final int maxBufferSize;
   private final Duration permitTimeout;
   private final int maxWaitersPerKey;
+  private final boolean readPermits;
   private final long validatorStoreSize;
   private final Set<String> keyQueryParameters;
 
@@ -71,6 +74,7 @@ public final class GuardSettings {
     this.maxBufferSize = b.maxBufferSize;
     this.permitTimeout = b.permitTimeout;
     this.maxWaitersPerKey = b.maxWaitersPerKey;
+    this.readPermits = b.readPermits;
     this.validatorStoreSize = b.validatorStoreSize;
     this.keyQueryParameters = Collections.unmodifiableSet(new LinkedHashSet<>(b.keyQueryParameters));
   }
@@ -125,6 +129,7 @@ public final class GuardSettings {
     m.put("maxBufferSize", (b, v) -> b.maxBufferSize(parseSize(v)));
     m.put("permitTimeout", (b, v) -> b.permitTimeout(parseDuration(v)));
     m.put("maxWaitersPerKey", (b, v) -> b.maxWaitersPerKey(parseInt(v)));
+    m.put("readPermits", (b, v) -> b.readPermits(parseBoolean(v)));
     m.put("validatorStoreSize", (b, v) -> b.validatorStoreSize(parseLong(v)));
     m.put("keyQueryParameters", (b, v) -> b.keyQueryParameters(v));
     return Collections.unmodifiableMap(m);
@@ -175,9 +180,31 @@ public final class GuardSettings {
     return permitTimeout;
   }
 
-  /** How many writes may wait for one resource's permit. */
+  /** How many requests may wait for one resource's permit. */
   public int maxWaitersPerKey() {
     return maxWaitersPerKey;
+  }
+
+  /**
+   * Whether GET and HEAD take a shared permit of their resource before the handler runs. Default
+   * {@code false}.
+   *
+   * <p>Without it a read runs beside a write to the same resource: a handler that reads storage
+   * in steps (chunks, then metadata) may return a mix of two versions, or part of one, and the
+   * generated ETag is then the digest of that mix, honest about its bytes but of a version that
+   * never existed. The guard still never stores such a tag over a newer write's, so no update is
+   * lost, but the download is torn. With it, reads of one resource share its permit, a write
+   * holds it alone, and both queue in arrival order (a waiting write is not overtaken by later
+   * reads): a download sees one whole version, and a resumed one never splices two.
+   *
+   * <p>The cost is waiting, per resource only: a read waits for the write ahead of it (and the
+   * write for the reads ahead of it), up to {@link #permitTimeout()} before 503, and readers count
+   * towards {@link #maxWaitersPerKey()}. Reads of different resources, and reads of a resource
+   * nobody writes, never wait. Turn it on where handlers cannot read a consistent snapshot
+   * themselves.
+   */
+  public boolean readPermits() {
+    return readPermits;
   }
 
   /** How many resources' validators the built-in store remembers. */
@@ -211,7 +238,8 @@ public final class GuardSettings {
         + ", guardedPaths=" + guardedPaths + ", guardedMethods=" + guardedMethods
         + ", acceptIfMatchAny=" + acceptIfMatchAny + ", missingPreconditionStatus=" + missingPreconditionStatus
         + ", maxBufferSize=" + maxBufferSize + ", permitTimeout=" + permitTimeout
-        + ", maxWaitersPerKey=" + maxWaitersPerKey + ", validatorStoreSize=" + validatorStoreSize
+        + ", maxWaitersPerKey=" + maxWaitersPerKey + ", readPermits=" + readPermits
+        + ", validatorStoreSize=" + validatorStoreSize
         + ", keyQueryParameters=" + keyQueryParameters + "}";
   }
 
@@ -302,6 +330,7 @@ public final class GuardSettings {
     private int maxBufferSize = 1024 * 1024;
     private Duration permitTimeout = Duration.ofSeconds(10);
     private int maxWaitersPerKey = 256;
+    private boolean readPermits;
     private long validatorStoreSize = 100_000;
     private Set<String> keyQueryParameters = Set.of();
 
@@ -384,12 +413,21 @@ public final class GuardSettings {
       return this;
     }
 
-    /** Writes allowed to wait for one resource. Default 256. */
+    /** Requests allowed to wait for one resource's permit. Default 256. */
     public Builder maxWaitersPerKey(int waiters) {
       if (waiters < 0) {
         throw new IllegalArgumentException("maxWaitersPerKey must be >= 0: " + waiters);
       }
       this.maxWaitersPerKey = waiters;
+      return this;
+    }
+
+    /**
+     * Whether GET and HEAD take a shared permit of their resource, so a download never observes a
+     * write in progress. Default {@code false}. See {@link GuardSettings#readPermits()}.
+     */
+    public Builder readPermits(boolean readPermits) {
+      this.readPermits = readPermits;
       return this;
     }
 

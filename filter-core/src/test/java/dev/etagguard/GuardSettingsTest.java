@@ -39,6 +39,7 @@ class GuardSettingsTest {
     m.put("maxBufferSize", entry("64KiB", s -> s.maxBufferSize(), 65536));
     m.put("permitTimeout", entry("500ms", s -> s.permitTimeout(), Duration.ofMillis(500)));
     m.put("maxWaitersPerKey", entry("3", s -> s.maxWaitersPerKey(), 3));
+    m.put("readPermits", entry("true", s -> s.readPermits(), true));
     m.put("validatorStoreSize", entry("5000000000", s -> s.validatorStoreSize(), 5_000_000_000L));
     m.put("keyQueryParameters", entry("page, lang", s -> s.keyQueryParameters(), Set.of("page", "lang")));
     return m;
@@ -61,6 +62,7 @@ class GuardSettingsTest {
     assertThat(d.maxBufferSize()).isEqualTo(1024 * 1024);
     assertThat(d.permitTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(d.maxWaitersPerKey()).isEqualTo(256);
+    assertThat(d.readPermits()).isFalse();
     assertThat(d.validatorStoreSize()).isEqualTo(100_000);
     assertThat(d.keyQueryParameters()).isEmpty();
     assertThat(GuardSettings.fromOptions(Map.of())).usingRecursiveComparison().isEqualTo(d);
@@ -125,6 +127,7 @@ class GuardSettingsTest {
       permitTimeout             | 10h
       maxWaitersPerKey          | -1
       maxWaitersPerKey          | 99999999999
+      readPermits               | on
       validatorStoreSize        | -1
       validatorStoreSize        | 1e6
       """)

@@ -32,10 +32,10 @@ import org.jspecify.annotations.Nullable;
  * {@link ETagGuardFilter} (the next step is the rest of the filter chain) and the Tomcat valve
  * (the next step is the rest of the container pipeline, the wrappers installed with the connector
  * request's {@code setRequest} / {@code setResponse}). It drives one {@link Admission} per
- * request: the handler runs into a capturing response (HEAD as GET), a write waits for its
- * resource's permit, and the current validators of a resource the store does not know are learned
- * by an internal GET, a {@code RequestDispatcher} forward to the request's own path whose response
- * never reaches the client.
+ * request: the handler runs into a capturing response (HEAD as GET), a write (and, with the option
+ * {@code readPermits}, a read) waits for its resource's permit, and the current validators of a
+ * resource the store does not know are learned by an internal GET, a {@code RequestDispatcher}
+ * forward to the request's own path whose response never reaches the client.
  *
  * <p>Only REQUEST dispatches are guarded, each once: the request attribute
  * {@link #GUARDED_ATTRIBUTE} marks a request taken, and any later guard (a filter behind a valve,
@@ -145,13 +145,39 @@ public final class ServletGuard {
 
   private static void read(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
       BooleanSupplier containerError) throws IOException, ServletException {
+    if (!admission.needsPermit()) {
+      runRead(admission, request, response, next, containerError);
+      return;
+    }
+    // Option readPermits: the handler reads while no write to the resource runs.
+    if (!acquired(admission, response)) {
+      return;
+    }
+    boolean async = false;
+    try {
+      runRead(admission, request, response, next, containerError);
+      async = request.isAsyncStarted();
+    } finally {
+      if (!async) {
+        admission.close();
+      }
+    }
+  }
+
+  private static void runRead(Admission admission, HttpServletRequest request, HttpServletResponse response,
+      Chain next, BooleanSupplier containerError) throws IOException, ServletException {
     boolean head = "HEAD".equals(request.getMethod());
     CapturingResponse capture = new CapturingResponse(response, admission.maxBufferSize(), !head,
         admission.digestBody() ? admission.generator() : null, c -> {
           // The body outgrew the buffer: decide on the handler's own validators, then stream.
           return applyEarly(admission.completeRead(new ServletResponseView(c), null, -1), response, head);
         }, containerError);
-    GuardedRequest guarded = GuardedRequest.forHandler(request, head, context -> capture.passThrough(), null);
+    GuardedRequest guarded = GuardedRequest.forHandler(request, head, context -> {
+      capture.passThrough();
+      if (admission.needsPermit()) {
+        context.addListener(new PermitRelease(admission));
+      }
+    }, null);
     next.proceed(guarded, capture);
     if (request.isAsyncStarted() || capture.containerOwned()) {
       return;
@@ -239,11 +265,7 @@ public final class ServletGuard {
 
   private static void write(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
       BooleanSupplier containerError) throws IOException, ServletException {
-    try {
-      admission.acquire().join();
-    } catch (CompletionException | CancellationException failure) {
-      admission.close();
-      send(response, admission.unavailable(failure));
+    if (!acquired(admission, response)) {
       return;
     }
     boolean async = false;
@@ -293,6 +315,21 @@ public final class ServletGuard {
     }
   }
 
+  /**
+   * Waits (at most {@code permitTimeout}) for the request's permit; when it is not granted,
+   * answers 503 and returns {@code false}.
+   */
+  private static boolean acquired(Admission admission, HttpServletResponse response) throws IOException {
+    try {
+      admission.acquire().join();
+      return true;
+    } catch (CompletionException | CancellationException failure) {
+      admission.close();
+      send(response, admission.unavailable(failure));
+      return false;
+    }
+  }
+
   /** Runs a GET of the request's resource through the application, detached from the client. */
   private static DetachedResponse internalGet(Admission admission, HttpServletRequest request) throws IOException {
     DetachedResponse detached = new DetachedResponse(admission.maxBufferSize(), admission.generator());
@@ -337,7 +374,7 @@ public final class ServletGuard {
     return "ServletGuard{" + engine + "}";
   }
 
-  /** Releases a write's permit when its async processing ends, however it ends. */
+  /** Releases a request's permit when its async processing ends, however it ends. */
   private record PermitRelease(Admission admission) implements AsyncListener {
     @Override
     public void onComplete(AsyncEvent event) {

@@ -22,7 +22,7 @@ public interface GuardListener {
     PRECONDITION_REQUIRED,
     /** Answered 400: a malformed If-Match or If-None-Match on a write. */
     BAD_REQUEST,
-    /** Answered 503: the write permit was not granted in time or the queue was full. */
+    /** Answered 503: the permit was not granted in time or the queue was full. */
     UNAVAILABLE,
     /** Answered 416 Range Not Satisfiable. */
     RANGE_NOT_SATISFIABLE
@@ -35,11 +35,11 @@ public interface GuardListener {
   default void onDecision(ResourceKey key, String method, Decision decision) {
   }
 
-  /** A write permit was granted after waiting {@code waitNanos}. */
+  /** A permit (a write's, or a read's with {@code readPermits}) was granted after waiting {@code waitNanos}. */
   default void onPermitGranted(ResourceKey key, long waitNanos) {
   }
 
-  /** A write gave up on its permit after waiting {@code waitNanos} (timeout, full queue, request gone). */
+  /** A request gave up on its permit after waiting {@code waitNanos} (timeout, full queue, request gone). */
   default void onPermitUnavailable(ResourceKey key, long waitNanos) {
   }
 

@@ -6,22 +6,42 @@ import java.util.concurrent.CompletableFuture;
 import dev.etagguard.support.Builtins;
 
 /**
- * Orders writes per resource: at most one {@link Permit} per key is held at a time, granted in
- * the order acquisitions arrived (FIFO); keys never wait for each other.
+ * Orders writes per resource: at most one exclusive {@link Permit} per key is held at a time,
+ * granted in the order acquisitions arrived (FIFO); keys never wait for each other.
  *
- * <p>{@link #acquire} never blocks: the returned future completes with the permit when it is
- * granted, or exceptionally with {@link PermitUnavailableException} when the key's queue is full
- * (immediately) or the wait exceeds {@code maxWait}. A cancelled or timed-out acquisition never
- * leaves a permit held. Thread-safe.
+ * <p>With the option {@code readPermits}, reads take {@linkplain #acquireShared shared} permits of
+ * the same queue: any number of readers hold a key's permit together, a writer holds it alone,
+ * and grants follow arrival order, so a reader that arrives after a waiting writer waits behind it
+ * (writers never starve) and the readers queued together behind a writer are granted together.
+ *
+ * <p>{@link #acquire} and {@link #acquireShared} never block: the returned future completes with
+ * the permit when it is granted, or exceptionally with {@link PermitUnavailableException} when the
+ * key's queue is full (immediately) or the wait exceeds {@code maxWait}. A cancelled or timed-out
+ * acquisition never leaves a permit held. Thread-safe.
  *
  * @since 0.1
  */
 public interface WriteSequencer {
 
-  /** Requests the permit of {@code key}. */
+  /** Requests the exclusive (write) permit of {@code key}. */
   CompletableFuture<Permit> acquire(ResourceKey key, Duration maxWait);
 
-  /** How many permits are held right now, over all keys; {@code -1} when not known. For tests and metrics. */
+  /**
+   * Requests a shared (read) permit of {@code key}: held together with other shared permits of
+   * the key, never together with its exclusive permit, and granted in arrival order with the
+   * exclusive ones. The default takes the exclusive permit, which is correct but lets only one
+   * reader in at a time; the built-in sequencer shares.
+   *
+   * @since 0.1
+   */
+  default CompletableFuture<Permit> acquireShared(ResourceKey key, Duration maxWait) {
+    return acquire(key, maxWait);
+  }
+
+  /**
+   * How many permits are held right now, over all keys, shared ones included; {@code -1} when not
+   * known. For tests and metrics.
+   */
   default int heldPermits() {
     return -1;
   }
@@ -33,17 +53,19 @@ public interface WriteSequencer {
 
   /**
    * The built-in in-process sequencer: per-key FIFO queues in a concurrent map whose entry is
-   * removed when its last holder leaves, so it holds nothing for idle keys.
+   * removed when its last holder leaves, so it holds nothing for idle keys. Shared permits are
+   * shared.
    *
-   * @param maxWaitersPerKey how many acquisitions may wait behind the holder of one key
+   * @param maxWaitersPerKey how many acquisitions (exclusive and shared) may wait behind the
+   *     holders of one key
    */
   static WriteSequencer local(int maxWaitersPerKey) {
     return Builtins.localSequencer(maxWaitersPerKey);
   }
 
   /**
-   * The right to write one resource. Thread-agnostic: any thread may release it. Releasing is
-   * idempotent.
+   * The right to write one resource (exclusive) or to read it (shared). Thread-agnostic: any
+   * thread may release it. Releasing is idempotent.
    */
   interface Permit extends AutoCloseable {
     /** The key this permit is for. */

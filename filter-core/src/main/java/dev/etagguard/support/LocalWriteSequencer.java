@@ -2,6 +2,8 @@ package dev.etagguard.support;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
@@ -16,10 +18,15 @@ import dev.etagguard.spi.WriteSequencer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Per-key FIFO permits. A key has an entry in {@link #lanes} exactly while its permit is held;
- * the entry holds the waiters in arrival order. All changes to an entry happen inside
- * {@link ConcurrentHashMap#compute}, and the entry is removed when the holder leaves with nobody
- * waiting, so idle keys cost nothing.
+ * Per-key FIFO permits, exclusive (writes) or shared (reads). A key has an entry in
+ * {@link #lanes} exactly while some permit of it is held; the entry counts the holders and keeps
+ * the waiters in arrival order. All changes to an entry happen inside
+ * {@link ConcurrentHashMap#compute}, and the entry is removed when the last holder leaves with
+ * nobody waiting, so idle keys cost nothing.
+ *
+ * <p>Grants are decided inside {@code compute} (the entry's counts change there) and delivered
+ * outside it, by completing the waiter's future. A waiter that timed out or was cancelled
+ * meanwhile refuses its grant; the permit is then released at once, which passes it on.
  */
 final class LocalWriteSequencer implements WriteSequencer {
 
@@ -48,12 +55,29 @@ final class LocalWriteSequencer implements WriteSequencer {
 
   @Override
   public CompletableFuture<Permit> acquire(ResourceKey key, Duration maxWait) {
-    Waiter waiter = new Waiter();
+    return acquire(key, maxWait, false);
+  }
+
+  @Override
+  public CompletableFuture<Permit> acquireShared(ResourceKey key, Duration maxWait) {
+    return acquire(key, maxWait, true);
+  }
+
+  private CompletableFuture<Permit> acquire(ResourceKey key, Duration maxWait, boolean shared) {
+    Waiter waiter = new Waiter(shared);
     int[] result = new int[1]; // 0 queued, 1 granted, 2 full
     lanes.compute(key, (k, lane) -> {
       if (lane == null) {
         result[0] = 1;
-        return new Lane();
+        Lane fresh = new Lane();
+        fresh.grant(shared);
+        return fresh;
+      }
+      // A reader joins the readers in place only when nobody waits: FIFO, so writers never starve.
+      if (shared && !lane.writer && lane.waiters.isEmpty()) {
+        result[0] = 1;
+        lane.grant(true);
+        return lane;
       }
       if (lane.waiters.size() >= maxWaitersPerKey) {
         result[0] = 2;
@@ -65,24 +89,30 @@ final class LocalWriteSequencer implements WriteSequencer {
     switch (result[0]) {
       case 1 -> {
         held.incrementAndGet();
-        return CompletableFuture.completedFuture(new LocalPermit(key));
+        return CompletableFuture.completedFuture(new LocalPermit(key, shared));
       }
       case 2 -> {
         return CompletableFuture.failedFuture(new PermitUnavailableException(
-            "More than " + maxWaitersPerKey + " writes are waiting for " + key, true));
+            "More than " + maxWaitersPerKey + " requests are waiting for " + key, true));
       }
       default -> {
         long nanos = maxWait.toNanos();
         waiter.timeout = TIMER.schedule(() -> waiter.completeExceptionally(new PermitUnavailableException(
-            "Waited more than " + maxWait.toMillis() + " ms for the write permit of " + key, false)),
+            "Waited more than " + maxWait.toMillis() + " ms for the " + (shared ? "read" : "write")
+                + " permit of " + key, false)),
             nanos, TimeUnit.NANOSECONDS);
-        // A waiter that ends without a permit (timeout, cancel) leaves the queue.
+        // A waiter that ends without a permit (timeout, cancel) leaves the queue; if it was a
+        // writer ahead of readers while readers hold the key, those readers may go now.
         waiter.whenComplete((permit, failure) -> {
           if (failure != null) {
+            List<Waiter> granted = new ArrayList<>(0);
             lanes.computeIfPresent(key, (k, lane) -> {
-              lane.waiters.remove(waiter);
-              return lane;
+              if (lane.waiters.remove(waiter)) {
+                lane.admitWaiters(granted);
+              }
+              return lane.idle() ? null : lane;
             });
+            deliver(key, granted);
           }
         });
         return waiter;
@@ -90,29 +120,36 @@ final class LocalWriteSequencer implements WriteSequencer {
     }
   }
 
-  /** Passes the permit of {@code key} to the next live waiter, or removes the lane. */
-  private void handOver(ResourceKey key) {
-    while (true) {
-      Waiter[] next = new Waiter[1];
-      lanes.compute(key, (k, lane) -> {
-        if (lane == null) {
-          return null;
-        }
-        next[0] = lane.waiters.poll();
-        return next[0] == null ? null : lane;
-      });
-      if (next[0] == null) {
-        held.decrementAndGet();
-        return;
+  /** Releases one permit of {@code key}, passing the key on to the next waiters or removing the lane. */
+  private void release(ResourceKey key, boolean shared) {
+    List<Waiter> granted = new ArrayList<>(1);
+    lanes.computeIfPresent(key, (k, lane) -> {
+      if (shared) {
+        lane.readers--;
+      } else {
+        lane.writer = false;
       }
-      if (next[0].complete(new LocalPermit(key))) {
-        ScheduledFuture<?> timeout = next[0].timeout;
+      lane.admitWaiters(granted);
+      return lane.idle() ? null : lane;
+    });
+    held.decrementAndGet();
+    deliver(key, granted);
+  }
+
+  /** Completes the futures of waiters granted inside {@code compute}; refused grants are released. */
+  private void deliver(ResourceKey key, List<Waiter> granted) {
+    for (Waiter w : granted) {
+      held.incrementAndGet();
+      LocalPermit permit = new LocalPermit(key, w.shared);
+      if (w.complete(permit)) {
+        ScheduledFuture<?> timeout = w.timeout;
         if (timeout != null) {
           timeout.cancel(false);
         }
-        return;
+      } else {
+        // That waiter timed out or was cancelled meanwhile: pass the permit on.
+        permit.release();
       }
-      // That waiter timed out or was cancelled meanwhile: the permit is still ours to pass on.
     }
   }
 
@@ -131,20 +168,58 @@ final class LocalWriteSequencer implements WriteSequencer {
     return "LocalWriteSequencer{maxWaitersPerKey=" + maxWaitersPerKey + ", held=" + held.get() + "}";
   }
 
+  /** One key's holders and waiters; only touched inside {@code compute}. */
   private static final class Lane {
     final ArrayDeque<Waiter> waiters = new ArrayDeque<>(2);
+    int readers;
+    boolean writer;
+
+    void grant(boolean shared) {
+      if (shared) {
+        readers++;
+      } else {
+        writer = true;
+      }
+    }
+
+    /**
+     * Grants the waiters at the head of the queue that may hold the key now: the readers up to
+     * the first writer, or that writer alone when nobody holds the key.
+     */
+    void admitWaiters(List<Waiter> granted) {
+      while (!writer) {
+        Waiter head = waiters.peek();
+        if (head == null || (!head.shared && readers > 0)) {
+          return;
+        }
+        waiters.poll();
+        grant(head.shared);
+        granted.add(head);
+      }
+    }
+
+    boolean idle() {
+      return !writer && readers == 0 && waiters.isEmpty();
+    }
   }
 
   private static final class Waiter extends CompletableFuture<Permit> {
+    final boolean shared;
     volatile @Nullable ScheduledFuture<?> timeout;
+
+    Waiter(boolean shared) {
+      this.shared = shared;
+    }
   }
 
   private final class LocalPermit implements Permit {
     private final ResourceKey key;
+    private final boolean shared;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    LocalPermit(ResourceKey key) {
+    LocalPermit(ResourceKey key, boolean shared) {
       this.key = key;
+      this.shared = shared;
     }
 
     @Override
@@ -155,13 +230,13 @@ final class LocalWriteSequencer implements WriteSequencer {
     @Override
     public void release() {
       if (released.compareAndSet(false, true)) {
-        handOver(key);
+        LocalWriteSequencer.this.release(key, shared);
       }
     }
 
     @Override
     public String toString() {
-      return "Permit{" + key + (released.get() ? ", released}" : "}");
+      return "Permit{" + key + (shared ? ", shared" : "") + (released.get() ? ", released}" : "}");
     }
   }
 }

@@ -10,13 +10,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.etagguard.testing.LostUpdateDrill;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
 import dev.etagguard.http.EntityTag;
@@ -277,39 +275,64 @@ class ETagGuardFilterTest {
 
   @ParameterizedTest
   @EnumSource(EmbeddedServer.Kind.class)
-  void concurrentReadModifyWriteLosesNoUpdate(EmbeddedServer.Kind kind) throws Exception {
-    start(kind);
-    assertThat(put(server.uri("/guarded/counter"), "0", "If-None-Match", "*").statusCode()).isEqualTo(201);
-    int clients = 8;
-    int incrementsEach = 15;
-    AtomicInteger successes = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
+  void withReadPermitsAReadWaitsForTheWriteInProgressAndReadsShare(EmbeddedServer.Kind kind) throws Exception {
+    start(kind, GuardSettings.builder().readPermits(true).permitTimeout(java.time.Duration.ofSeconds(30)).build());
+    servlet.store.put("/r", "old".getBytes(StandardCharsets.UTF_8));
+    ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (int c = 0; c < clients; c++) {
-        futures.add(pool.submit(() -> {
-          for (int done = 0; done < incrementsEach; ) {
-            HttpResponse<byte[]> r = get(server.uri("/guarded/counter"));
-            int value = Integer.parseInt(text(r));
-            HttpResponse<byte[]> w = put(server.uri("/guarded/counter"), Integer.toString(value + 1),
-                "If-Match", header(r, "ETag"));
-            if (w.statusCode() == 204) {
-              successes.incrementAndGet();
-              done++;
-            } else {
-              assertThat(w.statusCode()).isEqualTo(412);
-            }
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : futures) {
-        f.get();
-      }
+      // The write holds the permit while its handler sleeps; a read sent meanwhile sees its result.
+      Future<HttpResponse<byte[]>> write = pool.submit(() -> put(server.uri("/r?slow=300"), "new"));
+      awaitHeldPermits(1);
+      HttpResponse<byte[]> read = get(server.uri("/r"));
+      assertThat(write.get().statusCode()).isEqualTo(204);
+      assertThat(text(read)).as("the read waited for the write ahead of it").isEqualTo("new");
+      assertThat(header(read, "ETag")).isEqualTo(tagOf("new".getBytes(StandardCharsets.UTF_8)).toString());
+
+      // Two slow reads hold the permit together.
+      Future<HttpResponse<byte[]>> r1 = pool.submit(() -> get(server.uri("/r?slow=300")));
+      Future<HttpResponse<byte[]>> r2 = pool.submit(() -> get(server.uri("/r?slow=300")));
+      awaitHeldPermits(2);
+      assertThat(text(r1.get())).isEqualTo("new");
+      assertThat(text(r2.get())).isEqualTo("new");
+
+      // Async reads release their permit on completion (checked after each test).
+      assertThat(text(get(server.uri("/r?async")))).isEqualTo("new");
     } finally {
       pool.shutdownNow();
     }
-    assertThat(successes.get()).isEqualTo(clients * incrementsEach);
-    assertThat(text(get(server.uri("/guarded/counter")))).isEqualTo(Integer.toString(clients * incrementsEach));
+  }
+
+  @ParameterizedTest
+  @EnumSource(EmbeddedServer.Kind.class)
+  void aReadThatCannotGetItsPermitInTimeIs503(EmbeddedServer.Kind kind) throws Exception {
+    start(kind, GuardSettings.builder().readPermits(true).permitTimeout(java.time.Duration.ofMillis(50)).build());
+    servlet.store.put("/r", "old".getBytes(StandardCharsets.UTF_8));
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<HttpResponse<byte[]>> write = pool.submit(() -> put(server.uri("/r?slow=500"), "new"));
+      awaitHeldPermits(1);
+      HttpResponse<byte[]> read = get(server.uri("/r"));
+      assertThat(read.statusCode()).isEqualTo(503);
+      assertThat(header(read, "Retry-After")).isNotNull();
+      assertThat(text(read)).contains("write-permit-unavailable");
+      assertThat(write.get().statusCode()).isEqualTo(204);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private void awaitHeldPermits(int n) throws InterruptedException {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (engine.sequencer().heldPermits() < n && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    assertThat(engine.sequencer().heldPermits()).isEqualTo(n);
+  }
+
+  @ParameterizedTest
+  @EnumSource(EmbeddedServer.Kind.class)
+  void concurrentReadModifyWriteLosesNoUpdate(EmbeddedServer.Kind kind) throws Exception {
+    start(kind);
+    LostUpdateDrill.run(server.uri("/guarded/counter"), 8, 15);
   }
 }

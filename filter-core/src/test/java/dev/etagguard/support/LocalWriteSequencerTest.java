@@ -19,7 +19,7 @@ import dev.etagguard.spi.WriteSequencer.PermitUnavailableException;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link WriteSequencer#local(int)}: per-key FIFO permits. Grants happen synchronously inside
+ * {@link WriteSequencer#local(int)}: per-key FIFO permits, exclusive and shared. Grants happen synchronously inside
  * {@code acquire} or {@code release}, so these tests observe them without waiting; only the
  * timeout test waits, for a timer of a few milliseconds.
  */
@@ -237,6 +237,175 @@ class LocalWriteSequencerTest {
     assertIdle();
   }
 
+  // ---------------------------------------------------------------- shared (read) permits
+
+  @Test
+  void readersHoldTheKeyTogether() {
+    List<Permit> readers = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      CompletableFuture<Permit> r = sequencer.acquireShared(A, LONG);
+      assertThat(r).as("reader %d", i).isCompleted();
+      readers.add(r.join());
+    }
+    assertThat(sequencer.heldPermits()).isEqualTo(5);
+    assertThat(sequencer.activeKeys()).isEqualTo(1);
+    readers.forEach(Permit::release);
+    assertIdle();
+  }
+
+  @Test
+  void aWriterWaitsForAllReadersAndReadersWaitForTheWriter() {
+    Permit r1 = sequencer.acquireShared(A, LONG).join();
+    Permit r2 = sequencer.acquireShared(A, LONG).join();
+    CompletableFuture<Permit> writer = sequencer.acquire(A, LONG);
+    assertThat(writer).isNotDone();
+    r1.release();
+    assertThat(writer).as("one reader still holds the key").isNotDone();
+    r2.release();
+    assertThat(writer).isCompleted();
+    CompletableFuture<Permit> reader = sequencer.acquireShared(A, LONG);
+    assertThat(reader).as("a reader waits while the writer holds the key").isNotDone();
+    assertThat(sequencer.heldPermits()).isEqualTo(1);
+    writer.join().release();
+    assertThat(reader).isCompleted();
+    reader.join().release();
+    assertIdle();
+  }
+
+  @Test
+  void aReaderArrivingAfterAWaitingWriterQueuesBehindIt() {
+    Permit r1 = sequencer.acquireShared(A, LONG).join();
+    CompletableFuture<Permit> writer = sequencer.acquire(A, LONG);
+    CompletableFuture<Permit> lateReader = sequencer.acquireShared(A, LONG);
+    assertThat(lateReader).as("FIFO: no overtaking a waiting writer, so writers never starve").isNotDone();
+    r1.release();
+    assertThat(writer).isCompleted();
+    assertThat(lateReader).isNotDone();
+    writer.join().release();
+    assertThat(lateReader).isCompleted();
+    lateReader.join().release();
+    assertIdle();
+  }
+
+  @Test
+  void grantsFollowArrivalOrderAndConsecutiveReadersGoTogether() {
+    Permit w0 = sequencer.acquire(A, LONG).join();
+    List<String> order = new CopyOnWriteArrayList<>();
+    CompletableFuture<Permit> r1 = track(sequencer.acquireShared(A, LONG), "r1", order);
+    CompletableFuture<Permit> r2 = track(sequencer.acquireShared(A, LONG), "r2", order);
+    CompletableFuture<Permit> w3 = track(sequencer.acquire(A, LONG), "w3", order);
+    CompletableFuture<Permit> r4 = track(sequencer.acquireShared(A, LONG), "r4", order);
+    CompletableFuture<Permit> w5 = track(sequencer.acquire(A, LONG), "w5", order);
+    w0.release();
+    assertThat(order).containsExactly("r1", "r2");
+    assertThat(sequencer.heldPermits()).isEqualTo(2);
+    r2.join().release();
+    assertThat(order).containsExactly("r1", "r2");
+    r1.join().release();
+    assertThat(order).containsExactly("r1", "r2", "w3");
+    w3.join().release();
+    assertThat(order).containsExactly("r1", "r2", "w3", "r4");
+    r4.join().release();
+    assertThat(order).containsExactly("r1", "r2", "w3", "r4", "w5");
+    assertThat(sequencer.heldPermits()).isEqualTo(1);
+    w5.join().release();
+    assertIdle();
+  }
+
+  @Test
+  void readersBehindATimedOutWriterAreLetInWithTheHoldingReaders() throws Exception {
+    Permit r1 = sequencer.acquireShared(A, LONG).join();
+    CompletableFuture<Permit> writer = sequencer.acquire(A, Duration.ofMillis(5));
+    CompletableFuture<Permit> r2 = sequencer.acquireShared(A, LONG);
+    assertThat(r2).isNotDone();
+    assertThatThrownBy(() -> writer.get(1, TimeUnit.MINUTES)).hasCauseInstanceOf(PermitUnavailableException.class);
+    // The writer leaves the queue in a completion action; the reader behind it is then granted.
+    assertThat(r2.get(1, TimeUnit.MINUTES).key()).isEqualTo(A);
+    assertThat(sequencer.heldPermits()).isEqualTo(2);
+    r1.release();
+    r2.join().release();
+    assertIdle();
+  }
+
+  @Test
+  void aCancelledReaderInABatchIsReleasedAndTheRestGoOn() {
+    Permit w = sequencer.acquire(A, LONG).join();
+    CompletableFuture<Permit> r1 = sequencer.acquireShared(A, LONG);
+    CompletableFuture<Permit> r2 = sequencer.acquireShared(A, LONG);
+    CompletableFuture<Permit> w2 = sequencer.acquire(A, LONG);
+    r1.cancel(false);
+    w.release();
+    assertThat(r2).isCompleted();
+    assertThat(w2).isNotDone();
+    r2.join().release();
+    assertThat(w2).as("the cancelled reader holds nothing").isCompleted();
+    w2.join().release();
+    assertIdle();
+  }
+
+  @Test
+  void readersCountTowardsTheQueueBound() {
+    WriteSequencer small = WriteSequencer.local(1);
+    Permit w = small.acquire(A, LONG).join();
+    CompletableFuture<Permit> r1 = small.acquireShared(A, LONG);
+    CompletableFuture<Permit> r2 = small.acquireShared(A, LONG);
+    assertThat(r1).isNotDone();
+    assertThatThrownBy(r2::join).cause().isInstanceOfSatisfying(PermitUnavailableException.class,
+        e -> assertThat(e.queueFull()).isTrue());
+    w.release();
+    r1.join().release();
+    assertThat(small.heldPermits()).isZero();
+    assertThat(small.activeKeys()).isZero();
+  }
+
+  @Test
+  void sharedReleaseIsIdempotent() {
+    Permit r1 = sequencer.acquireShared(A, LONG).join();
+    Permit r2 = sequencer.acquireShared(A, LONG).join();
+    CompletableFuture<Permit> writer = sequencer.acquire(A, LONG);
+    r1.release();
+    r1.release();
+    assertThat(writer).as("a repeated release must not count as the other reader's").isNotDone();
+    r2.close();
+    writer.join().release();
+    assertIdle();
+  }
+
+  @Test
+  void manyReadersAndWritersFromManyThreadsLeaveNoState() throws Exception {
+    int threads = 8;
+    int rounds = 2_000;
+    java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<String> violation = new java.util.concurrent.atomic.AtomicReference<>();
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Thread worker = new Thread(() -> {
+        for (int i = 0; i < rounds; i++) {
+          boolean write = (i + id) % 4 == 0;
+          ResourceKey key = i % 2 == 0 ? A : B;
+          Permit p = (write ? sequencer.acquire(key, LONG) : sequencer.acquireShared(key, LONG)).join();
+          if (key == A) {
+            // A writer is alone: readers add 1, a writer adds 1000.
+            int now = inside.addAndGet(write ? 1000 : 1);
+            if (now >= 1000 && now != 1000) {
+              violation.compareAndSet(null, "writer not alone: " + now);
+            }
+            inside.addAndGet(write ? -1000 : -1);
+          }
+          p.release();
+        }
+      });
+      workers.add(worker);
+      worker.start();
+    }
+    for (Thread worker : workers) {
+      worker.join(TimeUnit.MINUTES.toMillis(1));
+    }
+    assertThat(violation.get()).isNull();
+    assertIdle();
+  }
+
   @Test
   void negativeWaitersAreRejected() {
     assertThatThrownBy(() -> WriteSequencer.local(-1)).isInstanceOf(IllegalArgumentException.class);
@@ -245,6 +414,11 @@ class LocalWriteSequencerTest {
   private void assertIdle() {
     assertThat(sequencer.heldPermits()).as("held permits").isZero();
     assertThat(sequencer.activeKeys()).as("keys with state").isZero();
+  }
+
+  private static CompletableFuture<Permit> track(CompletableFuture<Permit> f, String name, List<String> order) {
+    f.thenRun(() -> order.add(name));
+    return f;
   }
 
   private static List<Integer> range(int n) {

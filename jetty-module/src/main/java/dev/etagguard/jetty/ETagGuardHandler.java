@@ -3,6 +3,7 @@ package dev.etagguard.jetty;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 import dev.etagguard.Admission;
@@ -33,10 +34,11 @@ import org.jspecify.annotations.Nullable;
  * with {@link #ETagGuardHandler(GuardSettings)} or {@link #ETagGuardHandler(GuardEngine)}.
  * Settings are frozen at start.
  *
- * <p>Non-blocking: a write waiting for its resource's permit holds no thread; it continues on
- * the server's executor when the permit is granted. Bodies beyond {@code maxBufferSize} stream
- * with the real response's callbacks, so demand and back-pressure hold. The permit is released
- * when the request's callback completes, succeeded or failed.
+ * <p>Non-blocking: a write (or, with the option {@code readPermits}, a read) waiting for its
+ * resource's permit holds no thread; it continues on the server's executor when the permit is
+ * granted. Bodies beyond {@code maxBufferSize} stream with the real response's callbacks, so
+ * demand and back-pressure hold. The permit is released when the request's callback completes,
+ * succeeded or failed.
  *
  * <p>Place it inside a compression handler (compression outermost): the guard then sees and
  * tags identity bytes, and the compression handler gives the compressed variant its own ETag
@@ -139,9 +141,17 @@ public class ETagGuardHandler extends Handler.Wrapper {
     option("permitTimeout", value);
   }
 
-  /** Option {@code maxWaitersPerKey}: writes allowed to wait per resource. Default 256. */
+  /** Option {@code maxWaitersPerKey}: requests allowed to wait per resource. Default 256. */
   public void setMaxWaitersPerKey(String value) {
     option("maxWaitersPerKey", value);
+  }
+
+  /**
+   * Option {@code readPermits}: whether GET and HEAD take a shared permit of their resource, so a
+   * download never observes a write in progress. Default {@code false}.
+   */
+  public void setReadPermits(String value) {
+    option("readPermits", value);
   }
 
   /** Option {@code validatorStoreSize}: resources whose validators are remembered. Default 100000. */
@@ -178,13 +188,76 @@ public class ETagGuardHandler extends Handler.Wrapper {
       return true;
     }
     if (admission.kind() == Admission.Kind.READ) {
-      return read(next, admission, request, response, callback);
+      return admission.needsPermit()
+          ? readWithPermit(next, admission, request, response, callback)
+          : read(next, admission, request, response, callback);
     }
     new Write(next, admission, request, response, callback).start();
     return true;
   }
 
+  /** The request's callback, completed once the admission (and its permit) is closed. */
+  private static Callback releasing(Admission admission, Callback callback) {
+    return new Callback() {
+      @Override
+      public void succeeded() {
+        admission.close();
+        callback.succeeded();
+      }
+
+      @Override
+      public void failed(Throwable x) {
+        admission.close();
+        callback.failed(x);
+      }
+
+      @Override
+      public InvocationType getInvocationType() {
+        return callback.getInvocationType();
+      }
+    };
+  }
+
   // ---------------------------------------------------------------- reads
+
+  /**
+   * Option readPermits: the read runs once its shared permit is granted, at once when nobody
+   * writes the resource, else on the executor when the write ahead of it is done (no thread waits).
+   */
+  private static boolean readWithPermit(Handler next, Admission admission, Request request, Response response,
+      Callback callback) throws Exception {
+    Callback done = releasing(admission, callback);
+    // Abandoned requests (idle timeout, client gone) must not keep a permit or a place in line.
+    Request.addCompletionListener(request, failure -> admission.close());
+    CompletableFuture<Void> permit = admission.acquire();
+    if (permit.isDone() && !permit.isCompletedExceptionally()) {
+      boolean handled = false;
+      try {
+        handled = read(next, admission, request, response, done);
+        return handled;
+      } finally {
+        if (!handled) {
+          admission.close();
+        }
+      }
+    }
+    Executor executor = request.getComponents().getExecutor();
+    permit.whenCompleteAsync((granted, failure) -> {
+      if (failure != null) {
+        admission.close();
+        send(admission.unavailable(failure), response, done);
+        return;
+      }
+      try {
+        if (!read(next, admission, request, response, done)) {
+          Response.writeError(request, response, done, 404);
+        }
+      } catch (Throwable x) {
+        done.failed(x);
+      }
+    }, executor);
+    return true;
+  }
 
   private static boolean read(Handler next, Admission admission, Request request, Response response, Callback callback)
       throws Exception {

@@ -8,21 +8,17 @@ import static dev.etagguard.testing.Http.put;
 import static dev.etagguard.testing.Http.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
-
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.etagguard.testing.LostUpdateDrill;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
 import dev.etagguard.http.EntityTag;
@@ -189,45 +185,62 @@ class ETagGuardHandlerTest {
   @Test
   void thirtyTwoClientsLoseNoUpdate() throws Exception {
     start();
-    int clients = 32;
-    int each = 10;
-    assertThat(put(server.uri("/guarded/counter"), "0", "If-None-Match", "*").statusCode()).isEqualTo(201);
-    AtomicInteger successes = new AtomicInteger();
-    Set<String> winners = ConcurrentHashMap.newKeySet();
-    AtomicInteger doubleWins = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    LostUpdateDrill.run(server.uri("/guarded/counter"), 32, 10);
+  }
+
+  @Test
+  void withReadPermitsAReadWaitsForTheWriteInProgressAndReadsShare() throws Exception {
+    start(GuardSettings.builder().readPermits(true).permitTimeout(java.time.Duration.ofSeconds(30)).build());
+    store.store.put("/r", "old".getBytes(StandardCharsets.UTF_8));
+    ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (int c = 0; c < clients; c++) {
-        futures.add(pool.submit(() -> {
-          for (int done = 0; done < each; ) {
-            HttpResponse<byte[]> r = get(server.uri("/guarded/counter"));
-            String tag = header(r, "ETag");
-            HttpResponse<byte[]> w = put(server.uri("/guarded/counter"),
-                Integer.toString(Integer.parseInt(text(r)) + 1), "If-Match", tag);
-            if (w.statusCode() == 204) {
-              successes.incrementAndGet();
-              if (!winners.add(tag)) {
-                doubleWins.incrementAndGet();
-              }
-              done++;
-            } else {
-              assertThat(w.statusCode()).isEqualTo(412);
-            }
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : futures) {
-        f.get();
-      }
+      Future<HttpResponse<byte[]>> write = pool.submit(() -> put(server.uri("/r?slow=300"), "new"));
+      awaitHeldPermits(1);
+      HttpResponse<byte[]> read = get(server.uri("/r"));
+      assertThat(write.get().statusCode()).isEqualTo(204);
+      assertThat(text(read)).as("the read waited for the write ahead of it").isEqualTo("new");
+      assertThat(header(read, "ETag")).isEqualTo(tagOf("new"));
+
+      Future<HttpResponse<byte[]>> r1 = pool.submit(() -> get(server.uri("/r?slow=300")));
+      Future<HttpResponse<byte[]>> r2 = pool.submit(() -> get(server.uri("/r?slow=300")));
+      awaitHeldPermits(2);
+      assertThat(text(r1.get())).isEqualTo("new");
+      assertThat(text(r2.get())).isEqualTo("new");
+      assertThat(get(server.uri("/missing")).statusCode()).isEqualTo(404);
     } finally {
       pool.shutdownNow();
     }
-    assertThat(doubleWins.get()).isZero();
-    assertThat(successes.get()).isEqualTo(clients * each);
-    assertThat(text(get(server.uri("/guarded/counter")))).isEqualTo(Integer.toString(clients * each));
-    assertThat(new HashSet<>(winners)).hasSize(clients * each);
+  }
+
+  @Test
+  void withReadPermitsReadersAndWritersLoseNoUpdate() throws Exception {
+    start(GuardSettings.builder().guardedPaths("/guarded/*").readPermits(true).build());
+    LostUpdateDrill.run(server.uri("/guarded/counter"), 16, 10);
+  }
+
+  @Test
+  void aReadThatCannotGetItsPermitInTimeIs503() throws Exception {
+    start(GuardSettings.builder().readPermits(true).permitTimeout(java.time.Duration.ofMillis(50)).build());
+    store.store.put("/r", "old".getBytes(StandardCharsets.UTF_8));
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<HttpResponse<byte[]>> write = pool.submit(() -> put(server.uri("/r?slow=500"), "new"));
+      awaitHeldPermits(1);
+      HttpResponse<byte[]> read = get(server.uri("/r"));
+      assertThat(read.statusCode()).isEqualTo(503);
+      assertThat(text(read)).contains("write-permit-unavailable");
+      assertThat(write.get().statusCode()).isEqualTo(204);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private void awaitHeldPermits(int n) throws InterruptedException {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (engine.sequencer().heldPermits() < n && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
+    assertThat(engine.sequencer().heldPermits()).isEqualTo(n);
   }
 
   @Test

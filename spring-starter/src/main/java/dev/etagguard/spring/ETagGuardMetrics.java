@@ -27,8 +27,9 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@value #REQUESTS} (counter), tag {@code outcome}: {@code served}, {@code not_modified},
  *       {@code precondition_failed}, {@code precondition_required}, {@code bad_request},
  *       {@code unavailable}, {@code range_not_satisfiable}, {@code passed_through};
- *   <li>{@value #PERMIT_WAIT} (timer): how long writes waited for their resource's permit;
- *   <li>{@value #PERMITS_HELD} (gauge): write permits held now;
+ *   <li>{@value #PERMIT_WAIT} (timer): how long writes (and, with {@code read-permits}, reads)
+ *       waited for their resource's permit;
+ *   <li>{@value #PERMITS_HELD} (gauge): permits held now (shared read permits included);
  *   <li>{@value #STORE_SIZE} (gauge): the validator store's estimated size;
  *   <li>{@value #STORE_LOOKUPS} (counter), tag {@code result} = {@code hit} or {@code miss}, and
  *       {@value #STORE_HIT_RATIO} (gauge): the store's lookups, hits over all lookups.
@@ -60,7 +61,7 @@ final class ETagGuardMetrics implements GuardInstrumentation {
           .register(registry));
     }
     this.permitWait = Timer.builder(PERMIT_WAIT)
-        .description("How long writes waited for their resource's write permit")
+        .description("How long writes (and reads, with read-permits) waited for their resource's permit")
         .register(registry);
   }
 
@@ -102,7 +103,7 @@ final class ETagGuardMetrics implements GuardInstrumentation {
         .description("Resources whose validators the store holds (estimate)")
         .strongReference(true).register(registry);
     Gauge.builder(PERMITS_HELD, engine, e -> orNaN(e.sequencer().heldPermits()))
-        .description("Write permits held now")
+        .description("Permits held now (writes', and reads' with read-permits)")
         .strongReference(true).register(registry);
   }
 

@@ -79,8 +79,16 @@ public class ETagGuardProperties {
    */
   private Duration permitTimeout = Duration.ofSeconds(10);
 
-  /** How many writes may queue for one resource; more get 503 at once. */
+  /** How many requests may queue for one resource; more get 503 at once. */
   private int maxWaitersPerKey = 256;
+
+  /**
+   * Whether GET and HEAD take a shared permit of their resource, so a download never observes a
+   * write in progress (reads of one resource share it, a write holds it alone, in arrival order).
+   * Reads then wait for a write ahead of them, and writes for the reads ahead of them, per
+   * resource only.
+   */
+  private boolean readPermits = false;
 
   /** How many resources' validators the built-in store remembers. */
   private long validatorStoreSize = 100_000;
@@ -114,6 +122,7 @@ public class ETagGuardProperties {
     options.put("maxBufferSize", Long.toString(maxBufferSize.toBytes()));
     options.put("permitTimeout", permitTimeout.toString());
     options.put("maxWaitersPerKey", Integer.toString(maxWaitersPerKey));
+    options.put("readPermits", Boolean.toString(readPermits));
     options.put("validatorStoreSize", Long.toString(validatorStoreSize));
     options.put("keyQueryParameters", String.join(",", keyQueryParameters));
     return options;
@@ -206,6 +215,14 @@ public class ETagGuardProperties {
 
   public void setMaxWaitersPerKey(int maxWaitersPerKey) {
     this.maxWaitersPerKey = maxWaitersPerKey;
+  }
+
+  public boolean isReadPermits() {
+    return readPermits;
+  }
+
+  public void setReadPermits(boolean readPermits) {
+    this.readPermits = readPermits;
   }
 
   public long getValidatorStoreSize() {

@@ -59,6 +59,7 @@ class ETagGuardPropertiesTest {
         "etag-guard.excluded-paths[0]", "/actuator/*",
         "etag-guard.key-query-parameters", "uploadId,partNumber",
         "etag-guard.permit-timeout", "500ms",
+        "etag-guard.read-permits", "true",
         "etag-guard.max-buffer-size", "64KB",
         "etag-guard.missing-precondition-status", "403"));
     GuardSettings s = p.toSettings();
@@ -66,6 +67,7 @@ class ETagGuardPropertiesTest {
     assertThat(s.excludedPaths()).hasToString("[/actuator/*]");
     assertThat(s.keyQueryParameters()).containsExactly("uploadId", "partNumber");
     assertThat(s.permitTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(s.readPermits()).isTrue();
     assertThat(s.maxBufferSize()).isEqualTo(64 * 1024);
     assertThat(s.missingPreconditionStatus()).isEqualTo(403);
   }
@@ -140,6 +142,7 @@ class ETagGuardPropertiesTest {
     assertThat(actual.maxBufferSize()).isEqualTo(expected.maxBufferSize());
     assertThat(actual.permitTimeout()).isEqualTo(expected.permitTimeout());
     assertThat(actual.maxWaitersPerKey()).isEqualTo(expected.maxWaitersPerKey());
+    assertThat(actual.readPermits()).isEqualTo(expected.readPermits());
     assertThat(actual.validatorStoreSize()).isEqualTo(expected.validatorStoreSize());
     assertThat(actual.keyQueryParameters()).containsExactlyInAnyOrderElementsOf(expected.keyQueryParameters());
   }

@@ -135,9 +135,17 @@ public class ETagGuardValve extends ValveBase {
     option("permitTimeout", value);
   }
 
-  /** Option {@code maxWaitersPerKey}: writes allowed to queue per resource. Default 256. */
+  /** Option {@code maxWaitersPerKey}: requests allowed to queue per resource. Default 256. */
   public void setMaxWaitersPerKey(String value) {
     option("maxWaitersPerKey", value);
+  }
+
+  /**
+   * Option {@code readPermits}: whether GET and HEAD take a shared permit of their resource, so a
+   * download never observes a write in progress. Default {@code false}.
+   */
+  public void setReadPermits(String value) {
+    option("readPermits", value);
   }
 
   /** Option {@code validatorStoreSize}: resources whose validators are remembered, per webapp. Default 100000. */

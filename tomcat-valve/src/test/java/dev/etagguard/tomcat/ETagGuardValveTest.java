@@ -14,13 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.etagguard.testing.LostUpdateDrill;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
 import dev.etagguard.http.EntityTag;
@@ -157,46 +153,7 @@ class ETagGuardValveTest {
   @Test
   void thirtyTwoClientsLoseNoUpdate() throws Exception {
     startWithResourceServlet();
-    int clients = 32;
-    int incrementsEach = 10;
-    var counter = server.uri("/guarded/counter");
-    assertThat(put(counter, "0", "If-None-Match", "*").statusCode()).isEqualTo(201);
-    AtomicInteger successes = new AtomicInteger();
-    Set<String> winningTags = ConcurrentHashMap.newKeySet();
-    List<String> doubleWins = java.util.Collections.synchronizedList(new ArrayList<>());
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
-    try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (int c = 0; c < clients; c++) {
-        futures.add(pool.submit(() -> {
-          for (int done = 0; done < incrementsEach; ) {
-            HttpResponse<byte[]> read = get(counter);
-            assertThat(read.statusCode()).isEqualTo(200);
-            String tag = header(read, "ETag");
-            HttpResponse<byte[]> write = put(counter, Integer.toString(Integer.parseInt(text(read)) + 1),
-                "If-Match", tag);
-            if (write.statusCode() == 204) {
-              successes.incrementAndGet();
-              if (!winningTags.add(tag)) {
-                doubleWins.add(tag);
-              }
-              done++;
-            } else {
-              assertThat(write.statusCode()).as("a losing write is refused, never anything else").isEqualTo(412);
-            }
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : futures) {
-        f.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    assertThat(doubleWins).as("If-Match values that won twice").isEmpty();
-    assertThat(successes.get()).isEqualTo(clients * incrementsEach);
-    assertThat(text(get(counter))).isEqualTo(Integer.toString(clients * incrementsEach));
+    LostUpdateDrill.run(server.uri("/guarded/counter"), 32, 10);
   }
 
   /** Tomcat's DefaultServlet sets its own (weak) ETag and Last-Modified: they are kept, never re-tagged. */

@@ -8,16 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.net.http.HttpResponse;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.etagguard.testing.LostUpdateDrill;
 import dev.etagguard.samples.wiki.launcher.WikiServer;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -68,54 +60,8 @@ class BobAndMaryTest {
   @ParameterizedTest
   @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE, WikiServer.JETTY_HANDLER})
   void thirtyTwoClientsLoseNoUpdate(String adapter) throws Exception {
-    int clients = 32;
-    int incrementsEach = 10;
     try (WikiServer server = WikiServer.start(adapter, 0)) {
-      URI counter = URI.create("http://127.0.0.1:" + server.port() + "/articles/counter");
-      assertThat(put(counter, "0", "If-None-Match", "*").statusCode()).isEqualTo(201);
-      AtomicInteger successes = new AtomicInteger();
-      AtomicInteger conflicts = new AtomicInteger();
-      Set<String> winningTags = ConcurrentHashMap.newKeySet();
-      List<String> doubleWins = new ArrayList<>();
-      ExecutorService pool = Executors.newFixedThreadPool(clients);
-      try {
-        List<Future<?>> futures = new ArrayList<>();
-        for (int c = 0; c < clients; c++) {
-          futures.add(pool.submit(() -> {
-            int done = 0;
-            while (done < incrementsEach) {
-              HttpResponse<byte[]> read = get(counter);
-              assertThat(read.statusCode()).isEqualTo(200);
-              String tag = header(read, "ETag");
-              int value = Integer.parseInt(text(read));
-              HttpResponse<byte[]> write = put(counter, Integer.toString(value + 1), "If-Match", tag);
-              if (write.statusCode() == 204) {
-                successes.incrementAndGet();
-                if (!winningTags.add(tag)) {
-                  synchronized (doubleWins) {
-                    doubleWins.add(tag);
-                  }
-                }
-                done++;
-              } else {
-                assertThat(write.statusCode()).as("a losing write is refused, never anything else").isEqualTo(412);
-                conflicts.incrementAndGet();
-              }
-            }
-            return null;
-          }));
-        }
-        for (Future<?> f : futures) {
-          f.get();
-        }
-      } finally {
-        pool.shutdownNow();
-      }
-      assertThat(doubleWins).as("If-Match values that won twice").isEmpty();
-      assertThat(successes.get()).isEqualTo(clients * incrementsEach);
-      assertThat(text(get(counter))).as("final value after %d successes and %d refused stale writes",
-          successes.get(), conflicts.get()).isEqualTo(Integer.toString(clients * incrementsEach));
-      assertThat(new HashSet<>(winningTags)).hasSize(clients * incrementsEach);
+      LostUpdateDrill.run(URI.create("http://127.0.0.1:" + server.port() + "/articles/counter"), 32, 10);
     }
   }
 }
