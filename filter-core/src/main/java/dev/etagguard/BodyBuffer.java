@@ -81,6 +81,16 @@ public final class BodyBuffer {
     return true;
   }
 
+  /**
+   * The body's declared length: hold it in one array of that size instead of growing by doubling.
+   * A wrong declaration costs nothing but the array: the buffer still grows, up to the limit.
+   */
+  public void expectLength(long length) {
+    if (hold && length > bytes.length && length <= limit) {
+      bytes = Arrays.copyOf(bytes, (int) length);
+    }
+  }
+
   private void ensure(int len) {
     int needed = (int) count + len;
     if (needed > bytes.length) {

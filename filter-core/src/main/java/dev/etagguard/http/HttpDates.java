@@ -160,8 +160,24 @@ public final class HttpDates {
     return n;
   }
 
+  /** The last date formatted: a resource's Last-Modified repeats on every response. */
+  private static volatile Formatted last = new Formatted(Long.MIN_VALUE, "");
+
+  private record Formatted(long epochSecond, String text) {
+  }
+
   /** Formats an instant as IMF-fixdate, truncated to the second. */
   public static String format(Instant instant) {
+    Formatted f = last;
+    if (f.epochSecond() == instant.getEpochSecond()) {
+      return f.text();
+    }
+    String text = formatUncached(instant);
+    last = new Formatted(instant.getEpochSecond(), text);
+    return text;
+  }
+
+  private static String formatUncached(Instant instant) {
     ZonedDateTime t = instant.atZone(ZoneOffset.UTC);
     StringBuilder sb = new StringBuilder(29);
     sb.append(DAYS[t.getDayOfWeek().ordinal()]).append(", ");

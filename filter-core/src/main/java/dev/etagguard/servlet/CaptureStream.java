@@ -56,6 +56,17 @@ final class CaptureStream extends ServletOutputStream {
     write(new byte[] {(byte) b}, 0, 1);
   }
 
+  /**
+   * The handler declared the body's length: hold it in one array of that size instead of growing
+   * one by doubling (which copies the body about once more and allocates about twice its size).
+   * A wrong declaration costs nothing but the array: the buffer still grows, up to the limit.
+   */
+  synchronized void expectLength(long length) {
+    if (hold && !overflowed && length > buffer.length && length <= limit) {
+      buffer = Arrays.copyOf(buffer, (int) length);
+    }
+  }
+
   @Override
   public synchronized void write(byte[] b, int off, int len) throws IOException {
     java.util.Objects.checkFromIndexSize(off, len, b.length);

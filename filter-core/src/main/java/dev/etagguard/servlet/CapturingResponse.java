@@ -226,6 +226,7 @@ class CapturingResponse extends HttpServletResponseWrapper {
   public void setContentLengthLong(long len) {
     if (stream.complete() && !transparent()) {
       declaredLength = len;
+      stream.expectLength(len);
     } else {
       super.setContentLengthLong(len);
     }

@@ -29,7 +29,11 @@ final class CaffeineValidatorStore implements ValidatorStore {
 
   @Override
   public void put(ResourceKey key, Validators validators) {
-    cache.put(key, validators);
+    // Every tagged GET stores what it learned; mostly it is what the store already holds, and a
+    // read is cheaper than a write (no write buffer, no eviction work).
+    if (!validators.equals(cache.getIfPresent(key))) {
+      cache.put(key, validators);
+    }
   }
 
   @Override

@@ -19,16 +19,27 @@ final class Sha256Generator implements EntityTagGenerator {
 
   private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
 
+  /** Cloned per body: a clone skips the provider lookup of {@code getInstance} on every request. */
+  private final MessageDigest prototype = newSha256();
+
   private Sha256Generator() {
+  }
+
+  private static MessageDigest newSha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      // Every Java platform must provide SHA-256 (java.security.MessageDigest javadoc).
+      throw new IllegalStateException(e);
+    }
   }
 
   @Override
   public Digest start() {
     try {
-      return new Sha256Digest(MessageDigest.getInstance("SHA-256"));
-    } catch (NoSuchAlgorithmException e) {
-      // Every Java platform must provide SHA-256 (java.security.MessageDigest javadoc).
-      throw new IllegalStateException(e);
+      return new Sha256Digest((MessageDigest) prototype.clone());
+    } catch (CloneNotSupportedException e) {
+      return new Sha256Digest(newSha256());
     }
   }
 

@@ -6,6 +6,7 @@ import dev.etagguard.BodyBuffer;
 import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.spi.ResponseView;
 
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -82,6 +83,9 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
   public void write(boolean last, @Nullable ByteBuffer buffer, Callback callback) {
     switch (mode) {
       case HOLDING -> {
+        if (body.count() == 0 && buffer != null) {
+          body.expectLength(getHeaders().getLongField(HttpHeader.CONTENT_LENGTH));
+        }
         if (buffer == null || !buffer.hasRemaining() || body.append(buffer)) {
           callback.succeeded();
           return;

@@ -1,0 +1,229 @@
+package dev.etagguard.benchmarks;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.etagguard.Outcome;
+import dev.etagguard.Preconditions;
+import dev.etagguard.http.EntityTag;
+import dev.etagguard.http.EntityTagCondition;
+import dev.etagguard.http.EntityTags;
+import dev.etagguard.http.RequestConditions;
+import dev.etagguard.http.Validators;
+import dev.etagguard.spi.EntityTagGenerator;
+import dev.etagguard.spi.ResourceKey;
+import dev.etagguard.spi.ValidatorStore;
+import dev.etagguard.spi.WriteSequencer;
+
+import org.jspecify.annotations.Nullable;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+
+/**
+ * JMH micro-benchmarks of the engine's hot paths. Run with
+ * {@code java -jar etag-guard-benchmarks.jar -f 1 -wi 2 -i 3 -w 1s -r 1s -prof gc}.
+ */
+public final class EngineBenchmarks {
+
+  private EngineBenchmarks() {
+  }
+
+  /** Entity-tag list parsing and RFC 9110 13.2.2 evaluation. */
+  @State(Scope.Benchmark)
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.NANOSECONDS)
+  public static class Conditions {
+    String list = "\"xyzzy\", W/\"r2d2xxxx\", \"c3piozzzz\", \"k3mCJ8d0AuqJqzyrmkUeRmh7Dh-Y7dQ1\"";
+    String single = "\"k3mCJ8d0AuqJqzyrmkUeRmh7Dh-Y7dQ1\"";
+    @Nullable RequestConditions ifNoneMatch;
+    @Nullable RequestConditions ifMatchAndDate;
+    Validators current = Validators.of(EntityTag.strong("k3mCJ8d0AuqJqzyrmkUeRmh7Dh-Y7dQ1"),
+        Instant.parse("2026-01-01T00:00:00Z"));
+
+    @Setup
+    public void setup() {
+      Map<String, List<String>> inm = Map.of("if-none-match", List.of(single));
+      ifNoneMatch = RequestConditions.from(name -> inm.getOrDefault(name.toLowerCase(java.util.Locale.ROOT), List.of()));
+      Map<String, List<String>> im = Map.of("if-match", List.of(list),
+          "if-modified-since", List.of("Thu, 01 Jan 2026 00:00:00 GMT"));
+      ifMatchAndDate = RequestConditions.from(name -> im.getOrDefault(name.toLowerCase(java.util.Locale.ROOT), List.of()));
+    }
+
+    @Benchmark
+    public @Nullable EntityTagCondition parseList() {
+      return EntityTags.parse(list);
+    }
+
+    @Benchmark
+    public @Nullable EntityTagCondition parseSingle() {
+      return EntityTags.parse(single);
+    }
+
+    @Benchmark
+    public Outcome evaluateIfNoneMatchGet() {
+      return Preconditions.evaluate("GET", java.util.Objects.requireNonNull(ifNoneMatch), current);
+    }
+
+    @Benchmark
+    public Outcome evaluateIfMatchPut() {
+      return Preconditions.evaluate("PUT", java.util.Objects.requireNonNull(ifMatchAndDate), current);
+    }
+  }
+
+  /** The built-in generator (SHA-256/192) over whole bodies; run with {@code -prof gc}. */
+  @State(Scope.Benchmark)
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public static class Digest {
+    @Param({"1024", "65536", "1048576"})
+    public int size;
+
+    byte[] body = new byte[0];
+    final EntityTagGenerator generator = EntityTagGenerator.sha256();
+
+    @Setup
+    public void setup() {
+      body = new byte[size];
+      new Random(42).nextBytes(body);
+    }
+
+    @Benchmark
+    public EntityTag sha256() {
+      EntityTagGenerator.Digest d = generator.start();
+      d.update(body, 0, body.length);
+      return d.finish();
+    }
+
+    /** The capture's cost besides the digest: holding a body written in 8 KiB chunks, length unknown. */
+    @Benchmark
+    public long holdInChunks() {
+      dev.etagguard.BodyBuffer buffer = new dev.etagguard.BodyBuffer(4 << 20, true, null);
+      for (int off = 0; off < body.length; off += 8192) {
+        buffer.append(body, off, Math.min(8192, body.length - off));
+      }
+      return buffer.count();
+    }
+
+    /** The same, when the handler declared Content-Length: one array of the body's size. */
+    @Benchmark
+    public long holdPresized() {
+      dev.etagguard.BodyBuffer buffer = new dev.etagguard.BodyBuffer(4 << 20, true, null);
+      buffer.expectLength(body.length);
+      for (int off = 0; off < body.length; off += 8192) {
+        buffer.append(body, off, Math.min(8192, body.length - off));
+      }
+      return buffer.count();
+    }
+  }
+
+  /** A permit per key: acquire + release, uncontended and with 2/4/8 threads. */
+  @State(Scope.Benchmark)
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.NANOSECONDS)
+  public static class Permits {
+    final WriteSequencer sequencer = WriteSequencer.local(1024);
+    final ResourceKey shared = new ResourceKey("/articles/shared");
+    final AtomicInteger next = new AtomicInteger();
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    /** Each thread's own key. */
+    @State(Scope.Thread)
+    public static class OwnKey {
+      @Nullable ResourceKey key;
+
+      @Setup(Level.Trial)
+      public void setup(Permits permits) {
+        key = new ResourceKey("/articles/" + permits.next.incrementAndGet());
+      }
+    }
+
+    private void cycle(ResourceKey key) {
+      sequencer.acquire(key, WAIT).join().release();
+    }
+
+    @Benchmark
+    @Threads(1)
+    public void uncontended(OwnKey own) {
+      cycle(java.util.Objects.requireNonNull(own.key));
+    }
+
+    @Benchmark
+    @Threads(2)
+    public void oneKey2() {
+      cycle(shared);
+    }
+
+    @Benchmark
+    @Threads(4)
+    public void oneKey4() {
+      cycle(shared);
+    }
+
+    @Benchmark
+    @Threads(8)
+    public void oneKey8() {
+      cycle(shared);
+    }
+
+    @Benchmark
+    @Threads(2)
+    public void distinctKeys2(OwnKey own) {
+      cycle(java.util.Objects.requireNonNull(own.key));
+    }
+
+    @Benchmark
+    @Threads(4)
+    public void distinctKeys4(OwnKey own) {
+      cycle(java.util.Objects.requireNonNull(own.key));
+    }
+
+    @Benchmark
+    @Threads(8)
+    public void distinctKeys8(OwnKey own) {
+      cycle(java.util.Objects.requireNonNull(own.key));
+    }
+  }
+
+  /** The built-in validator store (Caffeine). */
+  @State(Scope.Benchmark)
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.NANOSECONDS)
+  public static class Store {
+    final ValidatorStore store = ValidatorStore.caffeine(10_000);
+    final ResourceKey[] keys = new ResourceKey[1024];
+    final Validators validators = Validators.of(EntityTag.strong("k3mCJ8d0AuqJqzyrmkUeRmh7Dh-Y7dQ1"),
+        Instant.parse("2026-01-01T00:00:00Z"));
+    int i;
+
+    @Setup
+    public void setup() {
+      for (int k = 0; k < keys.length; k++) {
+        keys[k] = new ResourceKey("/articles/" + k);
+        store.put(keys[k], validators);
+      }
+    }
+
+    @Benchmark
+    public @Nullable Validators get() {
+      return store.get(keys[i++ & 1023]);
+    }
+
+    @Benchmark
+    public void put() {
+      store.put(keys[i++ & 1023], validators);
+    }
+  }
+}
