@@ -315,9 +315,10 @@ class LocalWriteSequencerTest {
   @Test
   void readersBehindATimedOutWriterAreLetInWithTheHoldingReaders() throws Exception {
     Permit r1 = sequencer.acquireShared(A, LONG).join();
-    CompletableFuture<Permit> writer = sequencer.acquire(A, Duration.ofMillis(5));
+    // Long enough that the next two lines run before it fires, even on a loaded machine.
+    CompletableFuture<Permit> writer = sequencer.acquire(A, Duration.ofSeconds(1));
     CompletableFuture<Permit> r2 = sequencer.acquireShared(A, LONG);
-    assertThat(r2).isNotDone();
+    assertThat(r2).as("a reader does not overtake the waiting writer").isNotDone();
     assertThatThrownBy(() -> writer.get(1, TimeUnit.MINUTES)).hasCauseInstanceOf(PermitUnavailableException.class);
     // The writer leaves the queue in a completion action; the reader behind it is then granted.
     assertThat(r2.get(1, TimeUnit.MINUTES).key()).isEqualTo(A);
