@@ -8,12 +8,14 @@ import static dev.etagguard.testing.Http.put;
 import static dev.etagguard.testing.Http.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.LostUpdateDrill;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
@@ -47,11 +49,7 @@ class ETagGuardFilterTest {
   void stop() throws Exception {
     if (engine != null) {
       // The client may see a response before the server thread has left the filter.
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (engine.sequencer().heldPermits() != 0 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      assertThat(engine.sequencer().heldPermits()).as("permits held after the test").isZero();
+      assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).as("permits held after the test").isZero();
       assertThat(engine.sequencer().activeKeys()).as("sequencer keys left").isZero();
     }
     if (server != null) {
@@ -322,11 +320,7 @@ class ETagGuardFilterTest {
   }
 
   private void awaitHeldPermits(int n) throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (engine.sequencer().heldPermits() < n && System.nanoTime() < deadline) {
-      Thread.sleep(1);
-    }
-    assertThat(engine.sequencer().heldPermits()).isEqualTo(n);
+    assertThat(Permits.awaitHeld(engine.sequencer(), n, Duration.ofSeconds(30))).isEqualTo(n);
   }
 
   @ParameterizedTest

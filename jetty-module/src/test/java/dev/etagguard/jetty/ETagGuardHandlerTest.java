@@ -8,6 +8,7 @@ import static dev.etagguard.testing.Http.put;
 import static dev.etagguard.testing.Http.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
@@ -18,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.LostUpdateDrill;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
@@ -236,11 +238,7 @@ class ETagGuardHandlerTest {
   }
 
   private void awaitHeldPermits(int n) throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (engine.sequencer().heldPermits() < n && System.nanoTime() < deadline) {
-      Thread.sleep(1);
-    }
-    assertThat(engine.sequencer().heldPermits()).isEqualTo(n);
+    assertThat(Permits.awaitHeld(engine.sequencer(), n, Duration.ofSeconds(30))).isEqualTo(n);
   }
 
   @Test

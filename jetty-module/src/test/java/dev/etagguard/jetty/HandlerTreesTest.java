@@ -6,6 +6,7 @@ import static dev.etagguard.testing.Http.put;
 import static dev.etagguard.testing.Http.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
+import dev.etagguard.testing.Permits;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
 import dev.etagguard.testing.ResourceServlet;
@@ -77,11 +79,7 @@ class HandlerTreesTest {
       assertThat(put(server.uri("/app/docs/1"), "four", "If-Match", current).statusCode()).isEqualTo(204);
       assertThat(new String(servlet.store.get("/docs/1"), StandardCharsets.UTF_8)).isEqualTo("four");
       // The client can read the response before its write callback has released the permit.
-      long settle = System.nanoTime() + 5_000_000_000L;
-      while (engine.sequencer().heldPermits() != 0 && System.nanoTime() < settle) {
-        Thread.sleep(10);
-      }
-      assertThat(engine.sequencer().heldPermits()).isZero();
+      assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).isZero();
     }
   }
 

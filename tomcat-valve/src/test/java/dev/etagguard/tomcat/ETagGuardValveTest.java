@@ -7,6 +7,7 @@ import static dev.etagguard.testing.Http.put;
 import static dev.etagguard.testing.Http.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.LostUpdateDrill;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
@@ -68,11 +70,8 @@ class ETagGuardValveTest {
           continue;
         }
         // The client may see the response before the request thread has left the valve.
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (engine.sequencer().heldPermits() != 0 && System.nanoTime() < deadline) {
-          Thread.sleep(10);
-        }
-        assertThat(engine.sequencer().heldPermits()).as("permits held after the test in %s", context).isZero();
+        assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5)))
+            .as("permits held after the test in %s", context).isZero();
         assertThat(engine.sequencer().activeKeys()).as("sequencer keys left in %s", context).isZero();
       }
     } finally {
@@ -311,11 +310,7 @@ class ETagGuardValveTest {
     // The permit came back at once (no wait for permitTimeout), and the failed writes were forgotten.
     GuardEngine engine = valve.engine(contexts.get(0));
     // The client can read the error page before the request thread has left the valve.
-    long settle = System.nanoTime() + 5_000_000_000L;
-    while (engine.sequencer().heldPermits() != 0 && System.nanoTime() < settle) {
-      Thread.sleep(10);
-    }
-    assertThat(engine.sequencer().heldPermits()).isZero();
+    assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).isZero();
     long start = System.nanoTime();
     String current = header(get(server.uri("/guarded/e")), "ETag");
     assertThat(put(server.uri("/guarded/e"), "v4", "If-Match", current).statusCode()).isEqualTo(204);

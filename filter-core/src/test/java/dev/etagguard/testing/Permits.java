@@ -1,0 +1,29 @@
+package dev.etagguard.testing;
+
+import java.time.Duration;
+
+import dev.etagguard.spi.WriteSequencer;
+
+/**
+ * Waiting for a sequencer's held permits to reach a count. A client can read a response before
+ * the server thread has released its permit, and a test can start a write before its permit is
+ * granted: both settle within moments, so tests wait (bounded) before asserting the count.
+ */
+public final class Permits {
+
+  private Permits() {
+  }
+
+  /**
+   * Waits until {@code sequencer} holds exactly {@code count} permits, at most {@code max}.
+   *
+   * @return the count held when the wait ended, for the caller to assert
+   */
+  public static int awaitHeld(WriteSequencer sequencer, int count, Duration max) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    while (sequencer.heldPermits() != count && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    return sequencer.heldPermits();
+  }
+}
