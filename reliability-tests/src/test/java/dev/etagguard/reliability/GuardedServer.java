@@ -1,0 +1,241 @@
+package dev.etagguard.reliability;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Servlet;
+
+import dev.etagguard.GuardEngine;
+import dev.etagguard.GuardSettings;
+import dev.etagguard.jetty.ETagGuardHandler;
+import dev.etagguard.servlet.ETagGuardFilter;
+import dev.etagguard.tomcat.ETagGuardValve;
+
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.Wrapper;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.ErrorPage;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
+import org.eclipse.jetty.ee11.servlet.ErrorPageErrorHandler;
+import org.eclipse.jetty.ee11.servlet.FilterHolder;
+import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee11.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * One servlet at {@code /*} of the root webapp, guarded by a given {@link GuardEngine} through one
+ * of the four adapters, on a real server bound to a free loopback port. Every reliability test
+ * runs against each {@link Adapter}; the engine is the test's handle on the guard's state
+ * ({@code engine.sequencer().heldPermits()}, the store).
+ */
+final class GuardedServer implements AutoCloseable {
+
+  /** The four ways ETag Guard is installed. */
+  enum Adapter {
+    /** {@link ETagGuardFilter} in the webapp, on embedded Tomcat. */
+    FILTER_TOMCAT,
+    /** {@link ETagGuardFilter} in the webapp, on embedded Jetty (ee11). */
+    FILTER_JETTY,
+    /** {@link ETagGuardHandler} (Jetty core API) in front of the Jetty servlet context. */
+    JETTY_HANDLER,
+    /** {@link ETagGuardValve} in the Tomcat Host's pipeline. */
+    TOMCAT_VALVE;
+
+    boolean tomcat() {
+      return this == FILTER_TOMCAT || this == TOMCAT_VALVE;
+    }
+  }
+
+  private final Adapter adapter;
+  private final GuardEngine engine;
+  private final URI base;
+  private final Stopper stopper;
+
+  private GuardedServer(Adapter adapter, GuardEngine engine, URI base, Stopper stopper) {
+    this.adapter = adapter;
+    this.engine = engine;
+    this.base = base;
+    this.stopper = stopper;
+  }
+
+  /** Starts {@code servlet} behind a fresh engine with {@code settings}. */
+  static GuardedServer start(Adapter adapter, GuardSettings settings, Servlet servlet) throws Exception {
+    return start(adapter, GuardEngine.create(settings), servlet, Map.of());
+  }
+
+  /**
+   * Starts {@code servlet} behind {@code engine}.
+   *
+   * @param errorPages status code to the webapp path of its error page (served by the same servlet)
+   */
+  static GuardedServer start(Adapter adapter, GuardEngine engine, Servlet servlet, Map<Integer, String> errorPages)
+      throws Exception {
+    return adapter.tomcat() ? tomcat(adapter, engine, servlet, errorPages) : jetty(adapter, engine, servlet, errorPages);
+  }
+
+  private static GuardedServer tomcat(Adapter adapter, GuardEngine engine, Servlet servlet,
+      Map<Integer, String> errorPages) throws Exception {
+    Path dir = Files.createTempDirectory("etag-guard-reliability");
+    Tomcat tomcat = new Tomcat();
+    tomcat.setBaseDir(dir.toString());
+    Connector connector = new Connector();
+    connector.setPort(0);
+    connector.setProperty("address", "127.0.0.1");
+    connector.setThrowOnFailure(true);
+    tomcat.getService().addConnector(connector);
+    tomcat.setConnector(connector);
+    tomcat.getHost().setAutoDeploy(false);
+    if (adapter == Adapter.TOMCAT_VALVE) {
+      tomcat.getHost().getPipeline().addValve(new ETagGuardValve(engine.settings()) {
+        @Override
+        protected GuardEngine createEngine(Context context, GuardSettings settings) {
+          return engine;
+        }
+      });
+    }
+    Path docBase = Files.createDirectories(dir.resolve("ROOT"));
+    Context context = tomcat.addContext("", docBase.toString());
+    Wrapper wrapper = Tomcat.addServlet(context, "app", servlet);
+    wrapper.setAsyncSupported(true);
+    wrapper.addMapping("/*");
+    errorPages.forEach((code, location) -> {
+      ErrorPage page = new ErrorPage();
+      page.setErrorCode(code);
+      page.setLocation(location);
+      context.addErrorPage(page);
+    });
+    if (adapter == Adapter.FILTER_TOMCAT) {
+      FilterDef def = new FilterDef();
+      def.setFilterName("etagGuard");
+      def.setFilter(new ETagGuardFilter(engine));
+      def.setAsyncSupported("true");
+      context.addFilterDef(def);
+      FilterMap map = new FilterMap();
+      map.setFilterName("etagGuard");
+      map.addURLPattern("/*");
+      for (DispatcherType type : List.of(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR)) {
+        map.setDispatcher(type.name());
+      }
+      context.addFilterMap(map);
+    }
+    Stopper stopper = () -> stopTomcat(tomcat, dir);
+    try {
+      tomcat.start();
+    } catch (LifecycleException | RuntimeException e) {
+      stopper.stop();
+      throw e;
+    }
+    return new GuardedServer(adapter, engine, URI.create("http://127.0.0.1:" + connector.getLocalPort()), stopper);
+  }
+
+  private static void stopTomcat(Tomcat tomcat, Path dir) throws LifecycleException {
+    try {
+      tomcat.stop();
+      tomcat.destroy();
+    } finally {
+      // Embedded Tomcat records its base in system properties the next instance would adopt.
+      for (String property : List.of("catalina.base", "catalina.home")) {
+        String value = System.getProperty(property);
+        if (value != null && Path.of(value).toAbsolutePath().startsWith(dir.toAbsolutePath())) {
+          System.clearProperty(property);
+        }
+      }
+      try (Stream<Path> paths = Files.walk(dir)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        // A temporary directory left behind is harmless.
+      }
+    }
+  }
+
+  private static GuardedServer jetty(Adapter adapter, GuardEngine engine, Servlet servlet,
+      Map<Integer, String> errorPages) throws Exception {
+    Server server = new Server();
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost("127.0.0.1");
+    connector.setPort(0);
+    server.addConnector(connector);
+    ServletContextHandler context = new ServletContextHandler();
+    context.setContextPath("/");
+    ServletHolder holder = new ServletHolder(servlet);
+    holder.setAsyncSupported(true);
+    context.addServlet(holder, "/*");
+    if (!errorPages.isEmpty()) {
+      ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
+      errorPages.forEach(errors::addErrorPage);
+      context.setErrorHandler(errors);
+    }
+    if (adapter == Adapter.FILTER_JETTY) {
+      FilterHolder filter = new FilterHolder(new ETagGuardFilter(engine));
+      filter.setAsyncSupported(true);
+      context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR));
+      server.setHandler(context);
+    } else {
+      ETagGuardHandler guard = new ETagGuardHandler(engine);
+      guard.setHandler(context);
+      server.setHandler(guard);
+    }
+    try {
+      server.start();
+    } catch (Exception e) {
+      server.stop();
+      throw e;
+    }
+    return new GuardedServer(adapter, engine, URI.create("http://127.0.0.1:" + connector.getLocalPort()), server::stop);
+  }
+
+  Adapter adapter() {
+    return adapter;
+  }
+
+  GuardEngine engine() {
+    return engine;
+  }
+
+  /** The base URI, {@code http://127.0.0.1:PORT}, without a trailing slash. */
+  URI base() {
+    return base;
+  }
+
+  /** A URI of a path on this server. */
+  URI uri(String path) {
+    return URI.create(base + path);
+  }
+
+  /** The loopback port. */
+  int port() {
+    return base.getPort();
+  }
+
+  @Override
+  public void close() {
+    try {
+      stopper.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException("stopping " + this, e);
+    }
+  }
+
+  /** Stops a server. */
+  @FunctionalInterface
+  private interface Stopper {
+    void stop() throws Exception;
+  }
+
+  @Override
+  public String toString() {
+    return adapter + " " + base;
+  }
+}
