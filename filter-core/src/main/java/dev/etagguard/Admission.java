@@ -346,14 +346,16 @@ public final class Admission implements AutoCloseable {
   public boolean completeWrite(ResponseView response) {
     ResourceKey k = requireKey();
     written = true;
+    engine.recentChanges.changed(k, engine.clock.instant().getEpochSecond());
     int status = response.status();
     engine.listener.onDecision(k, method, Decision.SERVED);
     if (status >= 200 && status <= 299 && ("PUT".equals(method) || "PATCH".equals(method))) {
       EntityTag own = EntityTag.parseOrNull(response.header("ETag"));
       if (own != null) {
         // The handler states the new validators itself.
-        Validators v = Validators.of(own, dev.etagguard.http.HttpDates.parse(response.header("Last-Modified")));
-        engine.versions.write(k, () -> engine.store.put(k, v));
+        java.time.Instant lm = dev.etagguard.http.HttpDates.parse(response.header("Last-Modified"));
+        engine.versions.write(k, () -> engine.store.put(k, new Validators(true, own, lm,
+            lm != null && engine.sharesDate(k, engine.store.get(k), own, lm))));
         settled = true;
         return false;
       }
@@ -405,6 +407,7 @@ public final class Admission implements AutoCloseable {
     }
     if (kind == Kind.WRITE && written && !settled && key != null) {
       ResourceKey k = key;
+      engine.recentChanges.changed(k, engine.clock.instant().getEpochSecond());
       engine.versions.write(k, () -> engine.store.invalidate(k));
     }
     if (p != null) {

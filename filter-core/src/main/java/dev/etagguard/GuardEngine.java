@@ -43,6 +43,7 @@ public final class GuardEngine {
   final GuardListener listener;
   final Clock clock;
   final StripedVersions versions = new StripedVersions();
+  final RecentChanges recentChanges;
 
   private GuardEngine(Builder b) {
     this.settings = b.settings;
@@ -52,6 +53,7 @@ public final class GuardEngine {
     this.generator = b.generator != null ? b.generator : EntityTagGenerator.sha256();
     this.listener = b.listener != null ? b.listener : GuardListener.none();
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
+    this.recentChanges = new RecentChanges(settings.validatorStoreSize());
     warnAboutSettings();
   }
 
@@ -172,6 +174,11 @@ public final class GuardEngine {
    * The validators of a 2xx response the handler produced for a GET: its own ETag and
    * Last-Modified, or the generated tag and the time this tag was first seen.
    *
+   * <p>A new version whose Last-Modified second another version of the resource may share (the
+   * previous version's date is not earlier, or two writes finished in that second) gets a
+   * {@linkplain Validators#weakLastModified() weak} date. Once that second has passed, a date the
+   * guard supplied moves to the next whole second, which then belongs to this version alone.
+   *
    * @return the validators and which of them the guard supplied, or {@code null} for a
    *     response that is not a current representation
    */
@@ -184,15 +191,44 @@ public final class GuardEngine {
       tag = digest;
       generated = true;
     }
-    boolean suppliedLm = false;
-    if (lm == null && tag != null) {
-      Validators known = store.get(key);
-      lm = known != null && tag.equals(known.etag()) && known.lastModified() != null
-          ? known.lastModified()
-          : clock.instant();
-      suppliedLm = true;
+    if (tag == null && lm == null) {
+      return new Learned(Validators.NONE, false, false);
     }
-    return new Learned(Validators.of(tag, lm), generated, suppliedLm);
+    Validators known = store.get(key);
+    boolean sameVersion = known != null && tag != null && tag.equals(known.etag()) && known.lastModified() != null;
+    boolean suppliedLm = false;
+    boolean weak;
+    if (lm == null) {
+      suppliedLm = true;
+      if (sameVersion) {
+        lm = known.lastModified();
+        weak = known.weakLastModified();
+        if (weak && clock.instant().getEpochSecond() > known.lastModifiedSeconds()) {
+          // The shared second is over and this version is still current: the next second is its own.
+          lm = java.time.Instant.ofEpochSecond(known.lastModifiedSeconds() + 1);
+          weak = false;
+        }
+      } else {
+        lm = clock.instant();
+        weak = sharesDate(key, known, tag, lm);
+      }
+    } else {
+      weak = sameVersion && known.lastModifiedSeconds() == lm.getEpochSecond()
+          ? known.weakLastModified()
+          : sharesDate(key, known, tag, lm);
+    }
+    return new Learned(new Validators(true, tag, lm, weak), generated, suppliedLm);
+  }
+
+  /**
+   * Whether a version with {@code tag} dated {@code lm} may share its Last-Modified second with
+   * another version: the known previous version is not older, or two writes finished in it.
+   */
+  boolean sharesDate(ResourceKey key, @Nullable Validators known, @Nullable EntityTag tag, java.time.Instant lm) {
+    long second = lm.getEpochSecond();
+    boolean previousNotOlder = known != null && known.lastModified() != null && !Objects.equals(tag, known.etag())
+        && known.lastModifiedSeconds() >= second;
+    return previousNotOlder || recentChanges.changesIn(key, second) >= 2;
   }
 
   /** Validators learned from a response, and which of them the guard supplied. */

@@ -127,12 +127,18 @@ public final class Preconditions {
     return etag != null && condition instanceof EntityTagCondition.Tags tags && tags.anyStrongMatch(etag);
   }
 
-  /** RFC 9110 13.1.4 If-Unmodified-Since; a resource without Last-Modified ignores it (true). */
+  /**
+   * RFC 9110 13.1.4 If-Unmodified-Since; a resource without Last-Modified ignores it (true). A
+   * {@linkplain Validators#weakLastModified() weak} date equal to the given one may belong to an
+   * older version changed in the same second, so it fails.
+   */
   static boolean ifUnmodifiedSince(Instant date, Validators current) {
     if (current.lastModified() == null) {
       return true;
     }
-    return current.lastModifiedSeconds() <= date.getEpochSecond();
+    long lm = current.lastModifiedSeconds();
+    long since = date.getEpochSecond();
+    return lm < since || (lm == since && !current.weakLastModified());
   }
 
   /** RFC 9110 13.1.2 If-None-Match. A malformed value never matches: true for safe methods, false for unsafe. */
@@ -147,15 +153,24 @@ public final class Preconditions {
     return etag == null || !((EntityTagCondition.Tags) condition).anyWeakMatch(etag);
   }
 
-  /** RFC 9110 13.1.3 If-Modified-Since; a resource without Last-Modified ignores it (true). */
+  /**
+   * RFC 9110 13.1.3 If-Modified-Since; a resource without Last-Modified ignores it (true). A
+   * {@linkplain Validators#weakLastModified() weak} date equal to the given one counts as
+   * modified: the client's copy may be an older version of the same second.
+   */
   static boolean ifModifiedSince(Instant date, Validators current) {
     if (!current.exists() || current.lastModified() == null) {
       return true;
     }
-    return current.lastModifiedSeconds() > date.getEpochSecond();
+    long lm = current.lastModifiedSeconds();
+    long since = date.getEpochSecond();
+    return lm > since || (lm == since && current.weakLastModified());
   }
 
-  /** RFC 9110 13.1.5 If-Range: a strong match of a strong tag, or an exact Last-Modified date. */
+  /**
+   * RFC 9110 13.1.5 If-Range: a strong match of a strong tag, or an exact Last-Modified date that
+   * is not {@linkplain Validators#weakLastModified() weak}.
+   */
   static boolean ifRange(IfRange condition, Validators current) {
     if (!current.exists()) {
       return false;
@@ -165,7 +180,8 @@ public final class Preconditions {
       return etag != null && tag.tag().strongMatch(etag);
     }
     if (condition instanceof IfRange.Date date) {
-      return current.lastModified() != null && current.lastModifiedSeconds() == date.date().getEpochSecond();
+      return current.lastModified() != null && !current.weakLastModified()
+          && current.lastModifiedSeconds() == date.date().getEpochSecond();
     }
     return false;
   }

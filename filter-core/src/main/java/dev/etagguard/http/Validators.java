@@ -9,13 +9,20 @@ import org.jspecify.annotations.Nullable;
  * current representation exists, and its entity tag and last-modification time, each optional.
  *
  * <p>{@code lastModified} keeps full precision; comparisons with HTTP-dates use whole seconds.
+ * An HTTP-date has one-second resolution, so two versions changed within one second share their
+ * Last-Modified date: {@code weakLastModified} marks a version whose date another version may
+ * share (RFC 9110 8.8.2.2). Such a date cannot prove which version a client saw, so
+ * If-Unmodified-Since with exactly that second fails, If-Modified-Since with it counts as
+ * modified, and If-Range with it does not match.
  *
  * @param exists whether the target resource has a current representation
  * @param etag the current entity tag, if known
  * @param lastModified the current last-modification time, if known
+ * @param weakLastModified whether another version may share the Last-Modified second
  * @since 0.1
  */
-public record Validators(boolean exists, @Nullable EntityTag etag, @Nullable Instant lastModified) {
+public record Validators(boolean exists, @Nullable EntityTag etag, @Nullable Instant lastModified,
+    boolean weakLastModified) {
 
   /** No current representation (404 or 410). */
   public static final Validators ABSENT = new Validators(false, null, null);
@@ -28,6 +35,19 @@ public record Validators(boolean exists, @Nullable EntityTag etag, @Nullable Ins
     if (!exists && (etag != null || lastModified != null)) {
       throw new IllegalArgumentException("An absent resource has no validators");
     }
+    if (lastModified == null) {
+      weakLastModified = false;
+    }
+  }
+
+  /** Validators whose Last-Modified (if any) identifies one version. */
+  public Validators(boolean exists, @Nullable EntityTag etag, @Nullable Instant lastModified) {
+    this(exists, etag, lastModified, false);
+  }
+
+  /** These validators with {@link #weakLastModified()} set as given. */
+  public Validators withWeakLastModified(boolean weak) {
+    return weak == weakLastModified ? this : new Validators(exists, etag, lastModified, weak);
   }
 
   /** An existing representation with the given validators, either may be {@code null}. */

@@ -30,6 +30,8 @@ final class GuardedRequest extends Request.Wrapper {
   private final @Nullable HttpURI uri;
   private EntityTagGenerator.@Nullable Digest bodyDigest;
   private boolean bodyComplete;
+  /** An internal GET's own attributes over the request's: what its handlers set stays with it. */
+  private final @Nullable Attributes attributes;
 
   private GuardedRequest(Request request, String method, @Nullable HttpFields headers, @Nullable HttpURI uri,
       EntityTagGenerator.@Nullable Digest bodyDigest) {
@@ -38,6 +40,9 @@ final class GuardedRequest extends Request.Wrapper {
     this.headers = headers;
     this.uri = uri;
     this.bodyDigest = bodyDigest;
+    // An error page rendered for one dispatch (a servlet context records the error in request
+    // attributes) must not turn the next dispatch of the same request into an error dispatch.
+    this.attributes = headers != null ? new Attributes.Layer(request) : null;
   }
 
   /** HEAD as GET. */
@@ -85,6 +90,35 @@ final class GuardedRequest extends Request.Wrapper {
   @Override
   public String getMethod() {
     return method;
+  }
+
+  @Override
+  public @Nullable Object getAttribute(String name) {
+    return attributes != null ? attributes.getAttribute(name) : super.getAttribute(name);
+  }
+
+  @Override
+  public @Nullable Object setAttribute(String name, @Nullable Object attribute) {
+    return attributes != null ? attributes.setAttribute(name, attribute) : super.setAttribute(name, attribute);
+  }
+
+  @Override
+  public @Nullable Object removeAttribute(String name) {
+    return attributes != null ? attributes.removeAttribute(name) : super.removeAttribute(name);
+  }
+
+  @Override
+  public Set<String> getAttributeNameSet() {
+    return attributes != null ? attributes.getAttributeNameSet() : super.getAttributeNameSet();
+  }
+
+  @Override
+  public void clearAttributes() {
+    if (attributes != null) {
+      attributes.clearAttributes();
+    } else {
+      super.clearAttributes();
+    }
   }
 
   @Override
