@@ -16,13 +16,15 @@ import org.junit.jupiter.params.provider.CsvSource;
  *
  * <p>Resources: RS strong {@code "abc123"} and Last-Modified {@code {lm}} (sub-second precision
  * stored); RW the same with a weak tag; RE strong tag, no Last-Modified; RL Last-Modified only;
- * R0 exists without validators; RN no current representation.
+ * R0 exists without validators; RN no current representation; RD as RS with a weak date (another
+ * version may share its Last-Modified second).
  */
 class PreconditionsTest {
 
   static Validators resource(String name) {
     return switch (name) {
       case "RS" -> Validators.of(EntityTag.strong("abc123"), HeaderSpec.LM);
+      case "RD" -> Validators.of(EntityTag.strong("abc123"), HeaderSpec.LM).withWeakLastModified(true);
       case "RW" -> Validators.of(EntityTag.weak("abc123"), HeaderSpec.LM);
       case "RE" -> Validators.of(EntityTag.strong("abc123"), null);
       case "RL" -> Validators.of(null, HeaderSpec.LM);
@@ -62,6 +64,14 @@ class PreconditionsTest {
       1 | PUT     | RS | If-Match: *, "abc123"                                       | PRECONDITION_FAILED
       # Step 2: If-Unmodified-Since without If-Match (13.1.4); false -> 412.
       2 | PUT     | RS | If-Unmodified-Since: {lm}                                   | PROCEED
+      2 | PUT     | RD | If-Unmodified-Since: {lm}                                   | PRECONDITION_FAILED
+      2 | PUT     | RD | If-Unmodified-Since: {lm+1s}                                | PROCEED
+      2 | PUT     | RD | If-Unmodified-Since: {lm-1s}                                | PRECONDITION_FAILED
+      2 | PUT     | RD | If-Match: "abc123" ; If-Unmodified-Since: {lm}             | PROCEED
+      4 | GET     | RD | If-Modified-Since: {lm}                                     | PROCEED
+      4 | GET     | RD | If-Modified-Since: {lm+1s}                                  | NOT_MODIFIED
+      5 | GET     | RD | Range: bytes=0-1 ; If-Range: {lm}                           | IGNORE_RANGE
+      5 | GET     | RS | Range: bytes=0-1 ; If-Range: {lm}                           | PROCEED
       2 | PUT     | RS | If-Unmodified-Since: {lm+1s}                                | PROCEED
       2 | PUT     | RS | If-Unmodified-Since: {lm-1s}                                | PRECONDITION_FAILED
       2 | GET     | RS | If-Unmodified-Since: {lm-1s}                                | PRECONDITION_FAILED
