@@ -59,6 +59,9 @@ etc/etag-guard.xml
 ## Whether GET/HEAD take a shared permit, so a download never observes a write in progress
 # jetty.etagGuard.readPermits=false
 
+## What a strong tag becomes on a compressed response: suffix ("T--gzip"), weaken (W/"T") or identity
+# jetty.etagGuard.compressionMode=suffix
+
 ## How many resources' validators are remembered
 # jetty.etagGuard.validatorStoreSize=100000
 

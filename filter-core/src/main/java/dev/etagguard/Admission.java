@@ -110,6 +110,15 @@ public final class Admission implements AutoCloseable {
     return kind == Kind.READ && engine.settings.maxBufferSize() > 0;
   }
 
+  /**
+   * Whether the handler must not see the request's Accept-Encoding (option
+   * {@code compressionMode=identity}, for GET and HEAD), so nothing behind the guard compresses
+   * what it tags.
+   */
+  public boolean hideAcceptEncoding() {
+    return kind == Kind.READ && engine.settings.compressionMode() == CompressionMode.IDENTITY;
+  }
+
   /** The largest body to hold back. */
   public int maxBufferSize() {
     return engine.settings.maxBufferSize();
@@ -153,11 +162,23 @@ public final class Admission implements AutoCloseable {
     }
     boolean generatedAllowed = status == 200 && length > 0 && !noStore(response.header("Cache-Control"));
     GuardEngine.Learned learned = engine.learn(k, response, digest, generatedAllowed);
-    Validators v = learned.validators();
-    if (v.etag() != null) {
-      engine.versions.ifUnchanged(k, stamp, () -> engine.store.put(k, v));
-    }
+    Validators identity = learned.validators();
     Map<String, String> supplied = learned.suppliedHeaders();
+    // An encoded (compressed) response is a representation of its own (RFC 9110 8.8.3.3).
+    String coding = EncodedVariants.coding(response.header("Content-Encoding"));
+    Validators v = identity;
+    boolean remember = identity.etag() != null;
+    if (coding != null && identity.etag() != null && !identity.etag().weak()) {
+      if (learned.generatedTag()) {
+        remember = false; // the digest of encoded bytes: sent, but the store keeps identity tags
+      } else {
+        v = EncodedVariants.encoded(identity, coding, engine.settings.compressionMode());
+        EncodedVariants.putTag(supplied, identity, v);
+      }
+    }
+    if (remember) {
+      engine.versions.ifUnchanged(k, stamp, () -> engine.store.put(k, identity));
+    }
     Outcome outcome = Preconditions.evaluate(method, conditions, v);
     switch (outcome) {
       case PRECONDITION_FAILED -> {
@@ -324,7 +345,10 @@ public final class Admission implements AutoCloseable {
       return engine.preconditionFailed(k, method, Validators.NONE,
           "The current state of the resource could not be determined, so the precondition cannot be verified.");
     }
-    if (Preconditions.evaluate(method, conditions, v) == Outcome.PRECONDITION_FAILED) {
+    RequestConditions checked = engine.settings.compressionMode() == CompressionMode.SUFFIX
+        ? EncodedVariants.identifyVariants(conditions, v.etag())
+        : conditions;
+    if (Preconditions.evaluate(method, checked, v) == Outcome.PRECONDITION_FAILED) {
       String detail = !v.exists()
           ? "The resource does not exist, so the precondition does not hold."
           : conditions.ifNoneMatch() != null && conditions.ifMatch() == null && conditions.ifUnmodifiedSince() == null

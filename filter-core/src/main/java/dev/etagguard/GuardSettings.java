@@ -34,6 +34,8 @@ import java.util.function.BiConsumer;
  *   <tr><td>{@code maxWaitersPerKey}</td><td>{@code 256}</td><td>requests allowed to wait per resource; more get 503 at once</td></tr>
  *   <tr><td>{@code readPermits}</td><td>{@code false}</td><td>whether GET and HEAD take a shared permit of their resource, so a
  *       download never observes a write in progress (see {@link #readPermits()})</td></tr>
+ *   <tr><td>{@code compressionMode}</td><td>{@code suffix}</td><td>{@code suffix}, {@code weaken} or {@code identity}: what a
+ *       strong tag becomes on an encoded (compressed) response (see {@link CompressionMode})</td></tr>
  *   <tr><td>{@code validatorStoreSize}</td><td>{@code 100000}</td><td>the most resources whose validators are remembered</td></tr>
  *   <tr><td>{@code keyQueryParameters}</td><td>(none)</td><td>query parameters that are part of a resource's identity</td></tr>
  * </table>
@@ -60,6 +62,7 @@ public final class GuardSettings {
   private final Duration permitTimeout;
   private final int maxWaitersPerKey;
   private final boolean readPermits;
+  private final CompressionMode compressionMode;
   private final long validatorStoreSize;
   private final Set<String> keyQueryParameters;
 
@@ -75,6 +78,7 @@ public final class GuardSettings {
     this.permitTimeout = b.permitTimeout;
     this.maxWaitersPerKey = b.maxWaitersPerKey;
     this.readPermits = b.readPermits;
+    this.compressionMode = b.compressionMode;
     this.validatorStoreSize = b.validatorStoreSize;
     this.keyQueryParameters = Collections.unmodifiableSet(new LinkedHashSet<>(b.keyQueryParameters));
   }
@@ -130,6 +134,7 @@ public final class GuardSettings {
     m.put("permitTimeout", (b, v) -> b.permitTimeout(parseDuration(v)));
     m.put("maxWaitersPerKey", (b, v) -> b.maxWaitersPerKey(parseInt(v)));
     m.put("readPermits", (b, v) -> b.readPermits(parseBoolean(v)));
+    m.put("compressionMode", (b, v) -> b.compressionMode(CompressionMode.parse(v)));
     m.put("validatorStoreSize", (b, v) -> b.validatorStoreSize(parseLong(v)));
     m.put("keyQueryParameters", (b, v) -> b.keyQueryParameters(v));
     return Collections.unmodifiableMap(m);
@@ -207,6 +212,14 @@ public final class GuardSettings {
     return readPermits;
   }
 
+  /**
+   * What a strong tag becomes on an encoded (compressed) response. Default
+   * {@link CompressionMode#SUFFIX}.
+   */
+  public CompressionMode compressionMode() {
+    return compressionMode;
+  }
+
   /** How many resources' validators the built-in store remembers. */
   public long validatorStoreSize() {
     return validatorStoreSize;
@@ -239,6 +252,7 @@ public final class GuardSettings {
         + ", acceptIfMatchAny=" + acceptIfMatchAny + ", missingPreconditionStatus=" + missingPreconditionStatus
         + ", maxBufferSize=" + maxBufferSize + ", permitTimeout=" + permitTimeout
         + ", maxWaitersPerKey=" + maxWaitersPerKey + ", readPermits=" + readPermits
+        + ", compressionMode=" + compressionMode.optionValue()
         + ", validatorStoreSize=" + validatorStoreSize
         + ", keyQueryParameters=" + keyQueryParameters + "}";
   }
@@ -331,6 +345,7 @@ public final class GuardSettings {
     private Duration permitTimeout = Duration.ofSeconds(10);
     private int maxWaitersPerKey = 256;
     private boolean readPermits;
+    private CompressionMode compressionMode = CompressionMode.SUFFIX;
     private long validatorStoreSize = 100_000;
     private Set<String> keyQueryParameters = Set.of();
 
@@ -428,6 +443,15 @@ public final class GuardSettings {
      */
     public Builder readPermits(boolean readPermits) {
       this.readPermits = readPermits;
+      return this;
+    }
+
+    /**
+     * What a strong tag becomes on an encoded (compressed) response. Default
+     * {@link CompressionMode#SUFFIX}.
+     */
+    public Builder compressionMode(CompressionMode mode) {
+      this.compressionMode = java.util.Objects.requireNonNull(mode, "compressionMode");
       return this;
     }
 

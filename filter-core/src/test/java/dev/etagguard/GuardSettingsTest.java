@@ -40,6 +40,7 @@ class GuardSettingsTest {
     m.put("permitTimeout", entry("500ms", s -> s.permitTimeout(), Duration.ofMillis(500)));
     m.put("maxWaitersPerKey", entry("3", s -> s.maxWaitersPerKey(), 3));
     m.put("readPermits", entry("true", s -> s.readPermits(), true));
+    m.put("compressionMode", entry("Weaken", s -> s.compressionMode(), dev.etagguard.CompressionMode.WEAKEN));
     m.put("validatorStoreSize", entry("5000000000", s -> s.validatorStoreSize(), 5_000_000_000L));
     m.put("keyQueryParameters", entry("page, lang", s -> s.keyQueryParameters(), Set.of("page", "lang")));
     return m;
@@ -63,6 +64,7 @@ class GuardSettingsTest {
     assertThat(d.permitTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(d.maxWaitersPerKey()).isEqualTo(256);
     assertThat(d.readPermits()).isFalse();
+    assertThat(d.compressionMode()).isEqualTo(dev.etagguard.CompressionMode.SUFFIX);
     assertThat(d.validatorStoreSize()).isEqualTo(100_000);
     assertThat(d.keyQueryParameters()).isEmpty();
     assertThat(GuardSettings.fromOptions(Map.of())).usingRecursiveComparison().isEqualTo(d);
@@ -128,6 +130,8 @@ class GuardSettingsTest {
       maxWaitersPerKey          | -1
       maxWaitersPerKey          | 99999999999
       readPermits               | on
+      compressionMode           | gzip
+      compressionMode           | SUFFIX2
       validatorStoreSize        | -1
       validatorStoreSize        | 1e6
       """)

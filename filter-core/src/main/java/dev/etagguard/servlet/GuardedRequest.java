@@ -33,7 +33,7 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   /** Headers an internal GET does not carry. */
   private static final Set<String> INTERNAL_GET_HIDDEN = Set.of("if-match", "if-none-match", "if-modified-since",
       "if-unmodified-since", "if-range", "range", "content-length", "content-type", "transfer-encoding",
-      "content-encoding", "expect");
+      "content-encoding", "expect", "accept-encoding");
 
   /** Called on the request thread when async processing has started, before the handler goes on. */
   interface AsyncStart {
@@ -48,6 +48,7 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   private @Nullable DigestingInputStream input;
   private @Nullable BufferedReader reader;
   private boolean asyncNotified;
+  private boolean hideAcceptEncoding;
 
   private GuardedRequest(HttpServletRequest request, @Nullable String method, boolean internal,
       Set<String> keyParameters, @Nullable AsyncStart asyncStart, EntityTagGenerator.@Nullable Digest bodyDigest) {
@@ -125,6 +126,12 @@ final class GuardedRequest extends HttpServletRequestWrapper {
     return internal ? getParameterMap().get(name) : super.getParameterValues(name);
   }
 
+  /** Hides Accept-Encoding from the handler (option {@code compressionMode=identity}); returns this. */
+  GuardedRequest hidingAcceptEncoding(boolean hide) {
+    this.hideAcceptEncoding = hide;
+    return this;
+  }
+
   @Override
   public String getMethod() {
     return method != null ? method : super.getMethod();
@@ -142,7 +149,7 @@ final class GuardedRequest extends HttpServletRequestWrapper {
 
   @Override
   public Enumeration<String> getHeaderNames() {
-    if (!internal) {
+    if (!internal && !hideAcceptEncoding) {
       return super.getHeaderNames();
     }
     java.util.List<String> names = Collections.list(super.getHeaderNames());
@@ -176,7 +183,8 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   }
 
   private boolean hidden(String name) {
-    return internal && INTERNAL_GET_HIDDEN.contains(name.toLowerCase(Locale.ROOT));
+    return internal ? INTERNAL_GET_HIDDEN.contains(name.toLowerCase(Locale.ROOT))
+        : hideAcceptEncoding && name.equalsIgnoreCase("accept-encoding");
   }
 
   @Override

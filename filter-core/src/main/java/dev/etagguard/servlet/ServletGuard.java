@@ -177,7 +177,7 @@ public final class ServletGuard {
       if (admission.needsPermit()) {
         context.addListener(new PermitRelease(admission));
       }
-    }, null);
+    }, null).hidingAcceptEncoding(admission.hideAcceptEncoding());
     next.proceed(guarded, capture);
     if (request.isAsyncStarted() || capture.containerOwned()) {
       return;

@@ -154,6 +154,14 @@ public class ETagGuardHandler extends Handler.Wrapper {
     option("readPermits", value);
   }
 
+  /**
+   * Option {@code compressionMode}: {@code suffix}, {@code weaken} or {@code identity}, what a
+   * strong tag becomes on an encoded (compressed) response. Default {@code suffix}.
+   */
+  public void setCompressionMode(String value) {
+    option("compressionMode", value);
+  }
+
   /** Option {@code validatorStoreSize}: resources whose validators are remembered. Default 100000. */
   public void setValidatorStoreSize(String value) {
     option("validatorStoreSize", value);
@@ -294,7 +302,9 @@ public class ETagGuardHandler extends Handler.Wrapper {
         return callback.getInvocationType();
       }
     };
-    return next.handle(head ? GuardedRequest.asGet(request) : request, capture, done);
+    return next.handle(head || admission.hideAcceptEncoding()
+        ? GuardedRequest.reading(request, head, admission.hideAcceptEncoding())
+        : request, capture, done);
   }
 
   private static void finishRead(Admission admission, Request request, Response response, CapturingResponse capture,

@@ -7,6 +7,7 @@ import dev.etagguard.http.EntityTag;
 import dev.etagguard.spi.EntityTagGenerator;
 
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Components;
@@ -23,7 +24,7 @@ final class GuardedRequest extends Request.Wrapper {
 
   private static final Set<String> INTERNAL_GET_HIDDEN = Set.of("if-match", "if-none-match", "if-modified-since",
       "if-unmodified-since", "if-range", "range", "content-length", "content-type", "transfer-encoding",
-      "content-encoding", "expect");
+      "content-encoding", "expect", "accept-encoding");
 
   private final String method;
   private final @Nullable HttpFields headers;
@@ -32,22 +33,38 @@ final class GuardedRequest extends Request.Wrapper {
   private boolean bodyComplete;
   /** An internal GET's own attributes over the request's: what its handlers set stays with it. */
   private final @Nullable Attributes attributes;
+  /** Whether this is an internal GET: no body, its own attributes and per-connection cache. */
+  private final boolean internal;
 
   private GuardedRequest(Request request, String method, @Nullable HttpFields headers, @Nullable HttpURI uri,
       EntityTagGenerator.@Nullable Digest bodyDigest) {
+    this(request, method, headers, uri, bodyDigest, headers != null);
+  }
+
+  private GuardedRequest(Request request, String method, @Nullable HttpFields headers, @Nullable HttpURI uri,
+      EntityTagGenerator.@Nullable Digest bodyDigest, boolean internal) {
     super(request);
+    this.internal = internal;
     this.method = method;
     this.headers = headers;
     this.uri = uri;
     this.bodyDigest = bodyDigest;
     // An error page rendered for one dispatch (a servlet context records the error in request
     // attributes) must not turn the next dispatch of the same request into an error dispatch.
-    this.attributes = headers != null ? new Attributes.Layer(request) : null;
+    this.attributes = internal ? new Attributes.Layer(request) : null;
   }
 
-  /** HEAD as GET. */
-  static GuardedRequest asGet(Request request) {
-    return new GuardedRequest(request, "GET", null, null, null);
+  /**
+   * A read as the handler sees it: HEAD as GET when {@code headAsGet}, and without Accept-Encoding
+   * when {@code hideAcceptEncoding} (option {@code compressionMode=identity}).
+   */
+  static GuardedRequest reading(Request request, boolean headAsGet, boolean hideAcceptEncoding) {
+    String method = headAsGet ? "GET" : request.getMethod();
+    if (!hideAcceptEncoding) {
+      return new GuardedRequest(request, method, null, null, null);
+    }
+    HttpFields fields = HttpFields.build(request.getHeaders()).remove(HttpHeader.ACCEPT_ENCODING).asImmutable();
+    return new GuardedRequest(request, method, fields, null, null, false);
   }
 
   /** The write itself, its body digested. */
@@ -123,7 +140,7 @@ final class GuardedRequest extends Request.Wrapper {
 
   @Override
   public Components getComponents() {
-    if (headers == null) {
+    if (!internal) {
       return super.getComponents();
     }
     // A fresh per-connection cache: handlers that reuse per-connection state (a servlet context's
@@ -171,12 +188,12 @@ final class GuardedRequest extends Request.Wrapper {
 
   @Override
   public long getLength() {
-    return headers != null ? 0 : super.getLength();
+    return internal ? 0 : super.getLength();
   }
 
   @Override
   public Content.Chunk read() {
-    if (headers != null) {
+    if (internal) {
       return Content.Chunk.EOF;
     }
     Content.Chunk chunk = super.read();
@@ -198,17 +215,17 @@ final class GuardedRequest extends Request.Wrapper {
   @Override
   public boolean consumeAvailable() {
     // An internal GET has no body; consuming must never reach the write's own body.
-    return headers != null || super.consumeAvailable();
+    return internal || super.consumeAvailable();
   }
 
   @Override
   public @Nullable HttpFields getTrailers() {
-    return headers != null ? null : super.getTrailers();
+    return internal ? null : super.getTrailers();
   }
 
   @Override
   public void demand(Runnable demandCallback) {
-    if (headers != null) {
+    if (internal) {
       demandCallback.run();
       return;
     }

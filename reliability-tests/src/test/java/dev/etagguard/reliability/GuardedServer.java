@@ -31,6 +31,9 @@ import org.eclipse.jetty.ee11.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee11.servlet.FilterHolder;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletHolder;
+import org.eclipse.jetty.compression.gzip.GzipCompression;
+import org.eclipse.jetty.compression.server.CompressionHandler;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -82,11 +85,23 @@ final class GuardedServer implements AutoCloseable {
    */
   static GuardedServer start(Adapter adapter, GuardEngine engine, Servlet servlet, Map<Integer, String> errorPages)
       throws Exception {
-    return adapter.tomcat() ? tomcat(adapter, engine, servlet, errorPages) : jetty(adapter, engine, servlet, errorPages);
+    return start(adapter, engine, servlet, errorPages, false);
+  }
+
+  /**
+   * Starts {@code servlet} behind {@code engine}, with the server's own response compression in
+   * front of everything when {@code compression}: the Tomcat connector's {@code compression="on"},
+   * or Jetty's {@code CompressionHandler} (gzip) as the outermost handler.
+   */
+  static GuardedServer start(Adapter adapter, GuardEngine engine, Servlet servlet, Map<Integer, String> errorPages,
+      boolean compression) throws Exception {
+    return adapter.tomcat()
+        ? tomcat(adapter, engine, servlet, errorPages, compression)
+        : jetty(adapter, engine, servlet, errorPages, compression);
   }
 
   private static GuardedServer tomcat(Adapter adapter, GuardEngine engine, Servlet servlet,
-      Map<Integer, String> errorPages) throws Exception {
+      Map<Integer, String> errorPages, boolean compression) throws Exception {
     Path dir = Files.createTempDirectory("etag-guard-reliability");
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(dir.toString());
@@ -94,6 +109,11 @@ final class GuardedServer implements AutoCloseable {
     connector.setPort(0);
     connector.setProperty("address", "127.0.0.1");
     connector.setThrowOnFailure(true);
+    if (compression) {
+      connector.setProperty("compression", "on");
+      connector.setProperty("compressionMinSize", "16");
+      connector.setProperty("compressibleMimeType", "text/plain,application/octet-stream");
+    }
     tomcat.getService().addConnector(connector);
     tomcat.setConnector(connector);
     tomcat.getHost().setAutoDeploy(false);
@@ -161,7 +181,7 @@ final class GuardedServer implements AutoCloseable {
   }
 
   private static GuardedServer jetty(Adapter adapter, GuardEngine engine, Servlet servlet,
-      Map<Integer, String> errorPages) throws Exception {
+      Map<Integer, String> errorPages, boolean compression) throws Exception {
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
@@ -181,11 +201,11 @@ final class GuardedServer implements AutoCloseable {
       FilterHolder filter = new FilterHolder(new ETagGuardFilter(engine));
       filter.setAsyncSupported(true);
       context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR));
-      server.setHandler(context);
+      server.setHandler(compressed(context, compression));
     } else {
       ETagGuardHandler guard = new ETagGuardHandler(engine);
       guard.setHandler(context);
-      server.setHandler(guard);
+      server.setHandler(compressed(guard, compression));
     }
     try {
       server.start();
@@ -194,6 +214,18 @@ final class GuardedServer implements AutoCloseable {
       throw e;
     }
     return new GuardedServer(adapter, engine, URI.create("http://127.0.0.1:" + connector.getLocalPort()), server::stop);
+  }
+
+  private static Handler compressed(Handler handler, boolean compression) {
+    if (!compression) {
+      return handler;
+    }
+    CompressionHandler gzip = new CompressionHandler();
+    GzipCompression compressionGzip = new GzipCompression();
+    compressionGzip.setMinCompressSize(16);
+    gzip.putCompression(compressionGzip);
+    gzip.setHandler(handler);
+    return gzip;
   }
 
   Adapter adapter() {

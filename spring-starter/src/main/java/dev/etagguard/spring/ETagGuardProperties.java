@@ -90,6 +90,13 @@ public class ETagGuardProperties {
    */
   private boolean readPermits = false;
 
+  /**
+   * What a strong tag becomes on an encoded (compressed) response: {@code suffix} ({@code "T--gzip"},
+   * as Jetty's compression does), {@code weaken} ({@code W/"T"}) or {@code identity} (the guard
+   * hides Accept-Encoding from the handler for the reads it tags).
+   */
+  private dev.etagguard.CompressionMode compressionMode = dev.etagguard.CompressionMode.SUFFIX;
+
   /** How many resources' validators the built-in store remembers. */
   private long validatorStoreSize = 100_000;
 
@@ -123,6 +130,7 @@ public class ETagGuardProperties {
     options.put("permitTimeout", permitTimeout.toString());
     options.put("maxWaitersPerKey", Integer.toString(maxWaitersPerKey));
     options.put("readPermits", Boolean.toString(readPermits));
+    options.put("compressionMode", compressionMode.optionValue());
     options.put("validatorStoreSize", Long.toString(validatorStoreSize));
     options.put("keyQueryParameters", String.join(",", keyQueryParameters));
     return options;
@@ -223,6 +231,14 @@ public class ETagGuardProperties {
 
   public void setReadPermits(boolean readPermits) {
     this.readPermits = readPermits;
+  }
+
+  public dev.etagguard.CompressionMode getCompressionMode() {
+    return compressionMode;
+  }
+
+  public void setCompressionMode(dev.etagguard.CompressionMode compressionMode) {
+    this.compressionMode = compressionMode;
   }
 
   public long getValidatorStoreSize() {

@@ -143,6 +143,7 @@ class ETagGuardPropertiesTest {
     assertThat(actual.permitTimeout()).isEqualTo(expected.permitTimeout());
     assertThat(actual.maxWaitersPerKey()).isEqualTo(expected.maxWaitersPerKey());
     assertThat(actual.readPermits()).isEqualTo(expected.readPermits());
+    assertThat(actual.compressionMode()).isEqualTo(expected.compressionMode());
     assertThat(actual.validatorStoreSize()).isEqualTo(expected.validatorStoreSize());
     assertThat(actual.keyQueryParameters()).containsExactlyInAnyOrderElementsOf(expected.keyQueryParameters());
   }

@@ -148,6 +148,14 @@ public class ETagGuardValve extends ValveBase {
     option("readPermits", value);
   }
 
+  /**
+   * Option {@code compressionMode}: {@code suffix}, {@code weaken} or {@code identity}, what a
+   * strong tag becomes on an encoded (compressed) response. Default {@code suffix}.
+   */
+  public void setCompressionMode(String value) {
+    option("compressionMode", value);
+  }
+
   /** Option {@code validatorStoreSize}: resources whose validators are remembered, per webapp. Default 100000. */
   public void setValidatorStoreSize(String value) {
     option("validatorStoreSize", value);
