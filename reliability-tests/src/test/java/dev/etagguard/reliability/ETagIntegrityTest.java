@@ -70,7 +70,7 @@ class ETagIntegrityTest {
         for (byte[] body : List.of(small, large)) {
           String expected = tagOf(body);
           for (String path : List.of("/i/a", "/i/deeply/nested/other-name.json", "/i/" + run + "/" + body.length)) {
-            assertThat(RawHttp.exchange(server.port(), "PUT", path, List.of(), body).status()).isEqualTo(201);
+            assertThat(RawHttp.exchange(server.port(), "PUT", path, List.of(), body).status()).isIn(201, 204);
             RawHttp.Response read = RawHttp.exchange(server.port(), "GET", path, List.of(), null);
             String tag = read.header("ETag");
             assertThat(tag).as("%s on %s, run %d", path, adapter, run).matches(GENERATED).isEqualTo(expected);
@@ -180,7 +180,7 @@ class ETagIntegrityTest {
       // 503: a write holds the permit (a slow handler) while another waits past permitTimeout.
       CompletableFuture<RawHttp.Response> holder = CompletableFuture.supplyAsync(() -> {
         try {
-          return RawHttp.exchange(port, "PUT", "/p/r?slow=3000", List.of(field("If-Match", tag)), bytes("held"));
+          return RawHttp.exchange(port, "PUT", "/p/r?slow=1500", List.of(field("If-Match", tag)), bytes("held"));
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
