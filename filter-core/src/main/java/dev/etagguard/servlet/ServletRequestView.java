@@ -5,12 +5,13 @@ import java.util.Enumeration;
 import java.util.List;
 
 import dev.etagguard.spi.RequestView;
+import dev.etagguard.support.Builtins;
 
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.jspecify.annotations.Nullable;
 
-/** A {@link RequestView} over a servlet request: the raw path within the context. */
+/** A {@link RequestView} over a servlet request: the path within the context as the container mapped it. */
 final class ServletRequestView implements RequestView {
 
   private final HttpServletRequest request;
@@ -29,7 +30,20 @@ final class ServletRequestView implements RequestView {
     return pathInContext(request);
   }
 
+  /**
+   * The path the container mapped the request to, servlet path plus path info (decoded, dot
+   * segments and path parameters removed by the container), canonically encoded: every spelling
+   * the container serves as one resource gives one path, and a dispatch to it reaches that
+   * resource. The raw request URI only when the container mapped nothing.
+   */
   static String pathInContext(HttpServletRequest request) {
+    String servletPath = request.getServletPath();
+    String pathInfo = request.getPathInfo();
+    String mapped = (servletPath == null ? "" : servletPath) + (pathInfo == null ? "" : pathInfo);
+    return mapped.isEmpty() ? rawPathInContext(request) : Builtins.encodePath(mapped);
+  }
+
+  private static String rawPathInContext(HttpServletRequest request) {
     String uri = request.getRequestURI();
     String context = request.getContextPath();
     return context != null && !context.isEmpty() && uri.startsWith(context) ? uri.substring(context.length()) : uri;

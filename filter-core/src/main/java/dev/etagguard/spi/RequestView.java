@@ -16,8 +16,12 @@ public interface RequestView {
   String method();
 
   /**
-   * The request path within the application, as sent: percent-encoding kept, no query, and
-   * without the context path of a servlet application.
+   * The request path within the application, no query, without the context path of a servlet
+   * application: the path the host maps the request to (escapes decoded, dot segments and path
+   * parameters removed by the host), percent-encoded with {@link
+   * dev.etagguard.support.Builtins#encodePath}, so that every spelling the host serves as one
+   * resource gives one path. A raw path as sent is accepted too: the built-in resolver normalizes
+   * it (RFC 3986 6.2.2).
    */
   String path();
 

@@ -28,6 +28,18 @@ public final class Builtins {
     return PathKeyResolver.normalize(rawPath);
   }
 
+  /**
+   * The canonical percent-encoding of a decoded path, which {@link #normalizePath} leaves as it
+   * is: adapters turn the path their host maps (decoded, dot segments and path parameters
+   * removed) into {@link dev.etagguard.spi.RequestView#path()} with it, so that every spelling
+   * the host serves as one resource has one key. Unreserved characters, {@code /}, {@code :},
+   * {@code @} and the sub-delimiters other than {@code ;} stay as they are; every other character
+   * becomes the upper-case escapes of its UTF-8 bytes.
+   */
+  public static String encodePath(String decodedPath) {
+    return PathKeyResolver.encodeDecoded(decodedPath);
+  }
+
   /** See {@link ResourceKeyResolver#path(Set)}. */
   public static ResourceKeyResolver pathResolver(Set<String> queryParameters) {
     return new PathKeyResolver(queryParameters);

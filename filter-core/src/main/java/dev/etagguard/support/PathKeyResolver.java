@@ -70,6 +70,38 @@ final class PathKeyResolver implements ResourceKeyResolver {
     return sb.toString();
   }
 
+  /**
+   * Percent-encodes a decoded path (as a host maps it: escapes decoded, dot segments and path
+   * parameters removed) in the one spelling {@link #normalize} keeps unchanged: unreserved
+   * characters, sub-delimiters other than {@code ;}, {@code :}, {@code @} and {@code /} as they
+   * are, every other character as the upper-case escapes of its UTF-8 bytes.
+   */
+  static String encodeDecoded(String decodedPath) {
+    StringBuilder sb = null;
+    for (int i = 0; i < decodedPath.length(); i++) {
+      if (!keptAsIs(decodedPath.charAt(i))) {
+        sb = new StringBuilder(decodedPath.length() + 16).append(decodedPath, 0, i);
+        for (byte b : decodedPath.substring(i).getBytes(StandardCharsets.UTF_8)) {
+          char c = (char) (b & 0xff);
+          if (keptAsIs(c)) {
+            sb.append(c);
+          } else {
+            sb.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
+          }
+        }
+        break;
+      }
+    }
+    return sb == null ? decodedPath : sb.toString();
+  }
+
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  private static boolean keptAsIs(char c) {
+    return isUnreserved(c) || c == '/' || c == ':' || c == '@' || c == '!' || c == '$' || c == '&' || c == '\''
+        || c == '(' || c == ')' || c == '*' || c == '+' || c == ',' || c == '=';
+  }
+
   /** One segment: path parameters cut, escapes normalized. */
   private static String segment(String part) {
     int semicolon = part.indexOf(';');

@@ -72,6 +72,23 @@ class PathKeyResolverTest {
     assertThat(Builtins.normalizePath(raw)).isEqualTo(expected);
   }
 
+  @ParameterizedTest(name = "[{index}] {0} -> {1}")
+  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+      # decoded path (as a container maps it) | canonical encoding
+      /articles/12                     | /articles/12
+      /a!b$c&d'e(f)g*h+i,j=k:l@m~n     | /a!b$c&d'e(f)g*h+i,j=k:l@m~n
+      /a;b                             | /a%3Bb
+      /a%b                             | /a%25b
+      `/a b`                           | /a%20b
+      /café                       | /caf%C3%A9
+      /a?b#c                           | /a%3Fb%23c
+      /a\\b                           | /a%5Cb
+      """)
+  void encodesADecodedPathOneWayThatNormalizationKeeps(String decoded, String expected) {
+    assertThat(Builtins.encodePath(decoded)).isEqualTo(expected);
+    assertThat(Builtins.normalizePath(expected)).isEqualTo(expected);
+  }
+
   @Test
   void aTrailingSlashIsAnotherResource() {
     ResourceKeyResolver resolver = ResourceKeyResolver.path(Set.of());

@@ -3,11 +3,13 @@ package dev.etagguard.jetty;
 import java.util.List;
 
 import dev.etagguard.spi.RequestView;
+import dev.etagguard.support.Builtins;
 
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.URIUtil;
 import org.jspecify.annotations.Nullable;
 
-/** A {@link RequestView} over a Jetty core request: the encoded path within the context. */
+/** A {@link RequestView} over a Jetty core request: the canonical path within the context, encoded as every adapter does. */
 record CoreRequestView(Request request) implements RequestView {
 
   @Override
@@ -17,8 +19,17 @@ record CoreRequestView(Request request) implements RequestView {
 
   @Override
   public String path() {
+    // Jetty's canonical path decodes some escapes and keeps others (%20, %3B): decode it fully and
+    // encode it the one way every adapter does, so a resource has the key the servlet adapters give it.
     String path = Request.getPathInContext(request);
-    return path == null || path.isEmpty() ? "/" : path;
+    if (path == null || path.isEmpty()) {
+      return "/";
+    }
+    try {
+      return Builtins.encodePath(URIUtil.decodePath(path));
+    } catch (IllegalArgumentException e) {
+      return path;
+    }
   }
 
   @Override
