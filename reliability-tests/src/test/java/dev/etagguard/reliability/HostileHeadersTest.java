@@ -164,9 +164,15 @@ class HostileHeadersTest {
         }
         // The container passed the header section on as sent (less surrounding whitespace): predict.
         RequestConditions conditions = RequestConditions.from(lookup(fields));
-        Expected expected = Preconditions.isGetOrHead(method)
-            ? expectRead(method, conditions, current, before)
-            : expectWrite(method, path, conditions, current);
+        Expected expected = expect(method, path, conditions, current, before);
+        // The fixed clock puts every version in one second, so the guard may rightly treat a
+        // version's date as weak (another version shared its second; SameSecondWritesTest covers
+        // when). Where that changes the answer, either prediction is right.
+        Expected weakDate = expect(method, path, conditions, current.withWeakLastModified(true), before);
+        if (!weakDate.equals(expected) && ran == (weakDate.runs && !Preconditions.isGetOrHead(method))
+            && weakDate.statuses.contains(r.status())) {
+          expected = weakDate;
+        }
         assertThat(ran).as("the handler ran only if the preconditions hold (expected %s): %s", expected, what)
             .isEqualTo(expected.runs && !Preconditions.isGetOrHead(method));
         if (!ran && !Preconditions.isGetOrHead(method)) {
@@ -194,6 +200,13 @@ class HostileHeadersTest {
    * @param ending how to count it
    */
   private record Expected(boolean runs, List<Integer> statuses, Ending ending) {
+  }
+
+  private static Expected expect(String method, String path, RequestConditions conditions, Validators current,
+      byte[] body) {
+    return Preconditions.isGetOrHead(method)
+        ? expectRead(method, conditions, current, body)
+        : expectWrite(method, path, conditions, current);
   }
 
   private static Expected expectWrite(String method, String path, RequestConditions conditions, Validators current) {
