@@ -1,6 +1,7 @@
 package dev.etagguard;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -25,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  * PASS:  run the handler untouched.
  * any:   rejection() != null  -> send it, done (428 / 400, before any lock).
  * READ:  if needsPermit() (option readPermits): acquire() -> (failure: unavailable(failure), 503)
+ *        answerFromStore() != null -> apply it (304 / 412, option authoritativePaths), done
  *        run the handler into a capturing response (HEAD as GET), then
  *        completeRead(...) -> PASS / FULL / PARTIAL / NOT_MODIFIED / REJECT.
  *        close()  (when a permit was acquired: finally, async completion, error, timeout)
@@ -69,6 +71,10 @@ public final class Admission implements AutoCloseable {
   private @Nullable Permit permit;
   private boolean closed;
   private long acquireStart;
+  /** Option authoritativePaths: a conditional read that the validator store may answer. */
+  private boolean storeAnswers;
+  /** Option invalidationRules: the keys a write changes besides its own. */
+  private List<ResourceKey> related = List.of();
 
   Admission(GuardEngine engine, Kind kind, @Nullable ResourceKey key, String method, RequestConditions conditions,
       long stamp, @Nullable Answer rejection) {
@@ -79,6 +85,18 @@ public final class Admission implements AutoCloseable {
     this.conditions = conditions;
     this.stamp = stamp;
     this.rejection = rejection;
+  }
+
+  /** Marks a conditional read of an authoritative path; set once, before the admission is handed out. */
+  Admission answerableFromStore() {
+    this.storeAnswers = true;
+    return this;
+  }
+
+  /** Sets the keys a write changes besides its own; once, before the admission is handed out. */
+  Admission invalidating(List<ResourceKey> keys) {
+    this.related = keys;
+    return this;
   }
 
   static Admission pass(GuardEngine engine) {
@@ -135,6 +153,65 @@ public final class Admission implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- reads
+
+  /**
+   * Option {@code authoritativePaths}: decides a conditional GET or HEAD on the validator store,
+   * before the handler runs. Call it after the read's permit was granted (when
+   * {@link #needsPermit()}), before running the handler.
+   *
+   * <p>Answers only while no write of the resource is in progress: the read's shared permit is
+   * held (option {@code readPermits}), or one is free at once and is held for the lookup. Every
+   * write through the guard records or drops the resource's validators before it releases its
+   * permit, so the stored validators are then the current ones.
+   *
+   * @return a {@link ReadDecision.Action#NOT_MODIFIED} decision (304 with the stored ETag and
+   *     Last-Modified) or a {@link ReadDecision.Action#REJECT} one (412), to send without running
+   *     the handler; or {@code null}: run the handler (not an authoritative path, no precondition
+   *     that fails or answers 304, the resource unknown to the store, or a write in progress)
+   */
+  public @Nullable ReadDecision answerFromStore() {
+    if (!storeAnswers || kind != Kind.READ) {
+      return null;
+    }
+    ResourceKey k = requireKey();
+    Permit tried = null;
+    if (!engine.settings.readPermits()) {
+      CompletableFuture<Permit> free = engine.sequencer.acquireShared(k, engine.settings.permitTimeout());
+      if (!free.isDone() || free.isCompletedExceptionally()) {
+        // A write holds or awaits the key: the handler answers, as without the option.
+        if (!free.cancel(false) && !free.isCompletedExceptionally()) {
+          free.join().release(); // granted between the check and the cancel
+        }
+        return null;
+      }
+      tried = free.join();
+    }
+    try {
+      Validators v = engine.store.get(k);
+      if (v == null || !v.exists() || v.etag() == null) {
+        return null;
+      }
+      switch (Preconditions.evaluate(method, conditions, v)) {
+        case NOT_MODIFIED -> {
+          engine.listener.onDecision(k, method, Decision.NOT_MODIFIED);
+          Map<String, String> headers = new LinkedHashMap<>(4);
+          GuardEngine.addValidators(headers, v);
+          return new ReadDecision(ReadDecision.Action.NOT_MODIFIED, headers, null, null);
+        }
+        case PRECONDITION_FAILED -> {
+          return new ReadDecision(ReadDecision.Action.REJECT, Map.of(), null, engine.preconditionFailed(k, method, v,
+              "The representation does not satisfy If-Match / If-Unmodified-Since."));
+        }
+        default -> {
+          return null;
+        }
+      }
+    } finally {
+      if (tried != null) {
+        tried.release();
+      }
+    }
+  }
 
   /**
    * Decides a GET or HEAD once the handler has produced its response.
@@ -314,6 +391,7 @@ public final class Admission implements AutoCloseable {
   public @Nullable Answer decide() {
     ResourceKey k = requireKey();
     if (!conditions.hasWritePrecondition()) {
+      written = true; // the handler runs: an outcome close() does not know must drop the validators
       return null;
     }
     if (!currentLoaded) {
@@ -346,6 +424,7 @@ public final class Admission implements AutoCloseable {
   public boolean completeWrite(ResponseView response) {
     ResourceKey k = requireKey();
     written = true;
+    engine.invalidateRelated(related);
     int status = response.status();
     engine.listener.onDecision(k, method, Decision.SERVED);
     if (status >= 200 && status <= 299 && ("PUT".equals(method) || "PATCH".equals(method))) {
@@ -406,6 +485,7 @@ public final class Admission implements AutoCloseable {
     if (kind == Kind.WRITE && written && !settled && key != null) {
       ResourceKey k = key;
       engine.versions.write(k, () -> engine.store.invalidate(k));
+      engine.invalidateRelated(related);
     }
     if (p != null) {
       p.release();

@@ -119,7 +119,9 @@ public final class GuardEngine {
     ResourceKey key = resolver.resolve(request);
     RequestConditions conditions = RequestConditions.from(request::headers);
     if (read) {
-      return new Admission(this, Admission.Kind.READ, key, method, conditions, versions.stamp(key), null);
+      Admission admission = new Admission(this, Admission.Kind.READ, key, method, conditions, versions.stamp(key), null);
+      // Option authoritativePaths: only a request with a precondition can be answered from the store.
+      return conditions.hasReadPrecondition() && settings.authoritative(path) ? admission.answerableFromStore() : admission;
     }
     Answer rejection = switch (Preconditions.require(method, conditions, settings.guarded(method, path),
         settings.acceptIfMatchAny())) {
@@ -127,7 +129,46 @@ public final class GuardEngine {
       case MISSING -> preconditionRequired(key, method);
       case MALFORMED -> malformed(key, conditions);
     };
-    return new Admission(this, Admission.Kind.WRITE, key, method, conditions, 0, rejection);
+    Admission admission = new Admission(this, Admission.Kind.WRITE, key, method, conditions, 0, rejection);
+    return rejection != null || settings.invalidationRules().isEmpty() ? admission : admission.invalidating(relatedKeys(path));
+  }
+
+  /** The keys of the paths that a write to {@code path} changes too (option invalidationRules). */
+  private java.util.List<ResourceKey> relatedKeys(String path) {
+    java.util.List<String> paths = settings.relatedPaths(path);
+    if (paths.isEmpty()) {
+      return java.util.List.of();
+    }
+    java.util.List<ResourceKey> keys = new java.util.ArrayList<>(paths.size());
+    for (String p : paths) {
+      keys.add(resolver.resolve(new PathOnly(p)));
+    }
+    return keys;
+  }
+
+  /** A GET of a bare path, to resolve a related path's key the way requests' keys are resolved. */
+  private record PathOnly(String path) implements RequestView {
+    @Override
+    public String method() {
+      return "GET";
+    }
+
+    @Override
+    public @Nullable String query() {
+      return null;
+    }
+
+    @Override
+    public java.util.List<String> headers(String name) {
+      return java.util.List.of();
+    }
+  }
+
+  /** Drops the validators of keys a write changed besides its own (option invalidationRules). */
+  void invalidateRelated(java.util.List<ResourceKey> keys) {
+    for (ResourceKey k : keys) {
+      versions.write(k, () -> store.invalidate(k));
+    }
   }
 
   private Answer preconditionRequired(ResourceKey key, String method) {

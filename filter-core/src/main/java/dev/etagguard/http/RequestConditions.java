@@ -62,6 +62,15 @@ public record RequestConditions(
     return ifMatch != null || ifUnmodifiedSince != null || ifNoneMatch != null;
   }
 
+  /**
+   * Whether a GET or HEAD carries a precondition that RFC 9110 13.2.2 may answer with 304 or 412
+   * before the method is performed: If-Match, a valid If-Unmodified-Since, If-None-Match or a
+   * valid If-Modified-Since. If-Range only decides whether Range applies.
+   */
+  public boolean hasReadPrecondition() {
+    return ifMatch != null || ifUnmodifiedSince != null || ifNoneMatch != null || ifModifiedSince != null;
+  }
+
   /** Whether If-Match or If-None-Match could not be parsed. */
   public boolean hasMalformedTags() {
     return ifMatch instanceof EntityTagCondition.Malformed || ifNoneMatch instanceof EntityTagCondition.Malformed;
