@@ -194,7 +194,7 @@ public final class Admission implements AutoCloseable {
       switch (Preconditions.evaluate(method, conditions, v)) {
         case NOT_MODIFIED -> {
           engine.listener.onDecision(k, method, Decision.NOT_MODIFIED);
-          Map<String, String> headers = new LinkedHashMap<>(4);
+          Map<String, String> headers = new ReadDecision.Fields();
           GuardEngine.addValidators(headers, v);
           return new ReadDecision(ReadDecision.Action.NOT_MODIFIED, headers, null, null);
         }
@@ -231,7 +231,8 @@ public final class Admission implements AutoCloseable {
     boolean generatedAllowed = status == 200 && length > 0 && !noStore(response.header("Cache-Control"));
     GuardEngine.Learned learned = engine.learn(k, response, digest, generatedAllowed);
     Validators v = learned.validators();
-    if (v.etag() != null) {
+    if (v.etag() != null && !v.equals(learned.known())) {
+      // Most reads learn what the store holds already: then there is nothing to record.
       engine.versions.ifUnchanged(k, stamp, () -> engine.store.put(k, v));
     }
     Map<String, String> supplied = learned.suppliedHeaders();

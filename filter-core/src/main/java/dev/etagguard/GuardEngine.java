@@ -116,7 +116,8 @@ public final class GuardEngine {
       listener.onDecision(new ResourceKey(path), method, GuardListener.Decision.PASSED_THROUGH);
       return Admission.pass(this);
     }
-    ResourceKey key = resolver.resolve(request);
+    ResourceKey builtin = Builtins.resolveNormalized(resolver, path, request);
+    ResourceKey key = builtin != null ? builtin : resolver.resolve(request);
     RequestConditions conditions = RequestConditions.from(request::headers);
     if (read) {
       Admission admission = new Admission(this, Admission.Kind.READ, key, method, conditions, versions.stamp(key), null);
@@ -141,7 +142,7 @@ public final class GuardEngine {
     }
     java.util.List<ResourceKey> keys = new java.util.ArrayList<>(paths.size());
     for (String p : paths) {
-      keys.add(resolver.resolve(new PathOnly(p)));
+      keys.add(resolver.resolve(new PathOnly(p)));  // once per write, and only with rules
     }
     return keys;
   }
@@ -226,20 +227,27 @@ public final class GuardEngine {
       generated = true;
     }
     boolean suppliedLm = false;
+    Validators known = null;
     if (lm == null && tag != null) {
-      Validators known = store.get(key);
+      known = store.get(key);
       lm = known != null && tag.equals(known.etag()) && known.lastModified() != null
           ? known.lastModified()
           : clock.instant();
       suppliedLm = true;
     }
-    return new Learned(Validators.of(tag, lm), generated, suppliedLm);
+    return new Learned(Validators.of(tag, lm), generated, suppliedLm, known);
   }
 
-  /** Validators learned from a response, and which of them the guard supplied. */
-  record Learned(Validators validators, boolean generatedTag, boolean suppliedLastModified) {
+  /**
+   * Validators learned from a response, which of them the guard supplied, and what the store held
+   * when they were learned ({@code null} when it was not asked).
+   */
+  record Learned(Validators validators, boolean generatedTag, boolean suppliedLastModified, @Nullable Validators known) {
     Map<String, String> suppliedHeaders() {
-      Map<String, String> h = new LinkedHashMap<>();
+      if (!generatedTag && !suppliedLastModified) {
+        return Map.of();
+      }
+      Map<String, String> h = new ReadDecision.Fields();
       if (generatedTag && validators.etag() != null) {
         h.put("ETag", validators.etag().toString());
       }

@@ -38,13 +38,14 @@ public record RequestConditions(
    */
   public static RequestConditions from(Function<String, List<String>> headers) {
     List<String> range = headers.apply("Range");
-    return new RequestConditions(
+    RequestConditions c = new RequestConditions(
         EntityTags.parse(headers.apply("If-Match")),
         HttpDates.parse(headers.apply("If-Unmodified-Since")),
         EntityTags.parse(headers.apply("If-None-Match")),
         HttpDates.parse(headers.apply("If-Modified-Since")),
         IfRange.parse(headers.apply("If-Range")),
         range.size() == 1 ? range.get(0) : null);
+    return c.isEmpty() ? NONE : c;
   }
 
   /** Whether the request carries no conditional header and no Range. */
