@@ -67,4 +67,11 @@ etc/etag-guard.xml
 
 ## Query parameters that are part of a resource's identity
 # jetty.etagGuard.keyQueryParameters=
+
+## Paths whose every write passes through the guard: conditional GET/HEAD of known resources
+## are answered 304/412 from the validator store without running the handler
+# jetty.etagGuard.authoritativePaths=
+
+## Writes that change other resources too (source -> target, separated by ;)
+# jetty.etagGuard.invalidationRules=/articles/{id} -> /articles
 #end::documentation[]

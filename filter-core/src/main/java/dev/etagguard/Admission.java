@@ -1,6 +1,7 @@
 package dev.etagguard;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -25,6 +26,7 @@ import org.jspecify.annotations.Nullable;
  * PASS:  run the handler untouched.
  * any:   rejection() != null  -> send it, done (428 / 400, before any lock).
  * READ:  if needsPermit() (option readPermits): acquire() -> (failure: unavailable(failure), 503)
+ *        answerFromStore() != null -> apply it (304 / 412, option authoritativePaths), done
  *        run the handler into a capturing response (HEAD as GET), then
  *        completeRead(...) -> PASS / FULL / PARTIAL / NOT_MODIFIED / REJECT.
  *        close()  (when a permit was acquired: finally, async completion, error, timeout)
@@ -69,6 +71,10 @@ public final class Admission implements AutoCloseable {
   private @Nullable Permit permit;
   private boolean closed;
   private long acquireStart;
+  /** Option authoritativePaths: a conditional read that the validator store may answer. */
+  private boolean storeAnswers;
+  /** Option invalidationRules: the keys a write changes besides its own. */
+  private List<ResourceKey> related = List.of();
 
   Admission(GuardEngine engine, Kind kind, @Nullable ResourceKey key, String method, RequestConditions conditions,
       long stamp, @Nullable Answer rejection) {
@@ -79,6 +85,18 @@ public final class Admission implements AutoCloseable {
     this.conditions = conditions;
     this.stamp = stamp;
     this.rejection = rejection;
+  }
+
+  /** Marks a conditional read of an authoritative path; set once, before the admission is handed out. */
+  Admission answerableFromStore() {
+    this.storeAnswers = true;
+    return this;
+  }
+
+  /** Sets the keys a write changes besides its own; once, before the admission is handed out. */
+  Admission invalidating(List<ResourceKey> keys) {
+    this.related = keys;
+    return this;
   }
 
   static Admission pass(GuardEngine engine) {
@@ -146,6 +164,65 @@ public final class Admission implements AutoCloseable {
   // ---------------------------------------------------------------- reads
 
   /**
+   * Option {@code authoritativePaths}: decides a conditional GET or HEAD on the validator store,
+   * before the handler runs. Call it after the read's permit was granted (when
+   * {@link #needsPermit()}), before running the handler.
+   *
+   * <p>Answers only while no write of the resource is in progress: the read's shared permit is
+   * held (option {@code readPermits}), or one is free at once and is held for the lookup. Every
+   * write through the guard records or drops the resource's validators before it releases its
+   * permit, so the stored validators are then the current ones.
+   *
+   * @return a {@link ReadDecision.Action#NOT_MODIFIED} decision (304 with the stored ETag and
+   *     Last-Modified) or a {@link ReadDecision.Action#REJECT} one (412), to send without running
+   *     the handler; or {@code null}: run the handler (not an authoritative path, no precondition
+   *     that fails or answers 304, the resource unknown to the store, or a write in progress)
+   */
+  public @Nullable ReadDecision answerFromStore() {
+    if (!storeAnswers || kind != Kind.READ) {
+      return null;
+    }
+    ResourceKey k = requireKey();
+    Permit tried = null;
+    if (!engine.settings.readPermits()) {
+      CompletableFuture<Permit> free = engine.sequencer.acquireShared(k, engine.settings.permitTimeout());
+      if (!free.isDone() || free.isCompletedExceptionally()) {
+        // A write holds or awaits the key: the handler answers, as without the option.
+        if (!free.cancel(false) && !free.isCompletedExceptionally()) {
+          free.join().release(); // granted between the check and the cancel
+        }
+        return null;
+      }
+      tried = free.join();
+    }
+    try {
+      Validators v = engine.store.get(k);
+      if (v == null || !v.exists() || v.etag() == null) {
+        return null;
+      }
+      switch (Preconditions.evaluate(method, conditions, v)) {
+        case NOT_MODIFIED -> {
+          engine.listener.onDecision(k, method, Decision.NOT_MODIFIED);
+          Map<String, String> headers = new ReadDecision.Fields();
+          GuardEngine.addValidators(headers, v);
+          return new ReadDecision(ReadDecision.Action.NOT_MODIFIED, headers, null, null);
+        }
+        case PRECONDITION_FAILED -> {
+          return new ReadDecision(ReadDecision.Action.REJECT, Map.of(), null, engine.preconditionFailed(k, method, v,
+              "The representation does not satisfy If-Match / If-Unmodified-Since."));
+        }
+        default -> {
+          return null;
+        }
+      }
+    } finally {
+      if (tried != null) {
+        tried.release();
+      }
+    }
+  }
+
+  /**
    * Decides a GET or HEAD once the handler has produced its response.
    *
    * @param response the handler's status and headers
@@ -167,13 +244,17 @@ public final class Admission implements AutoCloseable {
     // An encoded (compressed) response is a representation of its own (RFC 9110 8.8.3.3).
     String coding = EncodedVariants.coding(response.header("Content-Encoding"));
     Validators v = identity;
-    boolean remember = identity.etag() != null;
+    // Most reads learn what the store holds already: then there is nothing to record.
+    boolean remember = identity.etag() != null && !identity.equals(learned.known());
     if (coding != null && identity.etag() != null && !identity.etag().weak()) {
       if (learned.generatedTag()) {
         remember = false; // the digest of encoded bytes: sent, but the store keeps identity tags
       } else {
         v = EncodedVariants.encoded(identity, coding, engine.settings.compressionMode());
-        EncodedVariants.putTag(supplied, identity, v);
+        Map<String, String> fields = new ReadDecision.Fields();
+        fields.putAll(supplied);
+        EncodedVariants.putTag(fields, identity, v);
+        supplied = fields;
       }
     }
     if (remember) {
@@ -335,6 +416,7 @@ public final class Admission implements AutoCloseable {
   public @Nullable Answer decide() {
     ResourceKey k = requireKey();
     if (!conditions.hasWritePrecondition()) {
+      written = true; // the handler runs: an outcome close() does not know must drop the validators
       return null;
     }
     if (!currentLoaded) {
@@ -371,6 +453,7 @@ public final class Admission implements AutoCloseable {
     ResourceKey k = requireKey();
     written = true;
     engine.recentChanges.changed(k, engine.clock.instant().getEpochSecond());
+    engine.invalidateRelated(related);
     int status = response.status();
     engine.listener.onDecision(k, method, Decision.SERVED);
     if (status >= 200 && status <= 299 && ("PUT".equals(method) || "PATCH".equals(method))) {
@@ -433,6 +516,7 @@ public final class Admission implements AutoCloseable {
       ResourceKey k = key;
       engine.recentChanges.changed(k, engine.clock.instant().getEpochSecond());
       engine.versions.write(k, () -> engine.store.invalidate(k));
+      engine.invalidateRelated(related);
     }
     if (p != null) {
       p.release();

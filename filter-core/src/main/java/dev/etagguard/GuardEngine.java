@@ -118,10 +118,13 @@ public final class GuardEngine {
       listener.onDecision(new ResourceKey(path), method, GuardListener.Decision.PASSED_THROUGH);
       return Admission.pass(this);
     }
-    ResourceKey key = resolver.resolve(request);
+    ResourceKey builtin = Builtins.resolveNormalized(resolver, path, request);
+    ResourceKey key = builtin != null ? builtin : resolver.resolve(request);
     RequestConditions conditions = RequestConditions.from(request::headers);
     if (read) {
-      return new Admission(this, Admission.Kind.READ, key, method, conditions, versions.stamp(key), null);
+      Admission admission = new Admission(this, Admission.Kind.READ, key, method, conditions, versions.stamp(key), null);
+      // Option authoritativePaths: only a request with a precondition can be answered from the store.
+      return conditions.hasReadPrecondition() && settings.authoritative(path) ? admission.answerableFromStore() : admission;
     }
     Answer rejection = switch (Preconditions.require(method, conditions, settings.guarded(method, path),
         settings.acceptIfMatchAny())) {
@@ -129,7 +132,46 @@ public final class GuardEngine {
       case MISSING -> preconditionRequired(key, method);
       case MALFORMED -> malformed(key, conditions);
     };
-    return new Admission(this, Admission.Kind.WRITE, key, method, conditions, 0, rejection);
+    Admission admission = new Admission(this, Admission.Kind.WRITE, key, method, conditions, 0, rejection);
+    return rejection != null || settings.invalidationRules().isEmpty() ? admission : admission.invalidating(relatedKeys(path));
+  }
+
+  /** The keys of the paths that a write to {@code path} changes too (option invalidationRules). */
+  private java.util.List<ResourceKey> relatedKeys(String path) {
+    java.util.List<String> paths = settings.relatedPaths(path);
+    if (paths.isEmpty()) {
+      return java.util.List.of();
+    }
+    java.util.List<ResourceKey> keys = new java.util.ArrayList<>(paths.size());
+    for (String p : paths) {
+      keys.add(resolver.resolve(new PathOnly(p)));  // once per write, and only with rules
+    }
+    return keys;
+  }
+
+  /** A GET of a bare path, to resolve a related path's key the way requests' keys are resolved. */
+  private record PathOnly(String path) implements RequestView {
+    @Override
+    public String method() {
+      return "GET";
+    }
+
+    @Override
+    public @Nullable String query() {
+      return null;
+    }
+
+    @Override
+    public java.util.List<String> headers(String name) {
+      return java.util.List.of();
+    }
+  }
+
+  /** Drops the validators of keys a write changed besides its own (option invalidationRules). */
+  void invalidateRelated(java.util.List<ResourceKey> keys) {
+    for (ResourceKey k : keys) {
+      versions.write(k, () -> store.invalidate(k));
+    }
   }
 
   private Answer preconditionRequired(ResourceKey key, String method) {
@@ -192,7 +234,7 @@ public final class GuardEngine {
       generated = true;
     }
     if (tag == null && lm == null) {
-      return new Learned(Validators.NONE, false, false);
+      return new Learned(Validators.NONE, false, false, null);
     }
     Validators known = store.get(key);
     boolean sameVersion = known != null && tag != null && tag.equals(known.etag()) && known.lastModified() != null;
@@ -217,7 +259,7 @@ public final class GuardEngine {
           ? known.weakLastModified()
           : sharesDate(key, known, tag, lm);
     }
-    return new Learned(new Validators(true, tag, lm, weak), generated, suppliedLm);
+    return new Learned(new Validators(true, tag, lm, weak), generated, suppliedLm, known);
   }
 
   /**
@@ -231,10 +273,16 @@ public final class GuardEngine {
     return previousNotOlder || recentChanges.changesIn(key, second) >= 2;
   }
 
-  /** Validators learned from a response, and which of them the guard supplied. */
-  record Learned(Validators validators, boolean generatedTag, boolean suppliedLastModified) {
+  /**
+   * Validators learned from a response, which of them the guard supplied, and what the store held
+   * when they were learned ({@code null} when it was not asked).
+   */
+  record Learned(Validators validators, boolean generatedTag, boolean suppliedLastModified, @Nullable Validators known) {
     Map<String, String> suppliedHeaders() {
-      Map<String, String> h = new LinkedHashMap<>();
+      if (!generatedTag && !suppliedLastModified) {
+        return Map.of();
+      }
+      Map<String, String> h = new ReadDecision.Fields();
       if (generatedTag && validators.etag() != null) {
         h.put("ETag", validators.etag().toString());
       }

@@ -38,6 +38,11 @@ import java.util.function.BiConsumer;
  *       strong tag becomes on an encoded (compressed) response (see {@link CompressionMode})</td></tr>
  *   <tr><td>{@code validatorStoreSize}</td><td>{@code 100000}</td><td>the most resources whose validators are remembered</td></tr>
  *   <tr><td>{@code keyQueryParameters}</td><td>(none)</td><td>query parameters that are part of a resource's identity</td></tr>
+ *   <tr><td>{@code authoritativePaths}</td><td>(none)</td><td>paths whose every write passes through the guard, so a
+ *       conditional GET/HEAD of a known resource is answered 304 or 412 from the validator store without running the
+ *       handler (see {@link #authoritativePaths()})</td></tr>
+ *   <tr><td>{@code invalidationRules}</td><td>(none)</td><td>writes that change other resources too, e.g.
+ *       {@code /articles/{id} -> /articles}: their validators are dropped (see {@link InvalidationRule})</td></tr>
  * </table>
  *
  * <p>Thread-safe (immutable).
@@ -65,6 +70,8 @@ public final class GuardSettings {
   private final CompressionMode compressionMode;
   private final long validatorStoreSize;
   private final Set<String> keyQueryParameters;
+  private final List<PathPattern> authoritativePaths;
+  private final List<InvalidationRule> invalidationRules;
 
   private GuardSettings(Builder b) {
     this.enabled = b.enabled;
@@ -81,6 +88,8 @@ public final class GuardSettings {
     this.compressionMode = b.compressionMode;
     this.validatorStoreSize = b.validatorStoreSize;
     this.keyQueryParameters = Collections.unmodifiableSet(new LinkedHashSet<>(b.keyQueryParameters));
+    this.authoritativePaths = b.authoritativePaths;
+    this.invalidationRules = b.invalidationRules;
   }
 
   /** A builder with every option at its default. */
@@ -137,6 +146,8 @@ public final class GuardSettings {
     m.put("compressionMode", (b, v) -> b.compressionMode(CompressionMode.parse(v)));
     m.put("validatorStoreSize", (b, v) -> b.validatorStoreSize(parseLong(v)));
     m.put("keyQueryParameters", (b, v) -> b.keyQueryParameters(v));
+    m.put("authoritativePaths", (b, v) -> b.authoritativePaths(v));
+    m.put("invalidationRules", (b, v) -> b.invalidationRules(v));
     return Collections.unmodifiableMap(m);
   }
 
@@ -230,6 +241,65 @@ public final class GuardSettings {
     return keyQueryParameters;
   }
 
+  /**
+   * Paths whose every write passes through the guard, so that the validator store is authoritative
+   * for them. Default none.
+   *
+   * <p>A GET or HEAD of such a path that carries a precondition, of a resource whose validators the
+   * store holds, is decided on the stored validators before the handler runs (RFC 9110 13.2.2):
+   * 304 when If-None-Match matches or, without If-None-Match, If-Modified-Since finds it not
+   * modified; 412 when If-Match or If-Unmodified-Since fails. The handler does not run for those
+   * answers. Everything else runs the handler as usual: unconditional requests, preconditions that
+   * hold (the full or partial 200), If-Range, and resources the store does not know (it may forget
+   * any entry).
+   *
+   * <p>The answer is made while no write of the resource is in progress: with {@link #readPermits()}
+   * the read has its shared permit; without, the guard takes one only if it is free at once, and
+   * otherwise runs the handler. Every write through the guard updates or drops the stored
+   * validators before it releases its permit, whatever its outcome, so a stored tag is the tag of
+   * the representation the last write left. A write that does not pass through the guard (another
+   * application, a batch job, a path in {@code excludedPaths}, a write to another path that changes
+   * this one, unless an {@link #invalidationRules() invalidation rule} says so) leaves the store
+   * stale, and clients then get 304 for a representation that has changed: list only paths whose
+   * every write passes through this guard. The 304 carries the stored ETag and Last-Modified only,
+   * so the mode suits resources whose responses do not vary (Vary) and whose caching headers need
+   * not be repeated on a 304.
+   */
+  public List<PathPattern> authoritativePaths() {
+    return authoritativePaths;
+  }
+
+  /**
+   * Which writes change other resources too: after a write whose handler ran (whatever its
+   * outcome), the validators of the related paths are dropped from the store, so a listing is not
+   * answered 304 from the store after an item changed. Default none. See {@link InvalidationRule}
+   * for the syntax.
+   */
+  public List<InvalidationRule> invalidationRules() {
+    return invalidationRules;
+  }
+
+  /** Whether conditional reads of this path may be answered from the validator store. */
+  public boolean authoritative(String path) {
+    return !authoritativePaths.isEmpty() && PathPattern.any(authoritativePaths, path);
+  }
+
+  /** The paths a write to {@code path} changes besides itself, by {@link #invalidationRules()}. */
+  public List<String> relatedPaths(String path) {
+    if (invalidationRules.isEmpty()) {
+      return List.of();
+    }
+    List<String> related = new java.util.ArrayList<>(2);
+    for (InvalidationRule rule : invalidationRules) {
+      for (String p : rule.related(path)) {
+        if (!p.equals(path) && !related.contains(p)) {
+          related.add(p);
+        }
+      }
+    }
+    return related;
+  }
+
   /** Whether the path is in scope at all: not excluded. */
   public boolean excluded(String path) {
     return PathPattern.any(excludedPaths, path);
@@ -254,7 +324,8 @@ public final class GuardSettings {
         + ", maxWaitersPerKey=" + maxWaitersPerKey + ", readPermits=" + readPermits
         + ", compressionMode=" + compressionMode.optionValue()
         + ", validatorStoreSize=" + validatorStoreSize
-        + ", keyQueryParameters=" + keyQueryParameters + "}";
+        + ", keyQueryParameters=" + keyQueryParameters + ", authoritativePaths=" + authoritativePaths
+        + ", invalidationRules=" + invalidationRules + "}";
   }
 
   static boolean parseBoolean(String v) {
@@ -348,6 +419,8 @@ public final class GuardSettings {
     private CompressionMode compressionMode = CompressionMode.SUFFIX;
     private long validatorStoreSize = 100_000;
     private Set<String> keyQueryParameters = Set.of();
+    private List<PathPattern> authoritativePaths = List.of();
+    private List<InvalidationRule> invalidationRules = List.of();
 
     private Builder() {
     }
@@ -473,6 +546,25 @@ public final class GuardSettings {
         }
       }
       this.keyQueryParameters = set;
+      return this;
+    }
+
+    /**
+     * Paths (servlet patterns) whose every write passes through the guard, so conditional reads of
+     * known resources are answered from the validator store. Default none. See
+     * {@link GuardSettings#authoritativePaths()}.
+     */
+    public Builder authoritativePaths(String patterns) {
+      this.authoritativePaths = PathPattern.parseList(patterns);
+      return this;
+    }
+
+    /**
+     * Rules {@code source -> target[, target...]}, separated by {@code ;} or line breaks, e.g.
+     * {@code /articles/{id} -> /articles}. Default none. See {@link InvalidationRule}.
+     */
+    public Builder invalidationRules(String rules) {
+      this.invalidationRules = InvalidationRule.parseList(rules);
       return this;
     }
 

@@ -34,8 +34,18 @@ public record ReadDecision(Action action, Map<String, String> headers, @Nullable
 
   static final ReadDecision PASS = new ReadDecision(Action.PASS, Map.of(), null, null);
 
-  /** Copies the headers. */
+  /** Copies the headers (fields the engine built for this decision alone are taken as they are). */
   public ReadDecision {
-    headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+    headers = headers.isEmpty() ? Map.of()
+        : java.util.Collections.unmodifiableMap(headers instanceof Fields ? headers : new java.util.LinkedHashMap<>(headers));
+  }
+
+  /** Header fields the engine builds for one decision and hands over without a copy. */
+  static final class Fields extends java.util.LinkedHashMap<String, String> {
+    private static final long serialVersionUID = 1L;
+
+    Fields() {
+      super(4);
+    }
   }
 }

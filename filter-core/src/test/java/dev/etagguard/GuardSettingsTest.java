@@ -43,6 +43,9 @@ class GuardSettingsTest {
     m.put("compressionMode", entry("Weaken", s -> s.compressionMode(), dev.etagguard.CompressionMode.WEAKEN));
     m.put("validatorStoreSize", entry("5000000000", s -> s.validatorStoreSize(), 5_000_000_000L));
     m.put("keyQueryParameters", entry("page, lang", s -> s.keyQueryParameters(), Set.of("page", "lang")));
+    m.put("authoritativePaths", entry("/articles/*", s -> s.authoritativePaths(), List.of(new PathPattern("/articles/*"))));
+    m.put("invalidationRules", entry("/articles/{id} -> /articles", s -> s.invalidationRules(),
+        List.of(new InvalidationRule("/articles/{id}", List.of("/articles")))));
     return m;
   }
 
@@ -67,6 +70,8 @@ class GuardSettingsTest {
     assertThat(d.compressionMode()).isEqualTo(dev.etagguard.CompressionMode.SUFFIX);
     assertThat(d.validatorStoreSize()).isEqualTo(100_000);
     assertThat(d.keyQueryParameters()).isEmpty();
+    assertThat(d.authoritativePaths()).isEmpty();
+    assertThat(d.invalidationRules()).isEmpty();
     assertThat(GuardSettings.fromOptions(Map.of())).usingRecursiveComparison().isEqualTo(d);
   }
 
@@ -134,6 +139,23 @@ class GuardSettingsTest {
       compressionMode           | SUFFIX2
       validatorStoreSize        | -1
       validatorStoreSize        | 1e6
+      authoritativePaths        | articles/*
+      invalidationRules         | /articles/{id}
+      invalidationRules         | /articles/{id} -> /articles -> /x
+      invalidationRules         | articles/{id} -> /articles
+      invalidationRules         | /articles/{id} -> articles
+      invalidationRules         | /articles/{id} ->
+      invalidationRules         | -> /articles
+      invalidationRules         | /articles/{id} -> /articles,
+      invalidationRules         | /articles/{id} -> /authors/{author}
+      invalidationRules         | /a/{x}/b/{x} -> /a/{x}
+      invalidationRules         | /articles/{id -> /articles
+      invalidationRules         | /articles/{} -> /articles
+      invalidationRules         | /articles/*/x -> /articles
+      invalidationRules         | /articles//{id} -> /articles
+      invalidationRules         | /articles/../{id} -> /articles
+      invalidationRules         | / -> /articles
+      invalidationRules         | /ok/{id} -> /ok; /bad/{id} -> /bad/{other}
       """)
   void malformedValuesFailNamingTheOption(String name, String value) {
     assertThatIllegalArgumentException()
@@ -209,6 +231,33 @@ class GuardSettingsTest {
         .withMessageContaining("validatorStoreSize");
     assertThatIllegalArgumentException().isThrownBy(() -> GuardSettings.builder().guardedMethods("HEAD"))
         .withMessageContaining("guardedMethods");
+  }
+
+  @Test
+  void invalidationRulesRelateWrittenPathsToOthers() {
+    GuardSettings s = GuardSettings.fromOptions(Map.of("invalidationRules",
+        "/articles/{id} -> /articles; /a/{x}/b -> /a/{x}\n /authors/{a}/books/{b} -> /authors/{a}, /books, /authors/{a}/books"));
+    assertThat(s.invalidationRules()).hasSize(3);
+    assertThat(s.relatedPaths("/articles/12")).containsExactly("/articles");
+    assertThat(s.relatedPaths("/articles/12/")).as("another resource: a trailing slash is a segment").isEmpty();
+    assertThat(s.relatedPaths("/articles")).isEmpty();
+    assertThat(s.relatedPaths("/articles/12/comments")).isEmpty();
+    assertThat(s.relatedPaths("/a/7/b")).containsExactly("/a/7");
+    assertThat(s.relatedPaths("/a/7/c")).isEmpty();
+    assertThat(s.relatedPaths("/authors/ann/books/9")).containsExactly("/authors/ann", "/books", "/authors/ann/books");
+    assertThat(GuardSettings.builder().invalidationRules("/x/{id} -> /x/{id}, /").build().relatedPaths("/x/1"))
+        .as("a path is not related to itself").containsExactly("/");
+    assertThat(GuardSettings.DEFAULTS.relatedPaths("/articles/12")).isEmpty();
+  }
+
+  @Test
+  void authoritativePaths() {
+    GuardSettings s = GuardSettings.builder().authoritativePaths("/articles/*, /feed").build();
+    assertThat(s.authoritative("/articles/1")).isTrue();
+    assertThat(s.authoritative("/articles")).isTrue();
+    assertThat(s.authoritative("/feed")).isTrue();
+    assertThat(s.authoritative("/other")).isFalse();
+    assertThat(GuardSettings.DEFAULTS.authoritative("/articles/1")).as("none by default").isFalse();
   }
 
   @Test

@@ -38,13 +38,14 @@ public record RequestConditions(
    */
   public static RequestConditions from(Function<String, List<String>> headers) {
     List<String> range = headers.apply("Range");
-    return new RequestConditions(
+    RequestConditions c = new RequestConditions(
         EntityTags.parse(headers.apply("If-Match")),
         HttpDates.parse(headers.apply("If-Unmodified-Since")),
         EntityTags.parse(headers.apply("If-None-Match")),
         HttpDates.parse(headers.apply("If-Modified-Since")),
         IfRange.parse(headers.apply("If-Range")),
         range.size() == 1 ? range.get(0) : null);
+    return c.isEmpty() ? NONE : c;
   }
 
   /** Whether the request carries no conditional header and no Range. */
@@ -60,6 +61,15 @@ public record RequestConditions(
    */
   public boolean hasWritePrecondition() {
     return ifMatch != null || ifUnmodifiedSince != null || ifNoneMatch != null;
+  }
+
+  /**
+   * Whether a GET or HEAD carries a precondition that RFC 9110 13.2.2 may answer with 304 or 412
+   * before the method is performed: If-Match, a valid If-Unmodified-Since, If-None-Match or a
+   * valid If-Modified-Since. If-Range only decides whether Range applies.
+   */
+  public boolean hasReadPrecondition() {
+    return ifMatch != null || ifUnmodifiedSince != null || ifNoneMatch != null || ifModifiedSince != null;
   }
 
   /** Whether If-Match or If-None-Match could not be parsed. */

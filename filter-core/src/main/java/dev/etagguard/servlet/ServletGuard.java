@@ -166,6 +166,12 @@ public final class ServletGuard {
 
   private static void runRead(Admission admission, HttpServletRequest request, HttpServletResponse response,
       Chain next, BooleanSupplier containerError) throws IOException, ServletException {
+    ReadDecision stored = admission.answerFromStore();
+    if (stored != null) {
+      // Option authoritativePaths: 304 or 412 on the stored validators; the handler does not run.
+      applyEarly(stored, response, true);
+      return;
+    }
     boolean head = "HEAD".equals(request.getMethod());
     CapturingResponse capture = new CapturingResponse(response, admission.maxBufferSize(), !head,
         admission.digestBody() ? admission.generator() : null, c -> {

@@ -56,6 +56,10 @@ final class ServletRequestView implements RequestView {
 
   @Override
   public List<String> headers(String name) {
+    // Most headers asked for are absent: getHeader answers that without an Enumeration.
+    if (request.getHeader(name) == null) {
+      return List.of();
+    }
     Enumeration<String> values = request.getHeaders(name);
     if (values == null || !values.hasMoreElements()) {
       return List.of();

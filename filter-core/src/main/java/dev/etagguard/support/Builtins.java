@@ -40,6 +40,16 @@ public final class Builtins {
     return PathKeyResolver.encodeDecoded(decodedPath);
   }
 
+  /**
+   * The key the built-in path resolver gives a request whose path is already normalized (by
+   * {@link #normalizePath}), without normalizing it again; {@code null} when {@code resolver} is
+   * not the built-in one.
+   */
+  public static dev.etagguard.spi.@org.jspecify.annotations.Nullable ResourceKey resolveNormalized(
+      ResourceKeyResolver resolver, String normalizedPath, dev.etagguard.spi.RequestView request) {
+    return resolver instanceof PathKeyResolver p ? p.resolveNormalized(normalizedPath, request) : null;
+  }
+
   /** See {@link ResourceKeyResolver#path(Set)}. */
   public static ResourceKeyResolver pathResolver(Set<String> queryParameters) {
     return new PathKeyResolver(queryParameters);

@@ -105,6 +105,10 @@ final class LocalWriteSequencer implements WriteSequencer {
         // writer ahead of readers while readers hold the key, those readers may go now.
         waiter.whenComplete((permit, failure) -> {
           if (failure != null) {
+            ScheduledFuture<?> timeout = waiter.timeout;
+            if (timeout != null) {
+              timeout.cancel(false); // a cancelled waiter leaves no timer task behind
+            }
             List<Waiter> granted = new ArrayList<>(0);
             lanes.computeIfPresent(key, (k, lane) -> {
               if (lane.waiters.remove(waiter)) {

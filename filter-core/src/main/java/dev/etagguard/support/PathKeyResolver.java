@@ -28,7 +28,11 @@ final class PathKeyResolver implements ResourceKeyResolver {
 
   @Override
   public ResourceKey resolve(RequestView request) {
-    String path = normalize(request.path());
+    return resolveNormalized(normalize(request.path()), request);
+  }
+
+  /** The key of a request whose path is already normalized. */
+  ResourceKey resolveNormalized(String path, RequestView request) {
     if (queryParameters.isEmpty()) {
       return new ResourceKey(path);
     }
@@ -38,6 +42,39 @@ final class PathKeyResolver implements ResourceKeyResolver {
 
   /** The normalized form of a raw path. */
   static String normalize(String raw) {
+    return isNormal(raw) ? raw : normalizeSegments(raw);
+  }
+
+  /**
+   * Whether a path is already in normal form, as almost every request path is: absolute, no
+   * percent sign, no path parameter, no empty segment but a trailing one, no dot segment. Then
+   * {@link #normalizeSegments} would return it unchanged.
+   */
+  private static boolean isNormal(String raw) {
+    int n = raw.length();
+    if (n == 0 || raw.charAt(0) != '/') {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = raw.charAt(i);
+      if (c == '%' || c == ';') {
+        return false;
+      }
+      if (c == '/' && i + 1 < n) {
+        char next = raw.charAt(i + 1);
+        if (next == '/') {
+          return false;
+        }
+        if (next == '.' && (i + 2 == n || raw.charAt(i + 2) == '/'
+            || (raw.charAt(i + 2) == '.' && (i + 3 == n || raw.charAt(i + 3) == '/')))) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private static String normalizeSegments(String raw) {
     String[] parts = raw.split("/", -1);
     List<String> out = new ArrayList<>(parts.length);
     boolean trailingSlash = false;

@@ -66,6 +66,16 @@ class PathKeyResolverTest {
       /articles/12/                    | /articles/12/
       /articles/12//                   | /articles/12/
       /articles/                       | /articles/
+      /a/.b                            | /a/.b
+      /a/..b                           | /a/..b
+      /a/b.                            | /a/b.
+      /a/b..                           | /a/b..
+      /.well-known/x                   | /.well-known/x
+      /..                              | /
+      /.                               | /
+      /a/.                             | /a/
+      /a/..                            | /
+      a/b                              | /a/b
       """)
   void normalizesThePath(String raw, String expected) {
     assertThat(key(ResourceKeyResolver.path(Set.of()), raw, null)).isEqualTo(expected);

@@ -172,6 +172,23 @@ public class ETagGuardHandler extends Handler.Wrapper {
     option("keyQueryParameters", value);
   }
 
+  /**
+   * Option {@code authoritativePaths}: paths whose every write passes through the guard, so a
+   * conditional GET or HEAD of a resource the store knows is answered 304 or 412 from the store
+   * without running the wrapped handler. Default none.
+   */
+  public void setAuthoritativePaths(String value) {
+    option("authoritativePaths", value);
+  }
+
+  /**
+   * Option {@code invalidationRules}: writes that change other resources too, e.g.
+   * {@code /articles/{id} -> /articles}; their validators are dropped after such a write. Default none.
+   */
+  public void setInvalidationRules(String value) {
+    option("invalidationRules", value);
+  }
+
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
     Handler next = getHandler();
@@ -270,6 +287,12 @@ public class ETagGuardHandler extends Handler.Wrapper {
   private static boolean read(Handler next, Admission admission, Request request, Response response, Callback callback)
       throws Exception {
     boolean head = "HEAD".equals(request.getMethod());
+    ReadDecision stored = admission.answerFromStore();
+    if (stored != null) {
+      // Option authoritativePaths: 304 or 412 on the stored validators; the handler does not run.
+      apply(stored, response, null, head, callback);
+      return true;
+    }
     ReadDecision[] early = new ReadDecision[1];
     CapturingResponse capture = new CapturingResponse(request, response, admission.maxBufferSize(), head,
         admission.digestBody() ? admission.generator() : null, c -> {

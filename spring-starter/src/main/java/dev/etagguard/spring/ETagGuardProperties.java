@@ -107,6 +107,21 @@ public class ETagGuardProperties {
   private List<String> keyQueryParameters = List.of();
 
   /**
+   * Paths whose every write passes through ETag Guard (servlet patterns): a conditional GET or
+   * HEAD of a resource whose validators are stored is answered 304 or 412 from the store without
+   * running the application. Writes that bypass the guard leave the store stale.
+   */
+  private List<String> authoritativePaths = List.of();
+
+  /**
+   * Writes that change other resources too: rules "source -> target[, target]" with {name}
+   * segments, separated by ";" or line breaks, e.g. "/articles/{id} -> /articles; /a/{x}/b -> /a/{x}":
+   * after such a write the targets' stored validators are dropped. One string (not a list), since
+   * a rule may list several targets separated by commas.
+   */
+  private String invalidationRules = "";
+
+  /**
    * The order of ETag Guard's filter registration. The default, 0, runs it after Spring
    * Security's filter chain (-100), so unauthenticated clients get 401/403 before any 412 or 428
    * and cannot probe ETags, and ETag Guard's internal GETs run as the authenticated user.
@@ -133,6 +148,8 @@ public class ETagGuardProperties {
     options.put("compressionMode", compressionMode.optionValue());
     options.put("validatorStoreSize", Long.toString(validatorStoreSize));
     options.put("keyQueryParameters", String.join(",", keyQueryParameters));
+    options.put("authoritativePaths", String.join(",", authoritativePaths));
+    options.put("invalidationRules", invalidationRules);
     return options;
   }
 
@@ -255,6 +272,22 @@ public class ETagGuardProperties {
 
   public void setKeyQueryParameters(List<String> keyQueryParameters) {
     this.keyQueryParameters = keyQueryParameters;
+  }
+
+  public List<String> getAuthoritativePaths() {
+    return authoritativePaths;
+  }
+
+  public void setAuthoritativePaths(List<String> authoritativePaths) {
+    this.authoritativePaths = authoritativePaths;
+  }
+
+  public String getInvalidationRules() {
+    return invalidationRules;
+  }
+
+  public void setInvalidationRules(String invalidationRules) {
+    this.invalidationRules = invalidationRules;
   }
 
   public int getFilterOrder() {

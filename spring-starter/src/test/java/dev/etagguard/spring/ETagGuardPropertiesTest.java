@@ -61,8 +61,12 @@ class ETagGuardPropertiesTest {
         "etag-guard.permit-timeout", "500ms",
         "etag-guard.read-permits", "true",
         "etag-guard.max-buffer-size", "64KB",
-        "etag-guard.missing-precondition-status", "403"));
+        "etag-guard.missing-precondition-status", "403",
+        "etag-guard.authoritative-paths", "/articles/*, /authors/*",
+        "etag-guard.invalidation-rules", "/articles/{id} -> /articles, /feed; /authors/{a}/books/{b} -> /authors/{a}"));
     GuardSettings s = p.toSettings();
+    assertThat(s.authoritativePaths()).hasToString("[/articles/*, /authors/*]");
+    assertThat(s.invalidationRules()).hasToString("[/articles/{id} -> /articles, /feed, /authors/{a}/books/{b} -> /authors/{a}]");
     assertThat(s.guardedPaths()).hasToString("[/articles/*, /drafts/*]");
     assertThat(s.excludedPaths()).hasToString("[/actuator/*]");
     assertThat(s.keyQueryParameters()).containsExactly("uploadId", "partNumber");
@@ -146,6 +150,8 @@ class ETagGuardPropertiesTest {
     assertThat(actual.compressionMode()).isEqualTo(expected.compressionMode());
     assertThat(actual.validatorStoreSize()).isEqualTo(expected.validatorStoreSize());
     assertThat(actual.keyQueryParameters()).containsExactlyInAnyOrderElementsOf(expected.keyQueryParameters());
+    assertThat(actual.authoritativePaths()).isEqualTo(expected.authoritativePaths());
+    assertThat(actual.invalidationRules()).isEqualTo(expected.invalidationRules());
   }
 
   private static Set<String> expectedKeys() {

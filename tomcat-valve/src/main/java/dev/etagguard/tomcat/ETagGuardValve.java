@@ -167,6 +167,23 @@ public class ETagGuardValve extends ValveBase {
   }
 
   /**
+   * Option {@code authoritativePaths}: paths whose every write passes through the guard, so a
+   * conditional GET or HEAD of a resource the store knows is answered 304 or 412 from the store
+   * without running the webapp. Default none.
+   */
+  public void setAuthoritativePaths(String value) {
+    option("authoritativePaths", value);
+  }
+
+  /**
+   * Option {@code invalidationRules}: writes that change other resources too, e.g.
+   * {@code /articles/{id} -> /articles}; their validators are dropped after such a write. Default none.
+   */
+  public void setInvalidationRules(String value) {
+    option("invalidationRules", value);
+  }
+
+  /**
    * Any other attribute: Tomcat's digester calls this for an attribute without a setter. It is
    * kept and rejected at start, so a misspelt option stops the valve instead of being ignored.
    *

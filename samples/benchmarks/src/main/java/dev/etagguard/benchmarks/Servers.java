@@ -39,12 +39,31 @@ final class Servers {
       return switch (this) {
         case BARE -> null;
         case SPRING -> new ShallowEtagHeaderFilter();
-        case GUARD -> new ETagGuardFilter(GuardSettings.builder().guardedPaths("/articles/*").build());
+        case GUARD -> new ETagGuardFilter(GuardSettings.builder().guardedPaths("/articles/*")
+            .authoritativePaths("/slow/*, /store/*").build());
       };
     }
 
     String label() {
       return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /**
+   * The wiki servlet with a handler that costs 1 ms per request (waiting, as for a database or a
+   * remote call), for the scenario of the option {@code authoritativePaths}.
+   */
+  static final class SlowServlet extends WikiServlet {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void service(jakarta.servlet.http.HttpServletRequest request,
+        jakarta.servlet.http.HttpServletResponse response) throws IOException {
+      long end = System.nanoTime() + 1_000_000;
+      for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(left);
+      }
+      super.service(request, response);
     }
   }
 
@@ -63,6 +82,8 @@ final class Servers {
     server.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler("/");
     context.addServlet(new ServletHolder("wiki", new WikiServlet()), "/articles/*");
+    context.addServlet(new ServletHolder("store", new WikiServlet()), "/store/*");
+    context.addServlet(new ServletHolder("slow", new SlowServlet()), "/slow/*");
     Filter filter = mode.filter();
     if (filter != null) {
       context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
@@ -94,6 +115,10 @@ final class Servers {
     Context context = tomcat.addContext("", base.toString());
     Tomcat.addServlet(context, "wiki", new WikiServlet());
     context.addServletMappingDecoded("/articles/*", "wiki");
+    Tomcat.addServlet(context, "store", new WikiServlet());
+    context.addServletMappingDecoded("/store/*", "store");
+    Tomcat.addServlet(context, "slow", new SlowServlet());
+    context.addServletMappingDecoded("/slow/*", "slow");
     Filter filter = mode.filter();
     if (filter != null) {
       FilterDef def = new FilterDef();
