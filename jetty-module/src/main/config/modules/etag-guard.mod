@@ -64,4 +64,7 @@ etc/etag-guard.xml
 
 ## Query parameters that are part of a resource's identity
 # jetty.etagGuard.keyQueryParameters=
+
+## Paths where If-Match uses weak comparison (for clients with weak tags only; gives up byte identity)
+# jetty.etagGuard.weakIfMatchPaths=
 #end::documentation[]

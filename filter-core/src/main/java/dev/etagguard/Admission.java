@@ -61,6 +61,7 @@ public final class Admission implements AutoCloseable {
   private final RequestConditions conditions;
   private final long stamp;
   private final @Nullable Answer rejection;
+  private final boolean weakIfMatch;
 
   private @Nullable Validators current;
   private boolean currentLoaded;
@@ -71,8 +72,9 @@ public final class Admission implements AutoCloseable {
   private long acquireStart;
 
   Admission(GuardEngine engine, Kind kind, @Nullable ResourceKey key, String method, RequestConditions conditions,
-      long stamp, @Nullable Answer rejection) {
+      long stamp, @Nullable Answer rejection, boolean weakIfMatch) {
     this.engine = engine;
+    this.weakIfMatch = weakIfMatch;
     this.kind = kind;
     this.key = key;
     this.method = method;
@@ -82,7 +84,7 @@ public final class Admission implements AutoCloseable {
   }
 
   static Admission pass(GuardEngine engine) {
-    return new Admission(engine, Kind.PASS, null, "", RequestConditions.NONE, 0, null);
+    return new Admission(engine, Kind.PASS, null, "", RequestConditions.NONE, 0, null, false);
   }
 
   /** How to handle the request. */
@@ -158,7 +160,7 @@ public final class Admission implements AutoCloseable {
       engine.versions.ifUnchanged(k, stamp, () -> engine.store.put(k, v));
     }
     Map<String, String> supplied = learned.suppliedHeaders();
-    Outcome outcome = Preconditions.evaluate(method, conditions, v);
+    Outcome outcome = Preconditions.evaluate(method, conditions, v, weakIfMatch);
     switch (outcome) {
       case PRECONDITION_FAILED -> {
         return new ReadDecision(ReadDecision.Action.REJECT, Map.of(), null,
@@ -324,7 +326,7 @@ public final class Admission implements AutoCloseable {
       return engine.preconditionFailed(k, method, Validators.NONE,
           "The current state of the resource could not be determined, so the precondition cannot be verified.");
     }
-    if (Preconditions.evaluate(method, conditions, v) == Outcome.PRECONDITION_FAILED) {
+    if (Preconditions.evaluate(method, conditions, v, weakIfMatch) == Outcome.PRECONDITION_FAILED) {
       String detail = !v.exists()
           ? "The resource does not exist, so the precondition does not hold."
           : conditions.ifNoneMatch() != null && conditions.ifMatch() == null && conditions.ifUnmodifiedSince() == null

@@ -36,6 +36,8 @@ import java.util.function.BiConsumer;
  *       download never observes a write in progress (see {@link #readPermits()})</td></tr>
  *   <tr><td>{@code validatorStoreSize}</td><td>{@code 100000}</td><td>the most resources whose validators are remembered</td></tr>
  *   <tr><td>{@code keyQueryParameters}</td><td>(none)</td><td>query parameters that are part of a resource's identity</td></tr>
+ *   <tr><td>{@code weakIfMatchPaths}</td><td>(none)</td><td>paths where If-Match uses weak comparison, for clients that only
+ *       have weak tags (see {@link #weakIfMatchPaths()})</td></tr>
  * </table>
  *
  * <p>Thread-safe (immutable).
@@ -62,6 +64,7 @@ public final class GuardSettings {
   private final boolean readPermits;
   private final long validatorStoreSize;
   private final Set<String> keyQueryParameters;
+  private final List<PathPattern> weakIfMatchPaths;
 
   private GuardSettings(Builder b) {
     this.enabled = b.enabled;
@@ -77,6 +80,7 @@ public final class GuardSettings {
     this.readPermits = b.readPermits;
     this.validatorStoreSize = b.validatorStoreSize;
     this.keyQueryParameters = Collections.unmodifiableSet(new LinkedHashSet<>(b.keyQueryParameters));
+    this.weakIfMatchPaths = b.weakIfMatchPaths;
   }
 
   /** A builder with every option at its default. */
@@ -132,6 +136,7 @@ public final class GuardSettings {
     m.put("readPermits", (b, v) -> b.readPermits(parseBoolean(v)));
     m.put("validatorStoreSize", (b, v) -> b.validatorStoreSize(parseLong(v)));
     m.put("keyQueryParameters", (b, v) -> b.keyQueryParameters(v));
+    m.put("weakIfMatchPaths", (b, v) -> b.weakIfMatchPaths(v));
     return Collections.unmodifiableMap(m);
   }
 
@@ -217,6 +222,25 @@ public final class GuardSettings {
     return keyQueryParameters;
   }
 
+  /**
+   * Paths where If-Match uses weak comparison instead of strong (RFC 9110 8.8.3.2), so that
+   * {@code If-Match: W/"x"} matches a current {@code W/"x"} or {@code "x"}. Default none.
+   *
+   * <p>For clients and stacks that only have weak tags, which the RFC's strong comparison always
+   * rejects. What it gives up: a weak tag does not prove byte identity, so on these paths a write
+   * can pass against a representation that is only semantically equivalent to the one the client
+   * read (a different encoding, whitespace, field order). If-Range and Range stay strong: a range
+   * is never cut from a representation identified by a weak tag. If-None-Match is weak everywhere.
+   */
+  public List<PathPattern> weakIfMatchPaths() {
+    return weakIfMatchPaths;
+  }
+
+  /** Whether If-Match on this path uses weak comparison ({@link #weakIfMatchPaths()}). */
+  public boolean weakIfMatch(String path) {
+    return PathPattern.any(weakIfMatchPaths, path);
+  }
+
   /** Whether the path is in scope at all: not excluded. */
   public boolean excluded(String path) {
     return PathPattern.any(excludedPaths, path);
@@ -240,7 +264,7 @@ public final class GuardSettings {
         + ", maxBufferSize=" + maxBufferSize + ", permitTimeout=" + permitTimeout
         + ", maxWaitersPerKey=" + maxWaitersPerKey + ", readPermits=" + readPermits
         + ", validatorStoreSize=" + validatorStoreSize
-        + ", keyQueryParameters=" + keyQueryParameters + "}";
+        + ", keyQueryParameters=" + keyQueryParameters + ", weakIfMatchPaths=" + weakIfMatchPaths + "}";
   }
 
   static boolean parseBoolean(String v) {
@@ -333,6 +357,7 @@ public final class GuardSettings {
     private boolean readPermits;
     private long validatorStoreSize = 100_000;
     private Set<String> keyQueryParameters = Set.of();
+    private List<PathPattern> weakIfMatchPaths = List.of();
 
     private Builder() {
     }
@@ -449,6 +474,15 @@ public final class GuardSettings {
         }
       }
       this.keyQueryParameters = set;
+      return this;
+    }
+
+    /**
+     * Paths (servlet patterns, comma- or space-separated) where If-Match uses weak comparison.
+     * Default none. See {@link GuardSettings#weakIfMatchPaths()} for what it gives up.
+     */
+    public Builder weakIfMatchPaths(String patterns) {
+      this.weakIfMatchPaths = PathPattern.parseList(patterns);
       return this;
     }
 

@@ -42,6 +42,8 @@ class GuardSettingsTest {
     m.put("readPermits", entry("true", s -> s.readPermits(), true));
     m.put("validatorStoreSize", entry("5000000000", s -> s.validatorStoreSize(), 5_000_000_000L));
     m.put("keyQueryParameters", entry("page, lang", s -> s.keyQueryParameters(), Set.of("page", "lang")));
+    m.put("weakIfMatchPaths", entry("/legacy/*, *.doc", s -> s.weakIfMatchPaths(),
+        List.of(new PathPattern("/legacy/*"), new PathPattern("*.doc"))));
     return m;
   }
 
@@ -65,6 +67,8 @@ class GuardSettingsTest {
     assertThat(d.readPermits()).isFalse();
     assertThat(d.validatorStoreSize()).isEqualTo(100_000);
     assertThat(d.keyQueryParameters()).isEmpty();
+    assertThat(d.weakIfMatchPaths()).isEmpty();
+    assertThat(d.weakIfMatch("/anything")).isFalse();
     assertThat(GuardSettings.fromOptions(Map.of())).usingRecursiveComparison().isEqualTo(d);
   }
 
@@ -130,6 +134,7 @@ class GuardSettingsTest {
       readPermits               | on
       validatorStoreSize        | -1
       validatorStoreSize        | 1e6
+      weakIfMatchPaths          | legacy/*
       """)
   void malformedValuesFailNamingTheOption(String name, String value) {
     assertThatIllegalArgumentException()

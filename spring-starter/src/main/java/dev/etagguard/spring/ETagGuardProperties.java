@@ -100,6 +100,13 @@ public class ETagGuardProperties {
   private List<String> keyQueryParameters = List.of();
 
   /**
+   * Paths where If-Match uses weak comparison, for clients that only have weak tags. A weak tag does
+   * not prove byte identity, so there a write can pass against a semantically equivalent but
+   * different representation; Range and If-Range stay strong. Logs a warning at start.
+   */
+  private List<String> weakIfMatchPaths = List.of();
+
+  /**
    * The order of ETag Guard's filter registration. The default, 0, runs it after Spring
    * Security's filter chain (-100), so unauthenticated clients get 401/403 before any 412 or 428
    * and cannot probe ETags, and ETag Guard's internal GETs run as the authenticated user.
@@ -125,6 +132,7 @@ public class ETagGuardProperties {
     options.put("readPermits", Boolean.toString(readPermits));
     options.put("validatorStoreSize", Long.toString(validatorStoreSize));
     options.put("keyQueryParameters", String.join(",", keyQueryParameters));
+    options.put("weakIfMatchPaths", String.join(",", weakIfMatchPaths));
     return options;
   }
 
@@ -240,6 +248,17 @@ public class ETagGuardProperties {
   public void setKeyQueryParameters(List<String> keyQueryParameters) {
     this.keyQueryParameters = keyQueryParameters;
   }
+
+  /** Paths where If-Match uses weak comparison. */
+  public List<String> getWeakIfMatchPaths() {
+    return weakIfMatchPaths;
+  }
+
+  /** Sets the paths where If-Match uses weak comparison. */
+  public void setWeakIfMatchPaths(List<String> weakIfMatchPaths) {
+    this.weakIfMatchPaths = weakIfMatchPaths;
+  }
+
 
   public int getFilterOrder() {
     return filterOrder;

@@ -60,6 +60,7 @@ class ETagGuardPropertiesTest {
         "etag-guard.key-query-parameters", "uploadId,partNumber",
         "etag-guard.permit-timeout", "500ms",
         "etag-guard.read-permits", "true",
+        "etag-guard.weak-if-match-paths", "/legacy/*",
         "etag-guard.max-buffer-size", "64KB",
         "etag-guard.missing-precondition-status", "403"));
     GuardSettings s = p.toSettings();
@@ -68,6 +69,8 @@ class ETagGuardPropertiesTest {
     assertThat(s.keyQueryParameters()).containsExactly("uploadId", "partNumber");
     assertThat(s.permitTimeout()).isEqualTo(Duration.ofMillis(500));
     assertThat(s.readPermits()).isTrue();
+    assertThat(s.weakIfMatch("/legacy/doc")).isTrue();
+    assertThat(s.weakIfMatch("/articles/1")).isFalse();
     assertThat(s.maxBufferSize()).isEqualTo(64 * 1024);
     assertThat(s.missingPreconditionStatus()).isEqualTo(403);
   }
@@ -145,6 +148,7 @@ class ETagGuardPropertiesTest {
     assertThat(actual.readPermits()).isEqualTo(expected.readPermits());
     assertThat(actual.validatorStoreSize()).isEqualTo(expected.validatorStoreSize());
     assertThat(actual.keyQueryParameters()).containsExactlyInAnyOrderElementsOf(expected.keyQueryParameters());
+    assertThat(actual.weakIfMatchPaths()).isEqualTo(expected.weakIfMatchPaths());
   }
 
   private static Set<String> expectedKeys() {
