@@ -151,6 +151,9 @@ public final class Admission implements AutoCloseable {
     int status = response.status();
     if (status < 200 || status > 299 || status == 206) {
       engine.listener.onDecision(k, method, status == 304 ? Decision.NOT_MODIFIED : Decision.SERVED);
+      if (status == 304) {
+        engine.listener.onNotModified(k, method, -1);
+      }
       return ReadDecision.PASS;
     }
     boolean generatedAllowed = status == 200 && length > 0 && !noStore(response.header("Cache-Control"));
@@ -168,6 +171,7 @@ public final class Admission implements AutoCloseable {
       }
       case NOT_MODIFIED -> {
         engine.listener.onDecision(k, method, Decision.NOT_MODIFIED);
+        engine.listener.onNotModified(k, method, "HEAD".equals(method) ? 0 : length);
         return new ReadDecision(ReadDecision.Action.NOT_MODIFIED, supplied, null, null);
       }
       default -> {
@@ -332,7 +336,9 @@ public final class Admission implements AutoCloseable {
           : conditions.ifNoneMatch() != null && conditions.ifMatch() == null && conditions.ifUnmodifiedSince() == null
               ? "The resource already exists (or has a listed ETag); If-None-Match forbids this " + method + "."
               : "The resource has changed since the given ETag or date: fetch it again and reapply your change.";
-      return engine.preconditionFailed(k, method, v, detail);
+      Answer refused = engine.preconditionFailed(k, method, v, detail);
+      engine.listener.onLostUpdatePrevented(k, method);
+      return refused;
     }
     written = true;
     return null;
