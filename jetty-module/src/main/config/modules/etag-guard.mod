@@ -74,4 +74,7 @@ etc/etag-guard.xml
 
 ## Writes that change other resources too (source -> target, separated by ;)
 # jetty.etagGuard.invalidationRules=/articles/{id} -> /articles
+
+## Paths where If-Match uses weak comparison (for clients with weak tags only; gives up byte identity)
+# jetty.etagGuard.weakIfMatchPaths=
 #end::documentation[]

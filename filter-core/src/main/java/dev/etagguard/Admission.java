@@ -63,6 +63,7 @@ public final class Admission implements AutoCloseable {
   private final RequestConditions conditions;
   private final long stamp;
   private final @Nullable Answer rejection;
+  private final boolean weakIfMatch;
 
   private @Nullable Validators current;
   private boolean currentLoaded;
@@ -77,8 +78,9 @@ public final class Admission implements AutoCloseable {
   private List<ResourceKey> related = List.of();
 
   Admission(GuardEngine engine, Kind kind, @Nullable ResourceKey key, String method, RequestConditions conditions,
-      long stamp, @Nullable Answer rejection) {
+      long stamp, @Nullable Answer rejection, boolean weakIfMatch) {
     this.engine = engine;
+    this.weakIfMatch = weakIfMatch;
     this.kind = kind;
     this.key = key;
     this.method = method;
@@ -100,7 +102,7 @@ public final class Admission implements AutoCloseable {
   }
 
   static Admission pass(GuardEngine engine) {
-    return new Admission(engine, Kind.PASS, null, "", RequestConditions.NONE, 0, null);
+    return new Admission(engine, Kind.PASS, null, "", RequestConditions.NONE, 0, null, false);
   }
 
   /** How to handle the request. */
@@ -235,6 +237,9 @@ public final class Admission implements AutoCloseable {
     int status = response.status();
     if (status < 200 || status > 299 || status == 206) {
       engine.listener.onDecision(k, method, status == 304 ? Decision.NOT_MODIFIED : Decision.SERVED);
+      if (status == 304) {
+        engine.listener.onNotModified(k, method, -1);
+      }
       return ReadDecision.PASS;
     }
     boolean generatedAllowed = status == 200 && length > 0 && !noStore(response.header("Cache-Control"));
@@ -260,7 +265,7 @@ public final class Admission implements AutoCloseable {
     if (remember) {
       engine.versions.ifUnchanged(k, stamp, () -> engine.store.put(k, identity));
     }
-    Outcome outcome = Preconditions.evaluate(method, conditions, v);
+    Outcome outcome = Preconditions.evaluate(method, conditions, v, weakIfMatch);
     switch (outcome) {
       case PRECONDITION_FAILED -> {
         return new ReadDecision(ReadDecision.Action.REJECT, Map.of(), null,
@@ -268,6 +273,7 @@ public final class Admission implements AutoCloseable {
       }
       case NOT_MODIFIED -> {
         engine.listener.onDecision(k, method, Decision.NOT_MODIFIED);
+        engine.listener.onNotModified(k, method, "HEAD".equals(method) ? 0 : length);
         return new ReadDecision(ReadDecision.Action.NOT_MODIFIED, supplied, null, null);
       }
       default -> {
@@ -430,13 +436,15 @@ public final class Admission implements AutoCloseable {
     RequestConditions checked = engine.settings.compressionMode() == CompressionMode.SUFFIX
         ? EncodedVariants.identifyVariants(conditions, v.etag())
         : conditions;
-    if (Preconditions.evaluate(method, checked, v) == Outcome.PRECONDITION_FAILED) {
+    if (Preconditions.evaluate(method, checked, v, weakIfMatch) == Outcome.PRECONDITION_FAILED) {
       String detail = !v.exists()
           ? "The resource does not exist, so the precondition does not hold."
           : conditions.ifNoneMatch() != null && conditions.ifMatch() == null && conditions.ifUnmodifiedSince() == null
               ? "The resource already exists (or has a listed ETag); If-None-Match forbids this " + method + "."
               : "The resource has changed since the given ETag or date: fetch it again and reapply your change.";
-      return engine.preconditionFailed(k, method, v, detail);
+      Answer refused = engine.preconditionFailed(k, method, v, detail);
+      engine.listener.onLostUpdatePrevented(k, method);
+      return refused;
     }
     written = true;
     return null;

@@ -77,6 +77,12 @@ public final class GuardEngine {
       LOG.log(Level.WARNING, "ETag Guard answers 403 instead of 428 for writes without a precondition "
           + "(missingPreconditionStatus=403): clients cannot tell it from an authorization failure");
     }
+    if (!settings.weakIfMatchPaths().isEmpty()) {
+      LOG.log(Level.WARNING, "ETag Guard: If-Match uses weak comparison on " + settings.weakIfMatchPaths()
+          + " (weakIfMatchPaths). A weak tag does not prove byte identity, so there a write can pass against a "
+          + "semantically equivalent but different representation than the client read; Range and If-Range stay "
+          + "strong. Use it only for clients that have nothing but weak tags");
+    }
     if (settings.maxBufferSize() == 0) {
       LOG.log(Level.WARNING, "ETag Guard: maxBufferSize=0 disables generated ETags; only handlers' own ETags are used");
     }
@@ -121,8 +127,10 @@ public final class GuardEngine {
     ResourceKey builtin = Builtins.resolveNormalized(resolver, path, request);
     ResourceKey key = builtin != null ? builtin : resolver.resolve(request);
     RequestConditions conditions = RequestConditions.from(request::headers);
+    boolean weakIfMatch = conditions.ifMatch() != null && settings.weakIfMatch(path);
     if (read) {
-      Admission admission = new Admission(this, Admission.Kind.READ, key, method, conditions, versions.stamp(key), null);
+      Admission admission = new Admission(this, Admission.Kind.READ, key, method, conditions, versions.stamp(key), null,
+          weakIfMatch);
       // Option authoritativePaths: only a request with a precondition can be answered from the store.
       return conditions.hasReadPrecondition() && settings.authoritative(path) ? admission.answerableFromStore() : admission;
     }
@@ -132,7 +140,7 @@ public final class GuardEngine {
       case MISSING -> preconditionRequired(key, method);
       case MALFORMED -> malformed(key, conditions);
     };
-    Admission admission = new Admission(this, Admission.Kind.WRITE, key, method, conditions, 0, rejection);
+    Admission admission = new Admission(this, Admission.Kind.WRITE, key, method, conditions, 0, rejection, weakIfMatch);
     return rejection != null || settings.invalidationRules().isEmpty() ? admission : admission.invalidating(relatedKeys(path));
   }
 

@@ -43,6 +43,8 @@ import java.util.function.BiConsumer;
  *       handler (see {@link #authoritativePaths()})</td></tr>
  *   <tr><td>{@code invalidationRules}</td><td>(none)</td><td>writes that change other resources too, e.g.
  *       {@code /articles/{id} -> /articles}: their validators are dropped (see {@link InvalidationRule})</td></tr>
+ *   <tr><td>{@code weakIfMatchPaths}</td><td>(none)</td><td>paths where If-Match uses weak comparison, for clients that only
+ *       have weak tags (see {@link #weakIfMatchPaths()})</td></tr>
  * </table>
  *
  * <p>Thread-safe (immutable).
@@ -72,6 +74,7 @@ public final class GuardSettings {
   private final Set<String> keyQueryParameters;
   private final List<PathPattern> authoritativePaths;
   private final List<InvalidationRule> invalidationRules;
+  private final List<PathPattern> weakIfMatchPaths;
 
   private GuardSettings(Builder b) {
     this.enabled = b.enabled;
@@ -90,6 +93,7 @@ public final class GuardSettings {
     this.keyQueryParameters = Collections.unmodifiableSet(new LinkedHashSet<>(b.keyQueryParameters));
     this.authoritativePaths = b.authoritativePaths;
     this.invalidationRules = b.invalidationRules;
+    this.weakIfMatchPaths = b.weakIfMatchPaths;
   }
 
   /** A builder with every option at its default. */
@@ -148,6 +152,7 @@ public final class GuardSettings {
     m.put("keyQueryParameters", (b, v) -> b.keyQueryParameters(v));
     m.put("authoritativePaths", (b, v) -> b.authoritativePaths(v));
     m.put("invalidationRules", (b, v) -> b.invalidationRules(v));
+    m.put("weakIfMatchPaths", (b, v) -> b.weakIfMatchPaths(v));
     return Collections.unmodifiableMap(m);
   }
 
@@ -300,6 +305,25 @@ public final class GuardSettings {
     return related;
   }
 
+  /**
+   * Paths where If-Match uses weak comparison instead of strong (RFC 9110 8.8.3.2), so that
+   * {@code If-Match: W/"x"} matches a current {@code W/"x"} or {@code "x"}. Default none.
+   *
+   * <p>For clients and stacks that only have weak tags, which the RFC's strong comparison always
+   * rejects. What it gives up: a weak tag does not prove byte identity, so on these paths a write
+   * can pass against a representation that is only semantically equivalent to the one the client
+   * read (a different encoding, whitespace, field order). If-Range and Range stay strong: a range
+   * is never cut from a representation identified by a weak tag. If-None-Match is weak everywhere.
+   */
+  public List<PathPattern> weakIfMatchPaths() {
+    return weakIfMatchPaths;
+  }
+
+  /** Whether If-Match on this path uses weak comparison ({@link #weakIfMatchPaths()}). */
+  public boolean weakIfMatch(String path) {
+    return PathPattern.any(weakIfMatchPaths, path);
+  }
+
   /** Whether the path is in scope at all: not excluded. */
   public boolean excluded(String path) {
     return PathPattern.any(excludedPaths, path);
@@ -325,7 +349,7 @@ public final class GuardSettings {
         + ", compressionMode=" + compressionMode.optionValue()
         + ", validatorStoreSize=" + validatorStoreSize
         + ", keyQueryParameters=" + keyQueryParameters + ", authoritativePaths=" + authoritativePaths
-        + ", invalidationRules=" + invalidationRules + "}";
+        + ", invalidationRules=" + invalidationRules + ", weakIfMatchPaths=" + weakIfMatchPaths + "}";
   }
 
   static boolean parseBoolean(String v) {
@@ -421,6 +445,7 @@ public final class GuardSettings {
     private Set<String> keyQueryParameters = Set.of();
     private List<PathPattern> authoritativePaths = List.of();
     private List<InvalidationRule> invalidationRules = List.of();
+    private List<PathPattern> weakIfMatchPaths = List.of();
 
     private Builder() {
     }
@@ -565,6 +590,15 @@ public final class GuardSettings {
      */
     public Builder invalidationRules(String rules) {
       this.invalidationRules = InvalidationRule.parseList(rules);
+      return this;
+    }
+
+    /**
+     * Paths (servlet patterns, comma- or space-separated) where If-Match uses weak comparison.
+     * Default none. See {@link GuardSettings#weakIfMatchPaths()} for what it gives up.
+     */
+    public Builder weakIfMatchPaths(String patterns) {
+      this.weakIfMatchPaths = PathPattern.parseList(patterns);
       return this;
     }
 

@@ -17,7 +17,9 @@ import dev.etagguard.http.Validators;
  *
  * <p>Rules, with the RFC's reasons:
  * <ul>
- *   <li>If-Match uses strong comparison; a weak tag on either side never matches (8.8.3.2).
+ *   <li>If-Match uses strong comparison; a weak tag on either side never matches (8.8.3.2). Only
+ *       where the configuration asks for it (option {@code weakIfMatchPaths}) does it use weak
+ *       comparison, see {@link #evaluate(String, RequestConditions, Validators, boolean)}.
  *   <li>If-Match {@code *} is true when a current representation exists, whatever its validators.
  *   <li>If-Unmodified-Since is ignored when If-Match is present or the resource has no
  *       Last-Modified; If-Modified-Since when If-None-Match is present, for methods other than
@@ -47,12 +49,29 @@ public final class Preconditions {
    * @return what to do with the request
    */
   public static Outcome evaluate(String method, RequestConditions conditions, Validators current) {
+    return evaluate(method, conditions, current, false);
+  }
+
+  /**
+   * Evaluates the preconditions of a request, If-Match with weak comparison when
+   * {@code weakIfMatch}: then {@code W/"x"} and {@code "x"} match each other (RFC 9110 8.8.3.2),
+   * which proves semantic equivalence only, not byte identity. Everything else is as
+   * {@link #evaluate(String, RequestConditions, Validators)}; If-Range stays strong.
+   *
+   * @param method the request method, upper case
+   * @param conditions the request's parsed conditional headers
+   * @param current the resource's current state
+   * @param weakIfMatch whether If-Match uses weak comparison (option {@code weakIfMatchPaths})
+   * @return what to do with the request
+   * @since 0.1
+   */
+  public static Outcome evaluate(String method, RequestConditions conditions, Validators current, boolean weakIfMatch) {
     boolean getOrHead = isGetOrHead(method);
     boolean safe = isSafe(method);
 
     // Step 1: If-Match present -> evaluate it; false -> 412.
     if (conditions.ifMatch() != null) {
-      if (!ifMatch(conditions.ifMatch(), current)) {
+      if (!ifMatch(conditions.ifMatch(), current, weakIfMatch)) {
         return Outcome.PRECONDITION_FAILED;
       }
     } else if (conditions.ifUnmodifiedSince() != null) {
@@ -115,8 +134,8 @@ public final class Preconditions {
         : Requirement.MISSING;
   }
 
-  /** RFC 9110 13.1.1 If-Match. */
-  static boolean ifMatch(EntityTagCondition condition, Validators current) {
+  /** RFC 9110 13.1.1 If-Match, with strong comparison, or weak where configured. */
+  static boolean ifMatch(EntityTagCondition condition, Validators current, boolean weak) {
     if (!current.exists()) {
       return false;
     }
@@ -124,7 +143,8 @@ public final class Preconditions {
       return true;
     }
     EntityTag etag = current.etag();
-    return etag != null && condition instanceof EntityTagCondition.Tags tags && tags.anyStrongMatch(etag);
+    return etag != null && condition instanceof EntityTagCondition.Tags tags
+        && (weak ? tags.anyWeakMatch(etag) : tags.anyStrongMatch(etag));
   }
 
   /**

@@ -16,8 +16,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import dev.etagguard.conformance.ConformanceCase;
-import dev.etagguard.conformance.ConformanceCases;
+import dev.etagguard.conformance.kit.ConformanceCase;
+import dev.etagguard.conformance.kit.ConformanceCases;
 import dev.etagguard.http.ByteRange;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.http.HttpDates;

@@ -30,7 +30,31 @@ class GuardListenerTest {
     public void onPermitUnavailable(ResourceKey key, long waitNanos) {
       events.add("UNAVAILABLE_AFTER_WAIT " + key + " " + (waitNanos >= 0));
     }
+
+    @Override
+    public void onNotModified(ResourceKey key, String method, long bytesNotSent) {
+      events.add("BYTES_NOT_SENT " + method + " " + key + " " + bytesNotSent);
+    }
+
+    @Override
+    public void onLostUpdatePrevented(ResourceKey key, String method) {
+      events.add("LOST_UPDATE_PREVENTED " + method + " " + key);
+    }
   };
+
+  private static ResponseView response(int status, String etag) {
+    return new ResponseView() {
+      @Override
+      public int status() {
+        return status;
+      }
+
+      @Override
+      public @Nullable String header(String name) {
+        return "ETag".equals(name) ? etag : null;
+      }
+    };
+  }
 
   private static RequestView request(String method, String path, Map<String, String> headers) {
     return new RequestView() {
@@ -82,7 +106,40 @@ class GuardListenerTest {
       }
     };
     assertThat(a.completeRead(handler304, null, 0).action()).isEqualTo(ReadDecision.Action.PASS);
-    assertThat(events).containsExactly("NOT_MODIFIED GET /a");
+    assertThat(events).containsExactly("NOT_MODIFIED GET /a", "BYTES_NOT_SENT GET /a -1");
+  }
+
+  @Test
+  void theGuardsOwn304ReportsTheBytesItSaved() {
+    GuardEngine engine = GuardEngine.builder(GuardSettings.DEFAULTS).listener(recorder).build();
+    Admission get = engine.admit(request("GET", "/a", Map.of("If-None-Match", "\"v\"")));
+    assertThat(get.completeRead(response(200, "\"v\""), null, 1234).action()).isEqualTo(ReadDecision.Action.NOT_MODIFIED);
+    Admission head = engine.admit(request("HEAD", "/a", Map.of("If-None-Match", "\"v\"")));
+    assertThat(head.completeRead(response(200, "\"v\""), null, 1234).action()).isEqualTo(ReadDecision.Action.NOT_MODIFIED);
+    Admission fresh = engine.admit(request("GET", "/a", Map.of("If-None-Match", "\"old\"")));
+    assertThat(fresh.completeRead(response(200, "\"v\""), null, 1234).action()).isEqualTo(ReadDecision.Action.FULL);
+    assertThat(events).containsExactly("NOT_MODIFIED GET /a", "BYTES_NOT_SENT GET /a 1234",
+        "NOT_MODIFIED HEAD /a", "BYTES_NOT_SENT HEAD /a 0", "SERVED GET /a");
+  }
+
+  @Test
+  void aStaleWriteIsALostUpdatePreventedAStaleReadIsNot() {
+    GuardEngine engine = GuardEngine.builder(GuardSettings.DEFAULTS).listener(recorder).build();
+    engine.store().put(new ResourceKey("/doc"), dev.etagguard.http.Validators.of(
+        dev.etagguard.http.EntityTag.strong("v2"), null));
+    try (Admission write = engine.admit(request("PUT", "/doc", Map.of("If-Match", "\"v1\"")))) {
+      write.acquire().join();
+      assertThat(write.needsCurrentState()).isFalse();
+      assertThat(write.decide()).isNotNull().extracting(Answer::status).isEqualTo(412);
+    }
+    Admission read = engine.admit(request("GET", "/doc", Map.of("If-Match", "\"v1\"")));
+    assertThat(read.completeRead(response(200, "\"v2\""), null, 10).action()).isEqualTo(ReadDecision.Action.REJECT);
+    try (Admission current = engine.admit(request("PUT", "/doc", Map.of("If-Match", "\"v2\"")))) {
+      current.acquire().join();
+      assertThat(current.decide()).isNull();
+    }
+    assertThat(events).containsExactly("PRECONDITION_FAILED PUT /doc", "LOST_UPDATE_PREVENTED PUT /doc",
+        "PRECONDITION_FAILED GET /doc");
   }
 
   @Test

@@ -46,6 +46,8 @@ class GuardSettingsTest {
     m.put("authoritativePaths", entry("/articles/*", s -> s.authoritativePaths(), List.of(new PathPattern("/articles/*"))));
     m.put("invalidationRules", entry("/articles/{id} -> /articles", s -> s.invalidationRules(),
         List.of(new InvalidationRule("/articles/{id}", List.of("/articles")))));
+    m.put("weakIfMatchPaths", entry("/legacy/*, *.doc", s -> s.weakIfMatchPaths(),
+        List.of(new PathPattern("/legacy/*"), new PathPattern("*.doc"))));
     return m;
   }
 
@@ -72,6 +74,8 @@ class GuardSettingsTest {
     assertThat(d.keyQueryParameters()).isEmpty();
     assertThat(d.authoritativePaths()).isEmpty();
     assertThat(d.invalidationRules()).isEmpty();
+    assertThat(d.weakIfMatchPaths()).isEmpty();
+    assertThat(d.weakIfMatch("/anything")).isFalse();
     assertThat(GuardSettings.fromOptions(Map.of())).usingRecursiveComparison().isEqualTo(d);
   }
 
@@ -156,6 +160,7 @@ class GuardSettingsTest {
       invalidationRules         | /articles/../{id} -> /articles
       invalidationRules         | / -> /articles
       invalidationRules         | /ok/{id} -> /ok; /bad/{id} -> /bad/{other}
+      weakIfMatchPaths          | legacy/*
       """)
   void malformedValuesFailNamingTheOption(String name, String value) {
     assertThatIllegalArgumentException()

@@ -173,6 +173,35 @@ class PreconditionsTest {
         .isEqualTo(expected);
   }
 
+  /**
+   * Option weakIfMatchPaths: If-Match with weak comparison (RFC 9110 8.8.3.2), everything else as
+   * before; If-Range stays strong.
+   */
+  @ParameterizedTest(name = "[{index}] {0} {1} [{2}] weak -> {3}, strong -> {4}")
+  @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+      # method | resource | request headers                               | weak                | strong
+      PUT     | RW | If-Match: W/"abc123"                                   | PROCEED             | PRECONDITION_FAILED
+      PUT     | RW | If-Match: "abc123"                                     | PROCEED             | PRECONDITION_FAILED
+      PUT     | RS | If-Match: W/"abc123"                                   | PROCEED             | PRECONDITION_FAILED
+      HEAD    | RW | If-Match: W/"abc123"                                   | PROCEED             | PRECONDITION_FAILED
+      DELETE  | RW | If-Match: "x", W/"abc123"                              | PROCEED             | PRECONDITION_FAILED
+      PUT     | RS | If-Match: "abc123"                                     | PROCEED             | PROCEED
+      PUT     | RW | If-Match: W/"other"                                    | PRECONDITION_FAILED | PRECONDITION_FAILED
+      PUT     | RW | If-Match: W/"ABC123"                                   | PRECONDITION_FAILED | PRECONDITION_FAILED
+      PUT     | RN | If-Match: W/"abc123"                                   | PRECONDITION_FAILED | PRECONDITION_FAILED
+      PUT     | R0 | If-Match: W/"abc123"                                   | PRECONDITION_FAILED | PRECONDITION_FAILED
+      PUT     | RW | If-Match: abc123                                       | PRECONDITION_FAILED | PRECONDITION_FAILED
+      PUT     | RW | If-Match: W/"abc123" ; If-None-Match: W/"abc123"       | PRECONDITION_FAILED | PRECONDITION_FAILED
+      GET     | RW | Range: bytes=0-10 ; If-Range: W/"abc123"               | IGNORE_RANGE        | IGNORE_RANGE
+      GET     | RW | Range: bytes=0-10 ; If-Match: W/"abc123" ; If-Range: "abc123" | IGNORE_RANGE | PRECONDITION_FAILED
+      """)
+  void weakIfMatch(String method, String resource, String headers, Outcome weak, Outcome strong) {
+    RequestConditions conditions = HeaderSpec.conditions(headers);
+    assertThat(Preconditions.evaluate(method, conditions, resource(resource), true)).as("weak").isEqualTo(weak);
+    assertThat(Preconditions.evaluate(method, conditions, resource(resource), false)).as("strong").isEqualTo(strong);
+    assertThat(Preconditions.evaluate(method, conditions, resource(resource))).as("default").isEqualTo(strong);
+  }
+
   /** RFC 6585 section 3 and the policy in {@link Preconditions#require}'s javadoc. */
   @ParameterizedTest(name = "[{index}] {0} [{1}] guarded={2} acceptIfMatchAny={3} -> {4}")
   @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """

@@ -57,6 +57,20 @@ public class ETagGuardFilter implements Filter {
    */
   public static final String STREAMING_ATTRIBUTE = ServletGuard.STREAMING_ATTRIBUTE;
 
+  /**
+   * Servlet context attribute: a {@link dev.etagguard.spi.GuardListener} placed there before the
+   * filter initializes (by a {@code ServletContainerInitializer} or a {@code ServletContextListener})
+   * hears the engine of a filter configured from init-params, e.g. for metrics.
+   */
+  public static final String LISTENER_ATTRIBUTE = "dev.etagguard.GuardListener";
+
+  /**
+   * Servlet context attribute: the {@link GuardEngine} of the first filter of the webapp configured
+   * from init-params, set when it initializes, so the application can read its state (the
+   * sequencer's queue depth, the store's size).
+   */
+  public static final String ENGINE_ATTRIBUTE = "dev.etagguard.GuardEngine";
+
   /** Prefix of context parameters that override init-params. */
   public static final String CONTEXT_PARAMETER_PREFIX = "dev.etagguard.";
 
@@ -101,11 +115,18 @@ public class ETagGuardFilter implements Filter {
     }
     ServletGuard g;
     try {
-      g = new ServletGuard(GuardEngine.create(GuardSettings.fromOptions(options)));
+      GuardEngine.Builder builder = GuardEngine.builder(GuardSettings.fromOptions(options));
+      if (context.getAttribute(LISTENER_ATTRIBUTE) instanceof dev.etagguard.spi.GuardListener listener) {
+        builder.listener(listener);
+      }
+      g = new ServletGuard(builder.build());
     } catch (IllegalArgumentException e) {
       throw new ServletException("ETag Guard filter '" + config.getFilterName() + "': " + e.getMessage(), e);
     }
     guard = g;
+    if (context.getAttribute(ENGINE_ATTRIBUTE) == null) {
+      context.setAttribute(ENGINE_ATTRIBUTE, g.engine());
+    }
     LOG.log(Level.DEBUG, () -> "ETag Guard filter '" + config.getFilterName() + "' started: " + g.engine());
   }
 

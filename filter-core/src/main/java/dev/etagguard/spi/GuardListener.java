@@ -43,6 +43,38 @@ public interface GuardListener {
   default void onPermitUnavailable(ResourceKey key, long waitNanos) {
   }
 
+  /**
+   * A 304 Not Modified was answered: the value of conditional GETs. {@code bytesNotSent} is the
+   * length of the representation the full response would have carried (0 for HEAD), or {@code -1}
+   * when it is not known (a handler that answered 304 itself, a body too large to hold). Called
+   * besides {@link #onDecision} with {@link Decision#NOT_MODIFIED}.
+   *
+   * @since 0.1
+   */
+  default void onNotModified(ResourceKey key, String method, long bytesNotSent) {
+  }
+
+  /**
+   * A write was refused with 412 because its precondition did not hold against the resource's
+   * current state (a stale If-Match or If-Unmodified-Since, or If-None-Match on a resource that
+   * exists): a lost update prevented. Called besides {@link #onDecision} with
+   * {@link Decision#PRECONDITION_FAILED}.
+   *
+   * @since 0.1
+   */
+  default void onLostUpdatePrevented(ResourceKey key, String method) {
+  }
+
+  /**
+   * A write was recognized as the replay of one that had already succeeded, and answered with that
+   * write's original success instead of 412 (RFC 9110 13.1.1: the server can determine that the
+   * state-changing request has already succeeded).
+   *
+   * @since 0.1
+   */
+  default void onRetryRecognized(ResourceKey key, String method) {
+  }
+
   /** A listener that does nothing. */
   static GuardListener none() {
     return NoListener.INSTANCE;

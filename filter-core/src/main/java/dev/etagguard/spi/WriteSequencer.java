@@ -46,6 +46,16 @@ public interface WriteSequencer {
     return -1;
   }
 
+  /**
+   * How many acquisitions (exclusive and shared) are waiting for a permit right now, over all keys:
+   * the queue depth; {@code -1} when not known. For metrics.
+   *
+   * @since 0.1
+   */
+  default int waitingPermits() {
+    return -1;
+  }
+
   /** How many keys have state in the sequencer right now (holders or waiters); {@code -1} when not known. */
   default int activeKeys() {
     return -1;

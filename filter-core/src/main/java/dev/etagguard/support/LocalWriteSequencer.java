@@ -44,6 +44,7 @@ final class LocalWriteSequencer implements WriteSequencer {
 
   private final ConcurrentHashMap<ResourceKey, Lane> lanes = new ConcurrentHashMap<>();
   private final AtomicInteger held = new AtomicInteger();
+  private final AtomicInteger waiting = new AtomicInteger();
   private final int maxWaitersPerKey;
 
   LocalWriteSequencer(int maxWaitersPerKey) {
@@ -84,6 +85,7 @@ final class LocalWriteSequencer implements WriteSequencer {
         return lane;
       }
       lane.waiters.add(waiter);
+      waiting.incrementAndGet();
       return lane;
     });
     switch (result[0]) {
@@ -110,12 +112,17 @@ final class LocalWriteSequencer implements WriteSequencer {
               timeout.cancel(false); // a cancelled waiter leaves no timer task behind
             }
             List<Waiter> granted = new ArrayList<>(0);
+            boolean[] left = new boolean[1];
             lanes.computeIfPresent(key, (k, lane) -> {
               if (lane.waiters.remove(waiter)) {
+                left[0] = true;
                 lane.admitWaiters(granted);
               }
               return lane.idle() ? null : lane;
             });
+            if (left[0]) {
+              waiting.decrementAndGet();
+            }
             deliver(key, granted);
           }
         });
@@ -142,6 +149,7 @@ final class LocalWriteSequencer implements WriteSequencer {
 
   /** Completes the futures of waiters granted inside {@code compute}; refused grants are released. */
   private void deliver(ResourceKey key, List<Waiter> granted) {
+    waiting.addAndGet(-granted.size());
     for (Waiter w : granted) {
       held.incrementAndGet();
       LocalPermit permit = new LocalPermit(key, w.shared);
@@ -160,6 +168,11 @@ final class LocalWriteSequencer implements WriteSequencer {
   @Override
   public int heldPermits() {
     return held.get();
+  }
+
+  @Override
+  public int waitingPermits() {
+    return waiting.get();
   }
 
   @Override

@@ -57,6 +57,28 @@ class LocalWriteSequencerTest {
   }
 
   @Test
+  void waitingPermitsIsTheQueueDepth() {
+    assertThat(sequencer.waitingPermits()).isZero();
+    Permit writer = sequencer.acquire(A, LONG).join();
+    CompletableFuture<Permit> reader1 = sequencer.acquireShared(A, LONG);
+    CompletableFuture<Permit> reader2 = sequencer.acquireShared(A, LONG);
+    CompletableFuture<Permit> writer2 = sequencer.acquire(A, LONG);
+    CompletableFuture<Permit> other = sequencer.acquire(B, LONG);
+    assertThat(other).isCompleted();
+    assertThat(sequencer.waitingPermits()).isEqualTo(3);
+    writer2.cancel(false);
+    assertThat(sequencer.waitingPermits()).isEqualTo(2);
+    writer.release();
+    assertThat(reader1).isCompleted();
+    assertThat(reader2).isCompleted();
+    assertThat(sequencer.waitingPermits()).isZero();
+    reader1.join().release();
+    reader2.join().release();
+    other.join().release();
+    assertIdle();
+  }
+
+  @Test
   void waitersAreServedInArrivalOrder() {
     Permit holder = sequencer.acquire(A, LONG).join();
     List<Integer> order = new CopyOnWriteArrayList<>();
@@ -415,6 +437,7 @@ class LocalWriteSequencerTest {
   private void assertIdle() {
     assertThat(sequencer.heldPermits()).as("held permits").isZero();
     assertThat(sequencer.activeKeys()).as("keys with state").isZero();
+    assertThat(sequencer.waitingPermits()).as("waiting").isZero();
   }
 
   private static CompletableFuture<Permit> track(CompletableFuture<Permit> f, String name, List<String> order) {

@@ -26,4 +26,17 @@ public final class Permits {
     }
     return sequencer.heldPermits();
   }
+
+  /**
+   * Waits until {@code sequencer} has exactly {@code count} acquisitions waiting, at most {@code max}.
+   *
+   * @return the count waiting when the wait ended, for the caller to assert
+   */
+  public static int awaitWaiting(WriteSequencer sequencer, int count, Duration max) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    while (sequencer.waitingPermits() != count && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    return sequencer.waitingPermits();
+  }
 }

@@ -189,6 +189,14 @@ public class ETagGuardHandler extends Handler.Wrapper {
     option("invalidationRules", value);
   }
 
+  /**
+   * Option {@code weakIfMatchPaths}: paths where If-Match uses weak comparison, for clients that
+   * only have weak tags. Default none; logs a warning at start (see {@link GuardSettings#weakIfMatchPaths()}).
+   */
+  public void setWeakIfMatchPaths(String value) {
+    option("weakIfMatchPaths", value);
+  }
+
   @Override
   public boolean handle(Request request, Response response, Callback callback) throws Exception {
     Handler next = getHandler();

@@ -42,4 +42,25 @@ record CompositeGuardListener(List<GuardListener> listeners) implements GuardLis
       listener.onPermitGranted(key, waitNanos);
     }
   }
+
+  @Override
+  public void onNotModified(ResourceKey key, String method, long bytesNotSent) {
+    for (GuardListener listener : listeners) {
+      listener.onNotModified(key, method, bytesNotSent);
+    }
+  }
+
+  @Override
+  public void onLostUpdatePrevented(ResourceKey key, String method) {
+    for (GuardListener listener : listeners) {
+      listener.onLostUpdatePrevented(key, method);
+    }
+  }
+
+  @Override
+  public void onRetryRecognized(ResourceKey key, String method) {
+    for (GuardListener listener : listeners) {
+      listener.onRetryRecognized(key, method);
+    }
+  }
 }

@@ -30,6 +30,13 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@value #PERMIT_WAIT} (timer): how long writes (and, with {@code read-permits}, reads)
  *       waited for their resource's permit;
  *   <li>{@value #PERMITS_HELD} (gauge): permits held now (shared read permits included);
+ *   <li>{@value #PERMITS_WAITING} (gauge): requests waiting for a permit now (the queue depth);
+ *   <li>{@value #NOT_MODIFIED_BYTES} (counter, bytes): representation bytes not sent because a 304
+ *       answered instead, where the length was known;
+ *   <li>{@value #LOST_UPDATES_PREVENTED} (counter): writes refused with 412 because their
+ *       precondition no longer held;
+ *   <li>{@value #RETRIES_RECOGNIZED} (counter): replays of writes that had already succeeded,
+ *       answered with their original success;
  *   <li>{@value #STORE_SIZE} (gauge): the validator store's estimated size;
  *   <li>{@value #STORE_LOOKUPS} (counter), tag {@code result} = {@code hit} or {@code miss}, and
  *       {@value #STORE_HIT_RATIO} (gauge): the store's lookups, hits over all lookups.
@@ -42,6 +49,10 @@ final class ETagGuardMetrics implements GuardInstrumentation {
   static final String REQUESTS = "etag.guard.requests";
   static final String PERMIT_WAIT = "etag.guard.permit.wait";
   static final String PERMITS_HELD = "etag.guard.permits.held";
+  static final String PERMITS_WAITING = "etag.guard.permits.waiting";
+  static final String NOT_MODIFIED_BYTES = "etag.guard.not.modified.bytes";
+  static final String LOST_UPDATES_PREVENTED = "etag.guard.lost.updates.prevented";
+  static final String RETRIES_RECOGNIZED = "etag.guard.retries.recognized";
   static final String STORE_SIZE = "etag.guard.store.size";
   static final String STORE_LOOKUPS = "etag.guard.store.lookups";
   static final String STORE_HIT_RATIO = "etag.guard.store.hit.ratio";
@@ -49,6 +60,9 @@ final class ETagGuardMetrics implements GuardInstrumentation {
   private final MeterRegistry registry;
   private final Map<GuardListener.Decision, Counter> requests = new EnumMap<>(GuardListener.Decision.class);
   private final Timer permitWait;
+  private final Counter notModifiedBytes;
+  private final Counter lostUpdatesPrevented;
+  private final Counter retriesRecognized;
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
 
@@ -62,6 +76,16 @@ final class ETagGuardMetrics implements GuardInstrumentation {
     }
     this.permitWait = Timer.builder(PERMIT_WAIT)
         .description("How long writes (and reads, with read-permits) waited for their resource's permit")
+        .register(registry);
+    this.notModifiedBytes = Counter.builder(NOT_MODIFIED_BYTES)
+        .description("Representation bytes not sent because a 304 Not Modified answered instead (where the length was known)")
+        .baseUnit("bytes")
+        .register(registry);
+    this.lostUpdatesPrevented = Counter.builder(LOST_UPDATES_PREVENTED)
+        .description("Writes refused with 412 because their precondition no longer held")
+        .register(registry);
+    this.retriesRecognized = Counter.builder(RETRIES_RECOGNIZED)
+        .description("Replays of writes that had already succeeded, answered with their original success")
         .register(registry);
   }
 
@@ -81,6 +105,23 @@ final class ETagGuardMetrics implements GuardInstrumentation {
       @Override
       public void onPermitUnavailable(ResourceKey key, long waitNanos) {
         permitWait.record(waitNanos, TimeUnit.NANOSECONDS);
+      }
+
+      @Override
+      public void onNotModified(ResourceKey key, String method, long bytesNotSent) {
+        if (bytesNotSent > 0) {
+          notModifiedBytes.increment(bytesNotSent);
+        }
+      }
+
+      @Override
+      public void onLostUpdatePrevented(ResourceKey key, String method) {
+        lostUpdatesPrevented.increment();
+      }
+
+      @Override
+      public void onRetryRecognized(ResourceKey key, String method) {
+        retriesRecognized.increment();
       }
     };
   }
@@ -104,6 +145,9 @@ final class ETagGuardMetrics implements GuardInstrumentation {
         .strongReference(true).register(registry);
     Gauge.builder(PERMITS_HELD, engine, e -> orNaN(e.sequencer().heldPermits()))
         .description("Permits held now (writes', and reads' with read-permits)")
+        .strongReference(true).register(registry);
+    Gauge.builder(PERMITS_WAITING, engine, e -> orNaN(e.sequencer().waitingPermits()))
+        .description("Requests waiting for their resource's permit now (the queue depth)")
         .strongReference(true).register(registry);
   }
 

@@ -122,6 +122,13 @@ public class ETagGuardProperties {
   private String invalidationRules = "";
 
   /**
+   * Paths where If-Match uses weak comparison, for clients that only have weak tags. A weak tag does
+   * not prove byte identity, so there a write can pass against a semantically equivalent but
+   * different representation; Range and If-Range stay strong. Logs a warning at start.
+   */
+  private List<String> weakIfMatchPaths = List.of();
+
+  /**
    * The order of ETag Guard's filter registration. The default, 0, runs it after Spring
    * Security's filter chain (-100), so unauthenticated clients get 401/403 before any 412 or 428
    * and cannot probe ETags, and ETag Guard's internal GETs run as the authenticated user.
@@ -150,6 +157,7 @@ public class ETagGuardProperties {
     options.put("keyQueryParameters", String.join(",", keyQueryParameters));
     options.put("authoritativePaths", String.join(",", authoritativePaths));
     options.put("invalidationRules", invalidationRules);
+    options.put("weakIfMatchPaths", String.join(",", weakIfMatchPaths));
     return options;
   }
 
@@ -289,6 +297,17 @@ public class ETagGuardProperties {
   public void setInvalidationRules(String invalidationRules) {
     this.invalidationRules = invalidationRules;
   }
+
+  /** Paths where If-Match uses weak comparison. */
+  public List<String> getWeakIfMatchPaths() {
+    return weakIfMatchPaths;
+  }
+
+  /** Sets the paths where If-Match uses weak comparison. */
+  public void setWeakIfMatchPaths(List<String> weakIfMatchPaths) {
+    this.weakIfMatchPaths = weakIfMatchPaths;
+  }
+
 
   public int getFilterOrder() {
     return filterOrder;

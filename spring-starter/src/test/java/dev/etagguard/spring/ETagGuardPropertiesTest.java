@@ -60,6 +60,7 @@ class ETagGuardPropertiesTest {
         "etag-guard.key-query-parameters", "uploadId,partNumber",
         "etag-guard.permit-timeout", "500ms",
         "etag-guard.read-permits", "true",
+        "etag-guard.weak-if-match-paths", "/legacy/*",
         "etag-guard.max-buffer-size", "64KB",
         "etag-guard.missing-precondition-status", "403",
         "etag-guard.authoritative-paths", "/articles/*, /authors/*",
@@ -72,6 +73,8 @@ class ETagGuardPropertiesTest {
     assertThat(s.keyQueryParameters()).containsExactly("uploadId", "partNumber");
     assertThat(s.permitTimeout()).isEqualTo(Duration.ofMillis(500));
     assertThat(s.readPermits()).isTrue();
+    assertThat(s.weakIfMatch("/legacy/doc")).isTrue();
+    assertThat(s.weakIfMatch("/articles/1")).isFalse();
     assertThat(s.maxBufferSize()).isEqualTo(64 * 1024);
     assertThat(s.missingPreconditionStatus()).isEqualTo(403);
   }
@@ -152,6 +155,7 @@ class ETagGuardPropertiesTest {
     assertThat(actual.keyQueryParameters()).containsExactlyInAnyOrderElementsOf(expected.keyQueryParameters());
     assertThat(actual.authoritativePaths()).isEqualTo(expected.authoritativePaths());
     assertThat(actual.invalidationRules()).isEqualTo(expected.invalidationRules());
+    assertThat(actual.weakIfMatchPaths()).isEqualTo(expected.weakIfMatchPaths());
   }
 
   private static Set<String> expectedKeys() {

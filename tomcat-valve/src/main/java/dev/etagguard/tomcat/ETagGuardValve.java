@@ -184,6 +184,14 @@ public class ETagGuardValve extends ValveBase {
   }
 
   /**
+   * Option {@code weakIfMatchPaths}: paths where If-Match uses weak comparison, for clients that
+   * only have weak tags. Default none; logs a warning at start (see {@link GuardSettings#weakIfMatchPaths()}).
+   */
+  public void setWeakIfMatchPaths(String value) {
+    option("weakIfMatchPaths", value);
+  }
+
+  /**
    * Any other attribute: Tomcat's digester calls this for an attribute without a setter. It is
    * kept and rejected at start, so a misspelt option stops the valve instead of being ignored.
    *

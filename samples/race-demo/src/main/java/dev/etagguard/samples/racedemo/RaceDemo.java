@@ -1,5 +1,6 @@
 package dev.etagguard.samples.racedemo;
 
+import dev.etagguard.GuardEngine;
 import dev.etagguard.samples.objectstore.ObjectStorage;
 import dev.etagguard.samples.objectstore.launcher.ObjectStoreServer;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -30,8 +32,12 @@ import java.util.logging.Logger;
  * {@code readPermits}. Each client reads
  * an object (a list of lines), appends a line of its own and writes it back, with {@code If-Match}
  * when the read gave an ETag, and starts over on 412. Afterwards the demo reads every object and
- * counts the acknowledged writes whose line is missing: lost updates. Prints a progress line while
- * it runs, then a table. Exit code 2 for bad arguments, 1 when the guard lost a write (never).
+ * counts the acknowledged writes whose line is missing: lost updates. Clients that hold a copy with
+ * an ETag read with {@code If-None-Match} and reuse the copy on 304. Prints a progress line while
+ * it runs, then two tables: what the clients saw, and what the guard counted through its listener
+ * (the numbers of the starter's Micrometer meters: lost updates prevented, bytes not sent thanks to
+ * 304s, retries recognized, permit waits, the largest queue). Exit code 2 for bad arguments, 1 when
+ * the guard lost a write (never).
  */
 public final class RaceDemo {
 
@@ -75,8 +81,10 @@ public final class RaceDemo {
      *     read again and retried)
      * @param reads reads completed
      * @param seconds how long the clients ran
+     * @param guard what the guard's listener counted
      */
-    public record Row(String mode, long attempted, long succeeded, long lost, long retries, long reads, double seconds) {
+    public record Row(String mode, long attempted, long succeeded, long lost, long retries, long reads, double seconds,
+            GuardCounters.Snapshot guard) {
         /** Acknowledged writes per second. */
         public double writesPerSecond() {
             return succeeded / seconds;
@@ -163,7 +171,22 @@ public final class RaceDemo {
             throws Exception {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
-        try (ObjectStoreServer server = ObjectStoreServer.start(mode)) {
+        GuardCounters counters = new GuardCounters();
+        try (ObjectStoreServer server = ObjectStoreServer.start(mode, counters)) {
+            GuardEngine engine = server.engine();
+            AtomicInteger maxQueue = new AtomicInteger();
+            Thread sampler = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    maxQueue.accumulateAndGet(engine.sequencer().waitingPermits(), Math::max);
+                    try {
+                        Thread.sleep(2);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "race-demo-queue-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
             List<URI> objects = new ArrayList<>();
             for (int i = 0; i < options.objects(); i++) {
                 URI uri = URI.create(server.baseUrl() + "buckets/demo/objects/doc-" + i);
@@ -190,20 +213,41 @@ public final class RaceDemo {
                     URI object = objects.get(c % objects.size());
                     String client = "c" + c;
                     running.add(clients.submit(() -> {
+                        String cachedTag = null;
+                        String cachedBody = null;
                         for (int n = 0; System.nanoTime() < deadline; n++) {
                             try {
-                                HttpResponse<String> read = send(http, HttpRequest.newBuilder(object).GET());
+                                HttpRequest.Builder get = HttpRequest.newBuilder(object).GET();
+                                if (cachedTag != null) {
+                                    get.header("If-None-Match", cachedTag);
+                                }
+                                HttpResponse<String> read = send(http, get);
                                 reads.incrementAndGet();
-                                if (read.statusCode() != 200) {
+                                String body;
+                                String tag;
+                                if (read.statusCode() == 304 && cachedTag != null) {
+                                    body = cachedBody;
+                                    tag = cachedTag;
+                                } else if (read.statusCode() == 200) {
+                                    body = read.body();
+                                    tag = read.headers().firstValue("ETag").orElse(null);
+                                } else {
                                     errors.incrementAndGet();
                                     continue;
                                 }
                                 String line = client + "-" + n;
+                                String updated = body + line + "\n";
                                 HttpRequest.Builder write = HttpRequest.newBuilder(object)
-                                        .PUT(HttpRequest.BodyPublishers.ofString(read.body() + line + "\n"));
-                                read.headers().firstValue("ETag").ifPresent(tag -> write.header("If-Match", tag));
+                                        .PUT(HttpRequest.BodyPublishers.ofString(updated));
+                                if (tag != null) {
+                                    write.header("If-Match", tag);
+                                }
                                 attempted.incrementAndGet();
-                                int status = send(http, write).statusCode();
+                                HttpResponse<String> written = send(http, write);
+                                int status = written.statusCode();
+                                // The new ETag comes back when the stored bytes are the request's: keep the copy.
+                                cachedTag = status / 100 == 2 ? written.headers().firstValue("ETag").orElse(null) : tag;
+                                cachedBody = status / 100 == 2 ? updated : body;
                                 if (status / 100 == 2) {
                                     acknowledged.add(line);
                                 } else if (status == 412) {
@@ -239,6 +283,7 @@ public final class RaceDemo {
                 }
             } finally {
                 clients.shutdownNow();
+                sampler.interrupt();
             }
             double seconds = (finished.get() - start) / 1e9;
             Set<String> present = new HashSet<>();
@@ -247,7 +292,7 @@ public final class RaceDemo {
             }
             long lost = acknowledged.stream().filter(line -> !present.contains(line)).count();
             Row row = new Row(mode.describe(), attempted.get(), acknowledged.size(), lost, retries.get() + required.get(),
-                    reads.get(), seconds);
+                    reads.get(), seconds, counters.snapshot(maxQueue.get()));
             String done = String.format(Locale.ROOT, "  %-24s done: %d writes acknowledged, %d lost; refused: %d with 412, "
                     + "%d with 428%s", row.mode(), row.succeeded(), row.lost(), retries.get(), required.get(),
                     errors.get() == 0 ? "" : "; " + errors.get() + " other answers or errors");
@@ -262,7 +307,7 @@ public final class RaceDemo {
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
-    /** Prints the rows as a table. */
+    /** Prints the rows as two tables: what the clients saw, what the guard counted. */
     static void table(List<Row> rows, PrintStream out) {
         String format = "%-24s %8s %10s %7s %16s %9s %8s%n";
         out.printf(Locale.ROOT, format, "", "writes", "succeeded", "lost", "412/428 retries", "writes/s", "reads/s");
@@ -270,6 +315,18 @@ public final class RaceDemo {
             out.printf(Locale.ROOT, format, r.mode(), r.attempted(), r.succeeded(), r.lost(), r.retries(),
                     String.format(Locale.ROOT, "%.0f", r.writesPerSecond()),
                     String.format(Locale.ROOT, "%.0f", r.readsPerSecond()));
+        }
+        out.println();
+        out.println("What the guard counted (GuardListener; the Spring Boot starter's meters):");
+        String guard = "%-24s %14s %6s %15s %10s %13s %13s %10s%n";
+        out.printf(Locale.ROOT, guard, "", "lost updates", "304s", "bytes not sent", "retries", "permit waits",
+                "mean wait ms", "max queue");
+        out.printf(Locale.ROOT, guard, "", "prevented", "", "", "recognized", "", "", "");
+        for (Row r : rows) {
+            GuardCounters.Snapshot g = r.guard();
+            out.printf(Locale.ROOT, guard, r.mode(), g.lostUpdatesPrevented(), g.notModified(), g.bytesNotSent(),
+                    g.retriesRecognized(), g.permitWaits(), String.format(Locale.ROOT, "%.1f", g.meanWaitMillis()),
+                    g.maxQueue());
         }
     }
 }

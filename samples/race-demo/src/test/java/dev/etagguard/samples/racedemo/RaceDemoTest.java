@@ -29,6 +29,18 @@ class RaceDemoTest {
             assertThat(r.succeeded()).isPositive();
             assertThat(r.lost()).as("writes lost with %s", r.mode()).isZero();
         });
+        assertThat(rows.get(0).guard().lostUpdatesPrevented()).as("the guard off counts nothing").isZero();
+        assertThat(rows.get(0).guard().permitWaits()).isZero();
+        assertThat(rows.subList(1, 3)).allSatisfy(r -> {
+            // Every write with a precondition takes a permit (a 428 is answered before); the clients'
+            // 412s are the guard's lost updates prevented.
+            assertThat(r.guard().permitWaits()).as("permits with %s", r.mode()).isPositive();
+            assertThat(r.guard().lostUpdatesPrevented()).as("412s with %s", r.mode())
+                    .isLessThanOrEqualTo(r.retries()).isPositive();
+            assertThat(r.guard().bytesNotSent()).isGreaterThanOrEqualTo(r.guard().notModified() > 0 ? 1 : 0);
+        });
+        assertThat(printed).contains("lost updates", "prevented", "bytes not sent", "retries", "recognized",
+                "permit waits", "max queue");
         assertThat(printed).contains("writes", "succeeded", "lost", "412/428 retries", "writes/s", "guard on + readPermits")
                 .contains("  guard off ");
     }

@@ -1,7 +1,9 @@
 package dev.etagguard.samples.objectstore.launcher;
 
+import dev.etagguard.GuardEngine;
 import dev.etagguard.samples.objectstore.ObjectStorage;
 import dev.etagguard.servlet.ETagGuardFilter;
+import dev.etagguard.spi.GuardListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -117,6 +119,16 @@ public final class ObjectStoreServer implements AutoCloseable {
      * @throws Exception when the server or the webapp does not start
      */
     public static ObjectStoreServer start(Options options) throws Exception {
+        return start(options, GuardListener.none());
+    }
+
+    /**
+     * Starts the store with {@code listener} hearing the guard's engine (through the servlet context
+     * attribute {@link ETagGuardFilter#LISTENER_ATTRIBUTE}), and returns once it is serving.
+     *
+     * @throws Exception when the server or the webapp does not start
+     */
+    public static ObjectStoreServer start(Options options, GuardListener listener) throws Exception {
         ObjectStorage storage = new ObjectStorage(options.delays());
         Path base = Files.createTempDirectory("etag-guard-object-store-");
         Tomcat tomcat = null;
@@ -153,7 +165,10 @@ public final class ObjectStoreServer implements AutoCloseable {
                 parameter(context, "guardedPaths", "/buckets/*");
             }
             context.addServletContainerInitializer(
-                    (classes, servletContext) -> servletContext.setAttribute(ObjectStorage.ATTRIBUTE, storage), null);
+                    (classes, servletContext) -> {
+                        servletContext.setAttribute(ObjectStorage.ATTRIBUTE, storage);
+                        servletContext.setAttribute(ETagGuardFilter.LISTENER_ATTRIBUTE, listener);
+                    }, null);
             StandardJarScanner scanner = new StandardJarScanner();
             scanner.setScanManifest(false);
             scanner.setScanClassPath(false);
@@ -198,6 +213,12 @@ public final class ObjectStoreServer implements AutoCloseable {
     /** How it runs. */
     public Options options() {
         return options;
+    }
+
+    /** The engine of the webapp's ETag Guard filter (it exists, switched off, when the guard is off). */
+    public GuardEngine engine() {
+        Context context = (Context) tomcat.getHost().findChild("");
+        return (GuardEngine) context.getServletContext().getAttribute(ETagGuardFilter.ENGINE_ATTRIBUTE);
     }
 
     /** The port actually bound. */
