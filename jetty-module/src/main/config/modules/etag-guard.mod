@@ -75,6 +75,9 @@ etc/etag-guard.xml
 ## Writes that change other resources too (source -> target, separated by ;)
 # jetty.etagGuard.invalidationRules=/articles/{id} -> /articles
 
+## Whether a retry of a conditional write that already succeeded is answered with that success (not 412)
+# jetty.etagGuard.retryRecognition=true
+
 ## Paths where If-Match uses weak comparison (for clients with weak tags only; gives up byte identity)
 # jetty.etagGuard.weakIfMatchPaths=
 #end::documentation[]

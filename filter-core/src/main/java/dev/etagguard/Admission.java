@@ -74,6 +74,10 @@ public final class Admission implements AutoCloseable {
   private long acquireStart;
   /** Option authoritativePaths: a conditional read that the validator store may answer. */
   private boolean storeAnswers;
+  /** The digest of the request content the handler read, for recognizing a retry of this write. */
+  private @Nullable EntityTag content;
+  /** The status of a successful conditional write whose result the internal GET will tell. */
+  private int recordStatus;
   /** Option invalidationRules: the keys a write changes besides its own. */
   private List<ResourceKey> related = List.of();
 
@@ -420,6 +424,39 @@ public final class Admission implements AutoCloseable {
    * @return the 412 answer, or {@code null} to run the handler
    */
   public @Nullable Answer decide() {
+    return decide(null);
+  }
+
+  /**
+   * The content of a write's request, read only when the guard needs to tell whether a write is
+   * a retry of one that already succeeded (option {@code retryRecognition}).
+   */
+  @FunctionalInterface
+  public interface RequestContent {
+    /** Opens the request content; the guard reads it to the end (bounded) and closes nothing. */
+    java.io.InputStream open() throws java.io.IOException;
+  }
+
+  /**
+   * Whether the adapter should digest the request content as the handler reads it and pass the
+   * tag to {@link #completeWrite(ResponseView, EntityTag)}: for a PUT (RFC 9110 9.3.4) and, with
+   * {@code retryRecognition}, for a conditional PATCH or DELETE.
+   */
+  public boolean digestsContent() {
+    return "PUT".equals(method) || (engine.settings.retryRecognition() && conditions.hasWritePrecondition()
+        && ("PATCH".equals(method) || "DELETE".equals(method)));
+  }
+
+  /**
+   * Evaluates the preconditions under the permit, recognizing a retry of a write that already
+   * succeeded (option {@code retryRecognition}): when the preconditions fail only because that
+   * write happened, and this request repeats it exactly, the answer is the original success.
+   *
+   * @param requestContent the request's content, read only to recognize a retry; {@code null}
+   *     when it cannot be read (then only a write without content is recognized)
+   * @return the answer to send (412, or a recognized retry's 2xx), or {@code null} to run the handler
+   */
+  public @Nullable Answer decide(@Nullable RequestContent requestContent) {
     ResourceKey k = requireKey();
     if (!conditions.hasWritePrecondition()) {
       written = true; // the handler runs: an outcome close() does not know must drop the validators
@@ -442,12 +479,63 @@ public final class Admission implements AutoCloseable {
           : conditions.ifNoneMatch() != null && conditions.ifMatch() == null && conditions.ifUnmodifiedSince() == null
               ? "The resource already exists (or has a listed ETag); If-None-Match forbids this " + method + "."
               : "The resource has changed since the given ETag or date: fetch it again and reapply your change.";
+      Answer retried = recognizeRetry(k, v, requestContent);
+      if (retried != null) {
+        return retried;
+      }
       Answer refused = engine.preconditionFailed(k, method, v, detail);
       engine.listener.onLostUpdatePrevented(k, method);
       return refused;
     }
     written = true;
     return null;
+  }
+
+  /** The original success for a request that repeats the resource's last write, or {@code null}. */
+  private @Nullable Answer recognizeRetry(ResourceKey k, Validators current, @Nullable RequestContent requestContent) {
+    if (!engine.settings.retryRecognition()) {
+      return null;
+    }
+    RecentWrites.Write last = engine.recentWrites.get(k);
+    if (last == null || !last.repeatedBy(method, conditions, current)) {
+      return null;
+    }
+    EntityTag sent;
+    try {
+      sent = requestContent == null ? null : digest(requestContent.open());
+    } catch (java.io.IOException | RuntimeException e) {
+      return null; // content unreadable or too large: not recognized
+    }
+    if (!java.util.Objects.equals(last.content(), sent)) {
+      return null;
+    }
+    engine.listener.onRetryRecognized(k, method);
+    engine.listener.onDecision(k, method, Decision.SERVED);
+    return new Answer(last.status(), last.headers(), null);
+  }
+
+  /** The generated tag of a content, {@code null} when empty; fails beyond {@code maxBufferSize}. */
+  private @Nullable EntityTag digest(java.io.InputStream in) throws java.io.IOException {
+    dev.etagguard.spi.EntityTagGenerator.Digest d = engine.generator.start();
+    byte[] buffer = new byte[8192];
+    long total = 0;
+    int n;
+    while ((n = in.read(buffer)) != -1) {
+      total += n;
+      if (total > Math.max(engine.settings.maxBufferSize(), 64 * 1024)) {
+        throw new java.io.IOException("content too large to recognize a retry");
+      }
+      d.update(buffer, 0, n);
+    }
+    return total == 0 ? null : d.finish();
+  }
+
+  /** Remembers this write as the resource's last successful one (option {@code retryRecognition}). */
+  private void recordWrite(ResourceKey k, Validators result, int status, Map<String, String> headers) {
+    if (engine.settings.retryRecognition() && conditions.hasWritePrecondition()) {
+      engine.recentWrites.record(k, new RecentWrites.Write(method, RecentWrites.preconditions(conditions), content,
+          result, status, headers));
+    }
   }
 
   /**
@@ -458,8 +546,23 @@ public final class Admission implements AutoCloseable {
    * @return {@code true} when an internal GET should follow
    */
   public boolean completeWrite(ResponseView response) {
+    return completeWrite(response, null);
+  }
+
+  /**
+   * Records the handler's response to the write, with the tag of the request content the handler
+   * read (see {@link #digestsContent()}), and tells whether the adapter should learn the new
+   * validators with an internal GET (then call {@link #learnAfterWrite}).
+   *
+   * @param response the handler's status and headers
+   * @param requestContent the generated tag of the complete request content, or {@code null}
+   * @return {@code true} when an internal GET should follow
+   */
+  public boolean completeWrite(ResponseView response, @Nullable EntityTag requestContent) {
     ResourceKey k = requireKey();
     written = true;
+    content = requestContent;
+    engine.recentWrites.forget(k);
     engine.recentChanges.changed(k, engine.clock.instant().getEpochSecond());
     engine.invalidateRelated(related);
     int status = response.status();
@@ -469,14 +572,21 @@ public final class Admission implements AutoCloseable {
       if (own != null) {
         // The handler states the new validators itself.
         java.time.Instant lm = dev.etagguard.http.HttpDates.parse(response.header("Last-Modified"));
-        engine.versions.write(k, () -> engine.store.put(k, new Validators(true, own, lm,
-            lm != null && engine.sharesDate(k, engine.store.get(k), own, lm))));
+        Validators result = new Validators(true, own, lm, lm != null && engine.sharesDate(k, engine.store.get(k), own, lm));
+        engine.versions.write(k, () -> engine.store.put(k, result));
+        Map<String, String> stated = new LinkedHashMap<>();
+        GuardEngine.addValidators(stated, result);
+        recordWrite(k, result, status, stated);
         settled = true;
         return false;
       }
+      recordStatus = status;
       return true;
     }
     engine.versions.write(k, () -> engine.store.invalidate(k));
+    if (status >= 200 && status <= 299 && "DELETE".equals(method)) {
+      recordWrite(k, Validators.ABSENT, status, Map.of());
+    }
     settled = true;
     return false;
   }
@@ -498,10 +608,16 @@ public final class Admission implements AutoCloseable {
     settled = true;
     if (v == null || !v.exists() || v.etag() == null || digest == null || !"PUT".equals(method)
         || !digest.equals(v.etag()) || !digest.equals(requestBodyDigest)) {
+      if (v != null && v.exists() && v.etag() != null && recordStatus != 0) {
+        recordWrite(requireKey(), v, recordStatus, Map.of());
+      }
       return Map.of();
     }
     Map<String, String> headers = new LinkedHashMap<>();
     GuardEngine.addValidators(headers, v);
+    if (recordStatus != 0) {
+      recordWrite(requireKey(), v, recordStatus, headers);
+    }
     return headers;
   }
 

@@ -44,6 +44,7 @@ public final class GuardEngine {
   final Clock clock;
   final StripedVersions versions = new StripedVersions();
   final RecentChanges recentChanges;
+  final RecentWrites recentWrites;
 
   private GuardEngine(Builder b) {
     this.settings = b.settings;
@@ -54,6 +55,7 @@ public final class GuardEngine {
     this.listener = b.listener != null ? b.listener : GuardListener.none();
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     this.recentChanges = new RecentChanges(settings.validatorStoreSize());
+    this.recentWrites = new RecentWrites(settings.retryRecognition() ? settings.validatorStoreSize() : 1);
     warnAboutSettings();
   }
 

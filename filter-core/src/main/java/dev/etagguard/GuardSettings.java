@@ -43,6 +43,8 @@ import java.util.function.BiConsumer;
  *       handler (see {@link #authoritativePaths()})</td></tr>
  *   <tr><td>{@code invalidationRules}</td><td>(none)</td><td>writes that change other resources too, e.g.
  *       {@code /articles/{id} -> /articles}: their validators are dropped (see {@link InvalidationRule})</td></tr>
+ *   <tr><td>{@code retryRecognition}</td><td>{@code true}</td><td>whether a retry of a conditional write that already
+ *       succeeded is answered with that success instead of 412 (see {@link #retryRecognition()})</td></tr>
  *   <tr><td>{@code weakIfMatchPaths}</td><td>(none)</td><td>paths where If-Match uses weak comparison, for clients that only
  *       have weak tags (see {@link #weakIfMatchPaths()})</td></tr>
  * </table>
@@ -75,6 +77,7 @@ public final class GuardSettings {
   private final List<PathPattern> authoritativePaths;
   private final List<InvalidationRule> invalidationRules;
   private final List<PathPattern> weakIfMatchPaths;
+  private final boolean retryRecognition;
 
   private GuardSettings(Builder b) {
     this.enabled = b.enabled;
@@ -94,6 +97,7 @@ public final class GuardSettings {
     this.authoritativePaths = b.authoritativePaths;
     this.invalidationRules = b.invalidationRules;
     this.weakIfMatchPaths = b.weakIfMatchPaths;
+    this.retryRecognition = b.retryRecognition;
   }
 
   /** A builder with every option at its default. */
@@ -153,6 +157,7 @@ public final class GuardSettings {
     m.put("authoritativePaths", (b, v) -> b.authoritativePaths(v));
     m.put("invalidationRules", (b, v) -> b.invalidationRules(v));
     m.put("weakIfMatchPaths", (b, v) -> b.weakIfMatchPaths(v));
+    m.put("retryRecognition", (b, v) -> b.retryRecognition(parseBoolean(v)));
     return Collections.unmodifiableMap(m);
   }
 
@@ -319,6 +324,26 @@ public final class GuardSettings {
     return weakIfMatchPaths;
   }
 
+  /**
+   * Whether a retry of a conditional write that already succeeded is answered with that success.
+   * Default {@code true}.
+   *
+   * <p>A client sends {@code PUT} with {@code If-Match: "v1"}; the write succeeds but the answer is
+   * lost (a timeout, a proxy's error, a dropped connection), and the client sends the same request
+   * again. The resource is now at the version that write made, so the precondition fails, and a
+   * 412 would leave the client unable to tell its own success from someone else's overwrite. The
+   * guard remembers, per resource, the last successful PUT, PATCH or DELETE that carried a
+   * precondition (method, preconditions, a digest of the content, the validators it left and its
+   * status); an identical request while the resource still has exactly those validators is
+   * answered with the original status and validators, without running the handler again
+   * (RFC 9110 13.1.1 and 13.1.4 allow a 2xx when the server can tell the change already happened).
+   * Any other write to the resource ends the recognition. Memory is bounded by
+   * {@link #validatorStoreSize()} entries.
+   */
+  public boolean retryRecognition() {
+    return retryRecognition;
+  }
+
   /** Whether If-Match on this path uses weak comparison ({@link #weakIfMatchPaths()}). */
   public boolean weakIfMatch(String path) {
     return PathPattern.any(weakIfMatchPaths, path);
@@ -349,7 +374,8 @@ public final class GuardSettings {
         + ", compressionMode=" + compressionMode.optionValue()
         + ", validatorStoreSize=" + validatorStoreSize
         + ", keyQueryParameters=" + keyQueryParameters + ", authoritativePaths=" + authoritativePaths
-        + ", invalidationRules=" + invalidationRules + ", weakIfMatchPaths=" + weakIfMatchPaths + "}";
+        + ", invalidationRules=" + invalidationRules + ", weakIfMatchPaths=" + weakIfMatchPaths
+        + ", retryRecognition=" + retryRecognition + "}";
   }
 
   static boolean parseBoolean(String v) {
@@ -446,6 +472,7 @@ public final class GuardSettings {
     private List<PathPattern> authoritativePaths = List.of();
     private List<InvalidationRule> invalidationRules = List.of();
     private List<PathPattern> weakIfMatchPaths = List.of();
+    private boolean retryRecognition = true;
 
     private Builder() {
     }
@@ -599,6 +626,15 @@ public final class GuardSettings {
      */
     public Builder weakIfMatchPaths(String patterns) {
       this.weakIfMatchPaths = PathPattern.parseList(patterns);
+      return this;
+    }
+
+    /**
+     * Whether a retry of a conditional write that already succeeded is answered with that success
+     * instead of 412. Default {@code true}. See {@link GuardSettings#retryRecognition()}.
+     */
+    public Builder retryRecognition(boolean retryRecognition) {
+      this.retryRecognition = retryRecognition;
       return this;
     }
 

@@ -46,6 +46,7 @@ class GuardSettingsTest {
     m.put("authoritativePaths", entry("/articles/*", s -> s.authoritativePaths(), List.of(new PathPattern("/articles/*"))));
     m.put("invalidationRules", entry("/articles/{id} -> /articles", s -> s.invalidationRules(),
         List.of(new InvalidationRule("/articles/{id}", List.of("/articles")))));
+    m.put("retryRecognition", entry("false", s -> s.retryRecognition(), false));
     m.put("weakIfMatchPaths", entry("/legacy/*, *.doc", s -> s.weakIfMatchPaths(),
         List.of(new PathPattern("/legacy/*"), new PathPattern("*.doc"))));
     return m;
@@ -75,6 +76,7 @@ class GuardSettingsTest {
     assertThat(d.authoritativePaths()).isEmpty();
     assertThat(d.invalidationRules()).isEmpty();
     assertThat(d.weakIfMatchPaths()).isEmpty();
+    assertThat(d.retryRecognition()).isTrue();
     assertThat(d.weakIfMatch("/anything")).isFalse();
     assertThat(GuardSettings.fromOptions(Map.of())).usingRecursiveComparison().isEqualTo(d);
   }

@@ -281,18 +281,18 @@ public final class ServletGuard {
         CaptureStream body = current.capture();
         admission.learnCurrentState(current, body.finishDigest(), body.complete() ? body.count() : -1);
       }
-      Answer refusal = admission.decide();
+      Answer refusal = admission.decide(request::getInputStream);
       if (refusal != null) {
         send(response, refusal);
         return;
       }
-      boolean put = "PUT".equals(request.getMethod());
+      boolean digest = admission.digestsContent();
       CapturingResponse capture = new CapturingResponse(response, admission.maxBufferSize(), true, null, c -> true,
           containerError);
       GuardedRequest guarded = GuardedRequest.forHandler(request, false, context -> {
         capture.passThrough();
         context.addListener(new PermitRelease(admission));
-      }, put ? admission.generator().start() : null);
+      }, digest ? admission.generator().start() : null);
       next.proceed(guarded, capture);
       if (request.isAsyncStarted()) {
         async = true;
@@ -304,11 +304,11 @@ public final class ServletGuard {
       capture.flushWriter();
       CaptureStream body = capture.capture();
       Map<String, String> headers = Map.of();
-      if (admission.completeWrite(new ServletResponseView(response))) {
+      EntityTag sent = guarded.bodyTag();
+      if (admission.completeWrite(new ServletResponseView(response), sent)) {
         DetachedResponse after = internalGet(admission, request);
         CaptureStream got = after.capture();
-        headers = admission.learnAfterWrite(after, got.finishDigest(), got.complete() ? got.count() : -1,
-            guarded.bodyTag());
+        headers = admission.learnAfterWrite(after, got.finishDigest(), got.complete() ? got.count() : -1, sent);
       }
       if (body.complete()) {
         setHeaders(response, headers);

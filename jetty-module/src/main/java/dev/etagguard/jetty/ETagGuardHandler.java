@@ -17,6 +17,7 @@ import dev.etagguard.http.ByteRange;
 import dev.etagguard.http.EntityTag;
 
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -187,6 +188,14 @@ public class ETagGuardHandler extends Handler.Wrapper {
    */
   public void setInvalidationRules(String value) {
     option("invalidationRules", value);
+  }
+
+  /**
+   * Option {@code retryRecognition}: whether a retry of a conditional write that already succeeded
+   * is answered with that success instead of 412. Default {@code true}.
+   */
+  public void setRetryRecognition(String value) {
+    option("retryRecognition", value);
   }
 
   /**
@@ -486,13 +495,16 @@ public class ETagGuardHandler extends Handler.Wrapper {
     }
 
     private void decide() {
-      Answer refusal = admission.decide();
+      // Runs on the executor (never on a selector thread), so reading the content of a possible
+      // retry blocking is allowed here.
+      Answer refusal = admission.decide(() -> Content.Source.asInputStream(request));
       if (refusal != null) {
         send(refusal, response, callback);
         return;
       }
-      boolean put = "PUT".equals(request.getMethod());
-      GuardedRequest handlerRequest = put ? GuardedRequest.digesting(request, admission.generator().start()) : null;
+      GuardedRequest handlerRequest = admission.digestsContent()
+          ? GuardedRequest.digesting(request, admission.generator().start())
+          : null;
       CapturingResponse capture = new CapturingResponse(request, response, admission.maxBufferSize(), false, null,
           c -> true);
       Callback done = new Callback() {
@@ -517,17 +529,17 @@ public class ETagGuardHandler extends Handler.Wrapper {
     }
 
     private void afterHandler(CapturingResponse capture, @Nullable GuardedRequest handlerRequest) {
-      if (capture.holding() && admission.completeWrite(capture)) {
+      EntityTag sent = handlerRequest == null ? null : handlerRequest.bodyTag();
+      if (capture.holding() && admission.completeWrite(capture, sent)) {
         internalGet(got -> {
           Map<String, String> headers = admission.learnAfterWrite(got,
-              got.complete() ? got.body().finishDigest() : null, got.complete() ? got.body().count() : -1,
-              handlerRequest == null ? null : handlerRequest.bodyTag());
+              got.complete() ? got.body().finishDigest() : null, got.complete() ? got.body().count() : -1, sent);
           finish(capture, headers);
         });
         return;
       }
       if (!capture.holding()) {
-        admission.completeWrite(capture);
+        admission.completeWrite(capture, sent);
       }
       finish(capture, Map.of());
     }

@@ -129,6 +129,12 @@ public class ETagGuardProperties {
   private List<String> weakIfMatchPaths = List.of();
 
   /**
+   * Whether a retry of a conditional write that already succeeded (its answer was lost) is answered
+   * with that success instead of 412, without running the application again.
+   */
+  private boolean retryRecognition = true;
+
+  /**
    * The order of ETag Guard's filter registration. The default, 0, runs it after Spring
    * Security's filter chain (-100), so unauthenticated clients get 401/403 before any 412 or 428
    * and cannot probe ETags, and ETag Guard's internal GETs run as the authenticated user.
@@ -158,6 +164,7 @@ public class ETagGuardProperties {
     options.put("authoritativePaths", String.join(",", authoritativePaths));
     options.put("invalidationRules", invalidationRules);
     options.put("weakIfMatchPaths", String.join(",", weakIfMatchPaths));
+    options.put("retryRecognition", Boolean.toString(retryRecognition));
     return options;
   }
 
@@ -296,6 +303,16 @@ public class ETagGuardProperties {
 
   public void setInvalidationRules(String invalidationRules) {
     this.invalidationRules = invalidationRules;
+  }
+
+  /** Whether retries of writes that already succeeded are recognized. */
+  public boolean isRetryRecognition() {
+    return retryRecognition;
+  }
+
+  /** Sets whether retries of writes that already succeeded are recognized. */
+  public void setRetryRecognition(boolean retryRecognition) {
+    this.retryRecognition = retryRecognition;
   }
 
   /** Paths where If-Match uses weak comparison. */

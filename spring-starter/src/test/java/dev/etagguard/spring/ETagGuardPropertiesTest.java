@@ -156,6 +156,7 @@ class ETagGuardPropertiesTest {
     assertThat(actual.authoritativePaths()).isEqualTo(expected.authoritativePaths());
     assertThat(actual.invalidationRules()).isEqualTo(expected.invalidationRules());
     assertThat(actual.weakIfMatchPaths()).isEqualTo(expected.weakIfMatchPaths());
+    assertThat(actual.retryRecognition()).isEqualTo(expected.retryRecognition());
   }
 
   private static Set<String> expectedKeys() {

@@ -184,6 +184,14 @@ public class ETagGuardValve extends ValveBase {
   }
 
   /**
+   * Option {@code retryRecognition}: whether a retry of a conditional write that already succeeded
+   * is answered with that success instead of 412. Default {@code true}.
+   */
+  public void setRetryRecognition(String value) {
+    option("retryRecognition", value);
+  }
+
+  /**
    * Option {@code weakIfMatchPaths}: paths where If-Match uses weak comparison, for clients that
    * only have weak tags. Default none; logs a warning at start (see {@link GuardSettings#weakIfMatchPaths()}).
    */

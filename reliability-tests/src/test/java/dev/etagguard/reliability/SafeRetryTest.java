@@ -1,0 +1,151 @@
+package dev.etagguard.reliability;
+
+import static dev.etagguard.testing.Http.get;
+import static dev.etagguard.testing.Http.header;
+import static dev.etagguard.testing.Http.put;
+import static dev.etagguard.testing.Http.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import dev.etagguard.GuardSettings;
+import dev.etagguard.testing.Http;
+import dev.etagguard.testing.Permits;
+import dev.etagguard.testing.ResourceServlet;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Safe retries (option {@code retryRecognition}): a conditional write succeeds, its answer is
+ * dropped on the floor (the client sends it over a raw socket and closes without reading), and the
+ * client sends the identical request again. The retry gets the original success, not 412, and the
+ * handler does not run again; anything that is not the same request on the same state still gets
+ * 412.
+ */
+class SafeRetryTest {
+
+  /** The test-jar's resource servlet, counting the writes it runs. */
+  static final class CountingServlet extends ResourceServlet {
+    private static final long serialVersionUID = 1L;
+    final transient AtomicInteger writes = new AtomicInteger();
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      if (!"GET".equals(req.getMethod()) && !"HEAD".equals(req.getMethod())) {
+        writes.incrementAndGet();
+      }
+      super.service(req, resp);
+    }
+  }
+
+  /** Sends a request and closes the connection once the write is applied, never reading the answer. */
+  private static void sendAndDropAnswer(GuardedServer server, CountingServlet servlet, String method, String path,
+      String body, String... headers) throws Exception {
+    int before = servlet.writes.get();
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
+      StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+      for (int i = 0; i < headers.length; i += 2) {
+        head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+      }
+      byte[] content = body.getBytes(StandardCharsets.UTF_8);
+      head.append("Content-Length: ").append(content.length).append("\r\nConnection: close\r\n\r\n");
+      OutputStream out = socket.getOutputStream();
+      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+      out.write(content);
+      out.flush();
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (servlet.writes.get() == before && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(servlet.writes.get()).as("the first attempt reached the handler").isEqualTo(before + 1);
+    }
+    assertThat(Permits.awaitHeld(server.engine().sequencer(), 0, Duration.ofSeconds(20))).isZero();
+  }
+
+  private static GuardedServer start(GuardedServer.Adapter adapter, boolean recognition, CountingServlet servlet)
+      throws Exception {
+    return GuardedServer.start(adapter, GuardSettings.builder().guardedPaths("/docs/*")
+        .retryRecognition(recognition).build(), servlet);
+  }
+
+  @ParameterizedTest
+  @EnumSource(GuardedServer.Adapter.class)
+  void aRetriedPutThatAlreadySucceededGetsItsSuccessBack(GuardedServer.Adapter adapter) throws Exception {
+    CountingServlet servlet = new CountingServlet();
+    try (GuardedServer server = start(adapter, true, servlet)) {
+      URI doc = server.uri("/docs/a");
+      assertThat(put(doc, "v1", "If-None-Match", "*").statusCode()).isEqualTo(201);
+      String v1 = header(get(doc), "ETag");
+
+      sendAndDropAnswer(server, servlet, "PUT", "/docs/a", "v2 from Bob", "If-Match", v1);
+      int writes = servlet.writes.get();
+      HttpResponse<byte[]> retry = put(doc, "v2 from Bob", "If-Match", v1);
+      assertThat(retry.statusCode()).as("the retry is told its write succeeded").isEqualTo(204);
+      assertThat(servlet.writes.get()).as("the handler did not run again").isEqualTo(writes);
+      HttpResponse<byte[]> now = get(doc);
+      assertThat(text(now)).isEqualTo("v2 from Bob");
+      String v2 = header(now, "ETag");
+      assertThat(header(retry, "ETag")).as("with the ETag the write produced").isEqualTo(v2);
+
+      assertThat(put(doc, "v2 from Mary", "If-Match", v1).statusCode()).as("other content: a lost update prevented")
+          .isEqualTo(412);
+      assertThat(put(doc, "v2 from Bob", "If-Match", v1, "If-None-Match", "\"x\"").statusCode())
+          .as("other preconditions").isEqualTo(412);
+      assertThat(text(get(doc))).isEqualTo("v2 from Bob");
+
+      // Someone else writes: the same retry now is a stale write.
+      assertThat(put(doc, "v3 from Mary", "If-Match", v2).statusCode()).isEqualTo(204);
+      assertThat(put(doc, "v2 from Bob", "If-Match", v1).statusCode()).isEqualTo(412);
+      assertThat(text(get(doc))).isEqualTo("v3 from Mary");
+      assertThat(server.engine().sequencer().heldPermits()).isZero();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(GuardedServer.Adapter.class)
+  void aRetriedDeleteAndCreateAreRecognized(GuardedServer.Adapter adapter) throws Exception {
+    CountingServlet servlet = new CountingServlet();
+    try (GuardedServer server = start(adapter, true, servlet)) {
+      URI doc = server.uri("/docs/b");
+      sendAndDropAnswer(server, servlet, "PUT", "/docs/b", "created", "If-None-Match", "*");
+      assertThat(put(doc, "created", "If-None-Match", "*").statusCode()).as("a retried create").isEqualTo(201);
+      assertThat(put(doc, "created twice", "If-None-Match", "*").statusCode()).isEqualTo(412);
+      String tag = header(get(doc), "ETag");
+
+      sendAndDropAnswer(server, servlet, "DELETE", "/docs/b", "", "If-Match", tag);
+      int writes = servlet.writes.get();
+      assertThat(Http.delete(doc, "If-Match", tag).statusCode()).as("a retried delete").isEqualTo(204);
+      assertThat(servlet.writes.get()).isEqualTo(writes);
+      assertThat(get(doc).statusCode()).isEqualTo(404);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(GuardedServer.Adapter.class)
+  void withoutTheOptionARetryGets412(GuardedServer.Adapter adapter) throws Exception {
+    CountingServlet servlet = new CountingServlet();
+    try (GuardedServer server = start(adapter, false, servlet)) {
+      URI doc = server.uri("/docs/c");
+      assertThat(put(doc, "v1", "If-None-Match", "*").statusCode()).isEqualTo(201);
+      String v1 = header(get(doc), "ETag");
+      sendAndDropAnswer(server, servlet, "PUT", "/docs/c", "v2", "If-Match", v1);
+      assertThat(put(doc, "v2", "If-Match", v1).statusCode()).isEqualTo(412);
+      assertThat(Arrays.asList(text(get(doc)))).isEqualTo(List.of("v2"));
+    }
+  }
+}
