@@ -76,6 +76,8 @@ public final class Admission implements AutoCloseable {
   private boolean storeAnswers;
   /** The digest of the request content the handler read, for recognizing a retry of this write. */
   private @Nullable EntityTag content;
+  /** Who sent the write, as far as its request says: part of what a retry must repeat. */
+  private String client = "";
   /** The status of a successful conditional write whose result the internal GET will tell. */
   private int recordStatus;
   /** Option invalidationRules: the keys a write changes besides its own. */
@@ -96,6 +98,12 @@ public final class Admission implements AutoCloseable {
   /** Marks a conditional read of an authoritative path; set once, before the admission is handed out. */
   Admission answerableFromStore() {
     this.storeAnswers = true;
+    return this;
+  }
+
+  /** Sets who sent a write, as far as its request says (see {@link RecentWrites#client}); once. */
+  Admission sentBy(String client) {
+    this.client = client;
     return this;
   }
 
@@ -497,7 +505,7 @@ public final class Admission implements AutoCloseable {
       return null;
     }
     RecentWrites.Write last = engine.recentWrites.get(k);
-    if (last == null || !last.repeatedBy(method, conditions, current)) {
+    if (last == null || !last.repeatedBy(method, conditions, client, current)) {
       return null;
     }
     EntityTag sent;
@@ -533,8 +541,8 @@ public final class Admission implements AutoCloseable {
   /** Remembers this write as the resource's last successful one (option {@code retryRecognition}). */
   private void recordWrite(ResourceKey k, Validators result, int status, Map<String, String> headers) {
     if (engine.settings.retryRecognition() && conditions.hasWritePrecondition()) {
-      engine.recentWrites.record(k, new RecentWrites.Write(method, RecentWrites.preconditions(conditions), content,
-          result, status, headers));
+      engine.recentWrites.record(k, new RecentWrites.Write(method, RecentWrites.preconditions(conditions), client,
+          content, result, status, headers));
     }
   }
 

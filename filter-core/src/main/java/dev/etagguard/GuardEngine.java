@@ -143,6 +143,9 @@ public final class GuardEngine {
       case MALFORMED -> malformed(key, conditions);
     };
     Admission admission = new Admission(this, Admission.Kind.WRITE, key, method, conditions, 0, rejection, weakIfMatch);
+    if (rejection == null && settings.retryRecognition() && conditions.hasWritePrecondition()) {
+      admission.sentBy(RecentWrites.client(request, generator));
+    }
     return rejection != null || settings.invalidationRules().isEmpty() ? admission : admission.invalidating(relatedKeys(path));
   }
 

@@ -55,6 +55,10 @@ public final class LostUpdateDrill {
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (int c = 0; c < clients; c++) {
+        // Independent clients carry their own session: byte-identical requests without anything
+        // that tells their senders apart would be one request to HTTP (PUT is idempotent), and the
+        // guard answers a repeat of a write that succeeded as that write (retryRecognition).
+        String session = "drill-client=" + c;
         futures.add(pool.submit(() -> {
           for (int done = 0; done < incrementsEach; ) {
             HttpResponse<byte[]> read = get(counter);
@@ -62,7 +66,7 @@ public final class LostUpdateDrill {
             String tag = header(read, "ETag");
             assertThat(tag).as("every read carries the validator").isNotNull();
             int value = Integer.parseInt(text(read));
-            HttpResponse<byte[]> write = put(counter, Integer.toString(value + 1), "If-Match", tag);
+            HttpResponse<byte[]> write = put(counter, Integer.toString(value + 1), "If-Match", tag, "Cookie", session);
             if (write.statusCode() == 200 || write.statusCode() == 204) {
               successes.incrementAndGet();
               if (!winningTags.add(tag)) {
