@@ -46,9 +46,9 @@ class GuardSettingsTest {
     m.put("authoritativePaths", entry("/articles/*", s -> s.authoritativePaths(), List.of(new PathPattern("/articles/*"))));
     m.put("invalidationRules", entry("/articles/{id} -> /articles", s -> s.invalidationRules(),
         List.of(new InvalidationRule("/articles/{id}", List.of("/articles")))));
-    m.put("retryRecognition", entry("false", s -> s.retryRecognition(), false));
     m.put("weakIfMatchPaths", entry("/legacy/*, *.doc", s -> s.weakIfMatchPaths(),
         List.of(new PathPattern("/legacy/*"), new PathPattern("*.doc"))));
+    m.put("retryRecognition", entry("false", s -> s.retryRecognition(), false));
     return m;
   }
 
