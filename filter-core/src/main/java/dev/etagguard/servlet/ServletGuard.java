@@ -21,6 +21,7 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -62,6 +63,9 @@ public final class ServletGuard {
   private static final System.Logger LOG = System.getLogger(ServletGuard.class.getName());
 
   private static final BooleanSupplier NEVER = () -> false;
+
+  /** The most request content read and dropped after the guard answered a write itself. */
+  private static final int DISCARD_LIMIT = 64 * 1024;
 
   /**
    * The rest of the request's processing behind the guard: the filter chain, or the container's
@@ -132,6 +136,7 @@ public final class ServletGuard {
     request.setAttribute(GUARDED_ATTRIBUTE, Boolean.TRUE);
     if (admission.rejection() != null) {
       send(response, admission.rejection());
+      discardContent(request, response);
       return;
     }
     if (admission.kind() == Admission.Kind.READ) {
@@ -266,6 +271,7 @@ public final class ServletGuard {
   private static void write(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
       BooleanSupplier containerError) throws IOException, ServletException {
     if (!acquired(admission, response)) {
+      discardContent(request, response);
       return;
     }
     boolean async = false;
@@ -278,6 +284,8 @@ public final class ServletGuard {
       Answer refusal = admission.decide();
       if (refusal != null) {
         send(response, refusal);
+        admission.close(); // not held while the content is discarded
+        discardContent(request, response);
         return;
       }
       boolean put = "PUT".equals(request.getMethod());
@@ -349,6 +357,34 @@ public final class ServletGuard {
   }
 
   // ---------------------------------------------------------------- answers
+
+  /**
+   * After the guard answered a write itself (428, 400, 412, 503), reads and drops the request
+   * content the handler never read, at most {@value #DISCARD_LIMIT} bytes, as Tomcat swallows it:
+   * a container that finds content unread when the exchange ends closes the connection (Jetty
+   * does so without a {@code Connection: close} in the answer), and a client may by then have
+   * sent its next request on that connection. The answer is flushed first, so it never waits for
+   * the content; with {@code Expect: 100-continue} the client has sent none and nothing is read.
+   */
+  private static void discardContent(HttpServletRequest request, HttpServletResponse response) {
+    long length = request.getContentLengthLong();
+    if (length == 0 || length < 0 && request.getHeader("Transfer-Encoding") == null
+        || request.getHeader("Expect") != null) {
+      return;
+    }
+    try {
+      response.flushBuffer();
+      ServletInputStream in = request.getInputStream();
+      byte[] buffer = new byte[8192];
+      long read = 0;
+      for (int n = 0; n >= 0 && read < DISCARD_LIMIT; n = in.read(buffer)) {
+        read += n;
+      }
+    } catch (IOException | IllegalStateException e) {
+      // The client is gone, or the stream is not available: the container closes the connection.
+      LOG.log(Level.DEBUG, () -> "Request content not discarded", e);
+    }
+  }
 
   private static void setHeaders(HttpServletResponse response, Map<String, String> headers) {
     headers.forEach(response::setHeader);
