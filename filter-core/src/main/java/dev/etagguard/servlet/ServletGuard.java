@@ -172,10 +172,13 @@ public final class ServletGuard {
   private static void runRead(Admission admission, HttpServletRequest request, HttpServletResponse response,
       Chain next, BooleanSupplier containerError) throws IOException, ServletException {
     boolean head = "HEAD".equals(request.getMethod());
+    ReadDecision.Action[] early = new ReadDecision.Action[1];
     CapturingResponse capture = new CapturingResponse(response, admission.maxBufferSize(), !head,
         admission.digestBody() ? admission.generator() : null, c -> {
           // The body outgrew the buffer: decide on the handler's own validators, then stream.
-          return applyEarly(admission.completeRead(new ServletResponseView(c), null, -1), response, head);
+          ReadDecision decision = admission.completeRead(new ServletResponseView(c), null, -1);
+          early[0] = decision.action();
+          return applyEarly(decision, response, head);
         }, containerError);
     GuardedRequest guarded = GuardedRequest.forHandler(request, head, context -> {
       capture.passThrough();
@@ -190,7 +193,13 @@ public final class ServletGuard {
     capture.flushWriter();
     CaptureStream body = capture.capture();
     if (!body.complete()) {
-      return; // decided at the spill, body streamed or discarded
+      // Decided at the spill, body streamed or discarded. A HEAD sent nothing yet: it declares the
+      // length a GET would have (RFC 9110 8.6), else the container would declare none, or 0.
+      if (head && (early[0] == ReadDecision.Action.FULL || early[0] == ReadDecision.Action.PASS)
+          && !response.isCommitted()) {
+        response.setContentLengthLong(capture.declaredLength() >= 0 ? capture.declaredLength() : body.count());
+      }
+      return;
     }
     if (request.getAttribute(STREAMING_ATTRIBUTE) != null) {
       writeHeld(response, body, null, head, capture.declaredLength());
