@@ -62,8 +62,8 @@ class LinearizableWritesTest {
   @ParameterizedTest
   @EnumSource(GuardedServer.Adapter.class)
   void manyHistoriesAreLinearizable(GuardedServer.Adapter adapter) throws Exception {
-    run(adapter, false, 25, 30);
-    run(adapter, true, 25, 30);
+    run(adapter, false, 20, 30);
+    run(adapter, true, 20, 30);
   }
 
   /**
