@@ -94,7 +94,8 @@ public final class BodyBuffer {
   private void ensure(int len) {
     int needed = (int) count + len;
     if (needed > bytes.length) {
-      bytes = Arrays.copyOf(bytes, Math.min(limit, Math.max(needed, Math.max(256, bytes.length * 2))));
+      // In long: past 1 GiB, doubling in int overflowed and the buffer grew by one write at a time.
+      bytes = Arrays.copyOf(bytes, (int) Math.min(limit, Math.max(needed, Math.max(256L, bytes.length * 2L))));
     }
   }
 

@@ -89,7 +89,8 @@ final class CaptureStream extends ServletOutputStream {
     if (hold) {
       int needed = (int) count + len;
       if (needed > buffer.length) {
-        buffer = Arrays.copyOf(buffer, Math.min(limit, Math.max(needed, Math.max(256, buffer.length * 2))));
+        // In long: past 1 GiB, doubling in int overflowed and the buffer grew by one write at a time.
+        buffer = Arrays.copyOf(buffer, (int) Math.min(limit, Math.max(needed, Math.max(256L, buffer.length * 2L))));
       }
       System.arraycopy(b, off, buffer, (int) count, len);
     }

@@ -21,6 +21,7 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -62,6 +63,9 @@ public final class ServletGuard {
   private static final System.Logger LOG = System.getLogger(ServletGuard.class.getName());
 
   private static final BooleanSupplier NEVER = () -> false;
+
+  /** The most request content read and dropped after the guard answered a write itself. */
+  private static final int DISCARD_LIMIT = 64 * 1024;
 
   /**
    * The rest of the request's processing behind the guard: the filter chain, or the container's
@@ -132,6 +136,7 @@ public final class ServletGuard {
     request.setAttribute(GUARDED_ATTRIBUTE, Boolean.TRUE);
     if (admission.rejection() != null) {
       send(response, admission.rejection());
+      discardContent(request, response);
       return;
     }
     if (admission.kind() == Admission.Kind.READ) {
@@ -173,10 +178,13 @@ public final class ServletGuard {
       return;
     }
     boolean head = "HEAD".equals(request.getMethod());
+    ReadDecision.Action[] early = new ReadDecision.Action[1];
     CapturingResponse capture = new CapturingResponse(response, admission.maxBufferSize(), !head,
         admission.digestBody() ? admission.generator() : null, c -> {
           // The body outgrew the buffer: decide on the handler's own validators, then stream.
-          return applyEarly(admission.completeRead(new ServletResponseView(c), null, -1), response, head);
+          ReadDecision decision = admission.completeRead(new ServletResponseView(c), null, -1);
+          early[0] = decision.action();
+          return applyEarly(decision, response, head);
         }, containerError);
     GuardedRequest guarded = GuardedRequest.forHandler(request, head, context -> {
       capture.passThrough();
@@ -191,7 +199,13 @@ public final class ServletGuard {
     capture.flushWriter();
     CaptureStream body = capture.capture();
     if (!body.complete()) {
-      return; // decided at the spill, body streamed or discarded
+      // Decided at the spill, body streamed or discarded. A HEAD sent nothing yet: it declares the
+      // length a GET would have (RFC 9110 8.6), else the container would declare none, or 0.
+      if (head && (early[0] == ReadDecision.Action.FULL || early[0] == ReadDecision.Action.PASS)
+          && !response.isCommitted()) {
+        response.setContentLengthLong(capture.declaredLength() >= 0 ? capture.declaredLength() : body.count());
+      }
+      return;
     }
     if (request.getAttribute(STREAMING_ATTRIBUTE) != null) {
       writeHeld(response, body, null, head, capture.declaredLength());
@@ -272,6 +286,7 @@ public final class ServletGuard {
   private static void write(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
       BooleanSupplier containerError) throws IOException, ServletException {
     if (!acquired(admission, response)) {
+      discardContent(request, response);
       return;
     }
     boolean async = false;
@@ -284,6 +299,8 @@ public final class ServletGuard {
       Answer refusal = admission.decide(request::getInputStream);
       if (refusal != null) {
         send(response, refusal);
+        admission.close(); // not held while the content is discarded
+        discardContent(request, response);
         return;
       }
       boolean digest = admission.digestsContent();
@@ -355,6 +372,34 @@ public final class ServletGuard {
   }
 
   // ---------------------------------------------------------------- answers
+
+  /**
+   * After the guard answered a write itself (428, 400, 412, 503), reads and drops the request
+   * content the handler never read, at most {@value #DISCARD_LIMIT} bytes, as Tomcat swallows it:
+   * a container that finds content unread when the exchange ends closes the connection (Jetty
+   * does so without a {@code Connection: close} in the answer), and a client may by then have
+   * sent its next request on that connection. The answer is flushed first, so it never waits for
+   * the content; with {@code Expect: 100-continue} the client has sent none and nothing is read.
+   */
+  private static void discardContent(HttpServletRequest request, HttpServletResponse response) {
+    long length = request.getContentLengthLong();
+    if (length == 0 || length < 0 && request.getHeader("Transfer-Encoding") == null
+        || request.getHeader("Expect") != null) {
+      return;
+    }
+    try {
+      response.flushBuffer();
+      ServletInputStream in = request.getInputStream();
+      byte[] buffer = new byte[8192];
+      long read = 0;
+      for (int n = 0; n >= 0 && read < DISCARD_LIMIT; n = in.read(buffer)) {
+        read += n;
+      }
+    } catch (IOException | IllegalStateException e) {
+      // The client is gone, or the stream is not available: the container closes the connection.
+      LOG.log(Level.DEBUG, () -> "Request content not discarded", e);
+    }
+  }
 
   private static void setHeaders(HttpServletResponse response, Map<String, String> headers) {
     headers.forEach(response::setHeader);

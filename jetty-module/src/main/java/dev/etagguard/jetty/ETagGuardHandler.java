@@ -17,6 +17,7 @@ import dev.etagguard.http.ByteRange;
 import dev.etagguard.http.EntityTag;
 
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -226,6 +227,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
     request.setAttribute(GUARDED_ATTRIBUTE, Boolean.TRUE);
     Answer rejection = admission.rejection();
     if (rejection != null) {
+      consumeOrClose(request, response);
       send(rejection, response, callback);
       return true;
     }
@@ -404,6 +406,18 @@ public class ETagGuardHandler extends Handler.Wrapper {
     response.write(true, head ? null : body.slice(from, length), callback);
   }
 
+  /**
+   * Before the guard answers a write itself (428, 400, 412, 503): consumes the request content
+   * that has arrived, and when some has not, announces {@code Connection: close} (HTTP/1). Jetty
+   * closes a connection whose request content is left unread when the exchange ends; without the
+   * announcement a client could send its next request on a connection that is being closed.
+   */
+  private static void consumeOrClose(Request request, Response response) {
+    if (!request.consumeAvailable() && request.getConnectionMetaData().getHttpVersion().getVersion() <= 11) {
+      response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+    }
+  }
+
   /** Writes one of the guard's own answers. */
   static void send(@Nullable Answer answer, Response response, Callback callback) {
     if (answer == null) {
@@ -467,6 +481,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
       admission.acquire().whenCompleteAsync((granted, failure) -> {
         if (failure != null) {
           admission.close();
+          consumeOrClose(request, response);
           send(admission.unavailable(failure), response, callback);
           return;
         }
@@ -499,6 +514,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
       // retry blocking is allowed here.
       Answer refusal = admission.decide(() -> Content.Source.asInputStream(request));
       if (refusal != null) {
+        consumeOrClose(request, response);
         send(refusal, response, callback);
         return;
       }
