@@ -290,10 +290,14 @@ class LinearizableWritesTest {
       String body = "h" + h.number + "-c" + id + "-" + seq++;
       int value = kind == Kind.DELETE ? 0 : h.newValue(body);
       int expect = kind == Kind.CAS || kind == Kind.DELETE ? tagValue : 0;
+      // Each client carries its own session, as independent clients do: byte-identical writes
+      // (two DELETEs of one version) from clients nothing tells apart are one request to HTTP, and
+      // the guard would answer the second as a retry of the first (retryRecognition).
+      String session = "client=h" + h.number + "-c" + id;
       String[] headers = switch (kind) {
-        case CAS, DELETE -> new String[] {"If-Match", tag};
-        case CREATE -> new String[] {"If-None-Match", "*"};
-        default -> new String[0];
+        case CAS, DELETE -> new String[] {"If-Match", tag, "Cookie", session};
+        case CREATE -> new String[] {"If-None-Match", "*", "Cookie", session};
+        default -> new String[] {"Cookie", session};
       };
       long invoked = System.nanoTime();
       HttpResponse<byte[]> r;
