@@ -280,6 +280,7 @@ public final class ServletGuard {
         send(response, refusal);
         return;
       }
+      admission.fencingToken().ifPresent(token -> request.setAttribute(Admission.FENCING_TOKEN_ATTRIBUTE, token));
       boolean put = "PUT".equals(request.getMethod());
       CapturingResponse capture = new CapturingResponse(response, admission.maxBufferSize(), true, null, c -> true,
           containerError);
@@ -303,6 +304,12 @@ public final class ServletGuard {
         CaptureStream got = after.capture();
         headers = admission.learnAfterWrite(after, got.finishDigest(), got.complete() ? got.count() : -1,
             guarded.bodyTag());
+      }
+      Answer failure = admission.commitFailure();
+      if (failure != null && body.complete() && !response.isCommitted()) {
+        response.reset();
+        send(response, failure);
+        return;
       }
       if (body.complete()) {
         setHeaders(response, headers);

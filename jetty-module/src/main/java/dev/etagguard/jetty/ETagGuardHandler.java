@@ -450,6 +450,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
         send(refusal, response, callback);
         return;
       }
+      admission.fencingToken().ifPresent(token -> request.setAttribute(Admission.FENCING_TOKEN_ATTRIBUTE, token));
       boolean put = "PUT".equals(request.getMethod());
       GuardedRequest handlerRequest = put ? GuardedRequest.digesting(request, admission.generator().start()) : null;
       CapturingResponse capture = new CapturingResponse(request, response, admission.maxBufferSize(), false, null,
@@ -492,6 +493,12 @@ public class ETagGuardHandler extends Handler.Wrapper {
     }
 
     private void finish(CapturingResponse capture, Map<String, String> headers) {
+      Answer failure = admission.commitFailure();
+      if (failure != null && capture.holding() && !response.isCommitted()) {
+        response.reset();
+        send(failure, response, callback);
+        return;
+      }
       if (!capture.holding()) {
         capture.finishPassedOn(callback);
         return;
