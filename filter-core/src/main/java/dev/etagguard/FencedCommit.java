@@ -158,7 +158,7 @@ final class FencedCommit {
         ? "The write ran, but the shared validator store could not record it, so the guard does not know the "
             + "resource's state until it is written again. Read it before retrying."
         : "The shared validator store could not be reached, so the write was not run; retry later.";
-    return new Answer(503, Map.of("Retry-After", Long.toString(retry)),
-        Problem.of("validator-store-unavailable", "Service Unavailable", 503, detail, key.value()));
+    return new Answer(503, Map.of("Retry-After", Long.toString(retry)), Problem.of(
+        handlerRan ? "write-unconfirmed" : "validator-store-unavailable", "Service Unavailable", 503, detail, key.value()));
   }
 }
