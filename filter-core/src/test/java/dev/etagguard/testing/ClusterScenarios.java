@@ -27,6 +27,7 @@ import dev.etagguard.spi.WriteSequencer;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The scale-out scenarios every shared engine runs: three guard instances (two embedded Tomcats
@@ -220,9 +221,11 @@ public abstract class ClusterScenarios {
 
   /**
    * Figures, printed and not asserted: the latency a write gains on this engine against the
-   * in-process default, uncontended (one client, sequential) and in the contended drill.
+   * in-process default, uncontended (one client, sequential) and in the contended drill. A
+   * minute of load, so only with {@code -Detagguard.figures=true}.
    */
   @Test
+  @EnabledIfSystemProperty(named = "etagguard.figures", matches = "true")
   void addedWriteLatencyAgainstTheInProcessDefault() throws Exception {
     FencedStorage localStorage = new FencedStorage();
     EmbeddedServer local = EmbeddedServer.tomcat(localStorage.servlet(), new ETagGuardFilter(GuardEngine.create(SETTINGS)));
