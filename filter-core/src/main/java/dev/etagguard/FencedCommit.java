@@ -94,8 +94,8 @@ final class FencedCommit {
           return null;
         }
         // Changed since it was read. Go on only when it changed to exactly the state the
-        // precondition held for (a read on another instance recorded it meanwhile); a marker
-        // means another writer holds the resource too.
+        // precondition held for (a store that records reads may have done so meanwhile); a
+        // marker means another writer holds the resource too.
         Validators now = engine.store.get(key);
         if (isMarker(now) || (basis != null && !basis.equals(now))) {
           break;

@@ -24,7 +24,10 @@ import org.jspecify.annotations.Nullable;
  * a marker of its own before the handler runs, and the marker with the new validators after it,
  * so the store arbitrates between two writers whose permits overlapped (a lease lost to a pause).
  * {@link #put} then only records what a read observed, which a read on one instance cannot order
- * against a write on another: a shared store keeps an existing entry ({@code put} if absent).
+ * against a write on another: even put-if-absent is unsafe, since a read that began before the
+ * last write may put that write's predecessor back once the entry is gone (expired, or the store
+ * restarted empty), and an old ETag would pass. So a shared store ignores {@code put}; its entries
+ * come from writes, under their permits.
  * A shared store's {@link #get}, {@link #put} and {@link #invalidate} may fail quietly (a missing
  * entry is always safe); {@link #compareAndSet} must throw when the store cannot be reached, and
  * the write is then answered 503.

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Validators in a table {@code (resource_key, validators)}, in {@link ValidatorStore#encode}'s
  * text form. Writes commit by {@link #compareAndSet}, one conditional statement; {@link #put}
- * (reads) only inserts a missing row. Reads of the store fail quietly (a missing entry is safe);
+ * (what a read observed) records nothing, see {@link ValidatorStore}. Reads of the store fail quietly (a missing entry is safe);
  * compare-and-set throws when the server cannot be reached.
  */
 final class PostgresValidatorStore implements ValidatorStore {
@@ -63,11 +63,8 @@ final class PostgresValidatorStore implements ValidatorStore {
 
   @Override
   public void put(ResourceKey key, Validators validators) {
-    try {
-      execute(insert, key.value(), ValidatorStore.encode(validators));
-    } catch (SQLException e) {
-      LOG.log(Level.DEBUG, () -> "Could not record the validators of " + key, e);
-    }
+    // A read's observation is not recorded: after the row was deleted, a read that began before
+    // the last write would record that write's predecessor.
   }
 
   @Override

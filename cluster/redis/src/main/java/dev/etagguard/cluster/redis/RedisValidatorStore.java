@@ -13,9 +13,9 @@ import org.redisson.client.codec.StringCodec;
 
 /**
  * Validators in field {@code v} of a resource's hash. Writes commit by {@link #compareAndSet}, one
- * Lua script comparing encoded forms; {@link #put} (reads) only sets a missing field. Reads of the
- * store fail quietly (a missing entry is safe); compare-and-set throws when Redis cannot be
- * reached.
+ * Lua script comparing encoded forms; {@link #put} (what a read observed) records nothing, see
+ * {@link ValidatorStore}. Reads of the store fail quietly (a missing entry is safe);
+ * compare-and-set throws when Redis cannot be reached.
  */
 final class RedisValidatorStore implements ValidatorStore {
 
@@ -32,15 +32,6 @@ final class RedisValidatorStore implements ValidatorStore {
         if tonumber(ARGV[3]) > 0 then redis.call('pexpire', KEYS[1], ARGV[3]) end
       end
       return 1
-      """;
-
-  // KEYS[1] state; ARGV[1] validators, ARGV[2] ttl ms (0 none)
-  private static final String PUT_IF_ABSENT = """
-      if redis.call('hsetnx', KEYS[1], 'v', ARGV[1]) == 1 then
-        if tonumber(ARGV[2]) > 0 then redis.call('pexpire', KEYS[1], ARGV[2]) end
-        return 1
-      end
-      return 0
       """;
 
   private final RedisCluster.Scripts redis;
@@ -64,12 +55,8 @@ final class RedisValidatorStore implements ValidatorStore {
 
   @Override
   public void put(ResourceKey key, Validators validators) {
-    try {
-      script.eval(RScript.Mode.READ_WRITE, PUT_IF_ABSENT, RScript.ReturnType.LONG, List.of(redis.state(key)),
-          ValidatorStore.encode(validators), Long.toString(redis.entryTtlMillis));
-    } catch (RuntimeException e) {
-      LOG.log(Level.DEBUG, () -> "Could not record the validators of " + key, e);
-    }
+    // A read's observation is not recorded: after the entry expired or Redis restarted empty, a
+    // read that began before the last write would record that write's predecessor.
   }
 
   @Override
