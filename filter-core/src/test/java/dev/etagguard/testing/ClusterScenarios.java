@@ -193,7 +193,7 @@ public abstract class ClusterScenarios {
   @Test
   void leaseExpiredUnderAStalledWriterGives409AndTheOtherWritersDataStands() throws Exception {
     FencedStorage storage = new FencedStorage();
-    List<EmbeddedServer> servers = instances(storage, Duration.ofSeconds(1), false);
+    List<EmbeddedServer> servers = instances(storage, Duration.ofSeconds(3), false);
     URI doc0 = servers.get(0).uri("/doc");
     URI doc1 = servers.get(1).uri("/doc");
     assertThat(put(doc0, "v0", "If-None-Match", "*").statusCode()).isEqualTo(201);
@@ -202,7 +202,7 @@ public abstract class ClusterScenarios {
     FencedStorage.Gate gate = storage.stallNextWrite("/doc");
     CompletableFuture<HttpResponse<byte[]>> a = async(() -> put(doc0, "vA", "If-Match", v0));
     gate.awaitEntered();
-    // A's lease (1 s, not renewed: a paused process) runs out; B gets the permit and writes.
+    // A's lease (3 s, not renewed: a paused process) runs out; B gets the permit and writes.
     HttpResponse<byte[]> b = put(doc1, "vB", "If-Match", v0);
     assertThat(b.statusCode()).as("B: %s", text(b)).isEqualTo(204);
     gate.open();

@@ -30,15 +30,16 @@ class PostgresClusterScenariosTest extends ClusterScenarios {
     }
   }
 
-  /** A pool that gives up quickly on an unreachable server, as the module's documentation advises. */
+  /** A pool that gives up on an unreachable server within seconds, as the module's documentation advises
+   * (generous for a loaded build machine). */
   static HikariDataSource pool(String jdbcUrl) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl);
     config.setUsername("postgres");
     config.setMaximumPoolSize(12);
     config.setMinimumIdle(2);
-    config.setConnectionTimeout(1000);
-    config.setValidationTimeout(500);
+    config.setConnectionTimeout(5000);
+    config.setValidationTimeout(1000);
     return new HikariDataSource(config);
   }
 

@@ -59,7 +59,7 @@ final class PostgresServer implements AutoCloseable {
 
   /** The JDBC URL of the {@code postgres} database. */
   String jdbcUrl() {
-    return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?connectTimeout=2&loginTimeout=2";
+    return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?connectTimeout=10&loginTimeout=10";
   }
 
   /** (Re)starts the server on its port and waits until it accepts connections. */

@@ -27,11 +27,11 @@ class RedisClusterScenariosTest extends ClusterScenarios {
     }
   }
 
-  /** A client with short timeouts, as the module's documentation advises. */
+  /** A client with short timeouts, as the module's documentation advises (generous for a loaded build machine). */
   static RedissonClient client(String address) {
     Config config = new Config();
     config.setThreads(2).setNettyThreads(4);
-    config.useSingleServer().setAddress(address).setTimeout(1000).setConnectTimeout(1000).setRetryAttempts(0)
+    config.useSingleServer().setAddress(address).setTimeout(3000).setConnectTimeout(3000).setRetryAttempts(0)
         .setConnectionMinimumIdleSize(2).setConnectionPoolSize(16).setSubscriptionConnectionMinimumIdleSize(0)
         .setSubscriptionConnectionPoolSize(1);
     return Redisson.create(config);
