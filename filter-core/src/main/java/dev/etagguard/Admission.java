@@ -3,6 +3,7 @@ package dev.etagguard;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -35,8 +36,15 @@ import org.jspecify.annotations.Nullable;
  *        decide() != null -> send it (412), done
  *        run the handler (capturing), then completeWrite(...):
  *          true -> internal GET -> learnAfterWrite(...) -> headers to add
+ *        commitFailure() != null -> send it instead of the handler's response, if still held
  *        close()  (always: finally, async completion, error, timeout)
  * </pre>
+ *
+ * <p>A write under a fenced permit (a distributed sequencer's, see
+ * {@link dev.etagguard.spi.WriteSequencer.Permit#fencingToken()}) hands its token to the handler
+ * as the request attribute {@link #FENCING_TOKEN_ATTRIBUTE}, and is committed by compare-and-set
+ * in the validator store: {@code decide()} may then also answer 409 or 503, and
+ * {@link #commitFailure()} tells when the commit after the handler was refused.
  *
  * <p>{@link #close()} is idempotent and may be called from any thread; it releases the permit
  * (a write's, or a read's shared one), also one granted after the request was abandoned. Other
@@ -55,6 +63,15 @@ public final class Admission implements AutoCloseable {
     /** An unsafe method: ordered, preconditions checked under the resource's permit. */
     WRITE
   }
+
+  /**
+   * Request attribute holding the fencing token ({@code Long}) of a write's fenced permit, set
+   * before the handler runs, so the handler can fence its own storage write (refuse a write whose
+   * token is smaller than one the storage has seen). Absent for in-process permits.
+   *
+   * @since 0.1
+   */
+  public static final String FENCING_TOKEN_ATTRIBUTE = "dev.etagguard.fencingToken";
 
   private final GuardEngine engine;
   private final Kind kind;
@@ -82,6 +99,11 @@ public final class Admission implements AutoCloseable {
   private int recordStatus;
   /** Option invalidationRules: the keys a write changes besides its own. */
   private List<ResourceKey> related = List.of();
+  // Fenced writes only: the commit protocol, what the store held, and a refused commit.
+  private @Nullable FencedCommit fenced;
+  private @Nullable Validators found;
+  private boolean foundLoaded;
+  private @Nullable Answer commitFailure;
 
   Admission(GuardEngine engine, Kind kind, @Nullable ResourceKey key, String method, RequestConditions conditions,
       long stamp, @Nullable Answer rejection, boolean weakIfMatch) {
@@ -346,6 +368,10 @@ public final class Admission implements AutoCloseable {
         releaseNow = closed;
         if (!closed) {
           permit = granted;
+          OptionalLong token = granted.fencingToken();
+          if (kind == Kind.WRITE && token.isPresent()) {
+            fenced = new FencedCommit(engine, k, method, granted, token.getAsLong());
+          }
         }
       }
       if (releaseNow) {
@@ -354,6 +380,16 @@ public final class Admission implements AutoCloseable {
       }
       engine.listener.onPermitGranted(k, System.nanoTime() - acquireStart);
     });
+  }
+
+  /**
+   * The fencing token of a write's permit, once granted: present for fenced (distributed)
+   * permits only. Adapters set it as the request attribute {@link #FENCING_TOKEN_ATTRIBUTE}.
+   *
+   * @since 0.1
+   */
+  public synchronized OptionalLong fencingToken() {
+    return fenced == null ? OptionalLong.empty() : OptionalLong.of(fenced.token());
   }
 
   /** The 503 answer for a failed {@link #acquire()}. */
@@ -365,6 +401,7 @@ public final class Admission implements AutoCloseable {
     boolean full = cause instanceof PermitUnavailableException p && p.queueFull();
     long retry = Math.max(1, engine.settings.permitTimeout().toSeconds() / 10);
     String detail = full ? "Too many requests are waiting for this resource; retry later."
+        : !(cause instanceof PermitUnavailableException) ? "The shared lock service could not be reached; retry later."
         : kind == Kind.READ ? "A write to this resource took too long, so it could not be read; retry later."
         : "Another request to this resource took too long; retry later.";
     return new Answer(503, Map.of("Retry-After", Long.toString(retry)), Problem.of("write-permit-unavailable",
@@ -385,6 +422,14 @@ public final class Admission implements AutoCloseable {
     if (!currentLoaded) {
       current = engine.store.get(requireKey());
       currentLoaded = true;
+      if (fenced != null) {
+        // A write's marker stands for an unknown state: learn it from the handler.
+        found = current;
+        foundLoaded = true;
+        if (FencedCommit.isMarker(current)) {
+          current = null;
+        }
+      }
     }
     return current == null;
   }
@@ -407,15 +452,22 @@ public final class Admission implements AutoCloseable {
     ResourceKey k = requireKey();
     int status = response.status();
     if (status == 404 || status == 410) {
-      engine.versions.write(k, () -> engine.store.invalidate(k));
+      if (fenced == null) {
+        engine.versions.write(k, () -> engine.store.invalidate(k));
+      }
       return Validators.ABSENT;
     }
     if (status < 200 || status > 299 || status == 206) {
-      engine.versions.write(k, () -> engine.store.invalidate(k));
+      if (fenced == null) {
+        engine.versions.write(k, () -> engine.store.invalidate(k));
+      }
       return null;
     }
     Validators v = engine.learn(k, response, digest, status == 200 && length > 0
         && !noStore(response.header("Cache-Control"))).validators();
+    if (fenced != null) {
+      return v; // a fenced write changes the store only by compare-and-set
+    }
     engine.versions.write(k, () -> {
       if (v.etag() != null) {
         engine.store.put(k, v);
@@ -467,6 +519,9 @@ public final class Admission implements AutoCloseable {
   public @Nullable Answer decide(@Nullable RequestContent requestContent) {
     ResourceKey k = requireKey();
     if (!conditions.hasWritePrecondition()) {
+      if (fenced != null) {
+        return begin(k, null);
+      }
       written = true; // the handler runs: an outcome close() does not know must drop the validators
       return null;
     }
@@ -494,6 +549,9 @@ public final class Admission implements AutoCloseable {
       Answer refused = engine.preconditionFailed(k, method, v, detail);
       engine.listener.onLostUpdatePrevented(k, method);
       return refused;
+    }
+    if (fenced != null) {
+      return begin(k, v);
     }
     written = true;
     return null;
@@ -546,6 +604,20 @@ public final class Admission implements AutoCloseable {
     }
   }
 
+  /** A fenced write replaces what the store held with its marker before the handler runs. */
+  private @Nullable Answer begin(ResourceKey k, @Nullable Validators basis) {
+    FencedCommit f = java.util.Objects.requireNonNull(fenced);
+    if (!foundLoaded) {
+      found = engine.store.get(k);
+      foundLoaded = true;
+    }
+    Answer refused = f.begin(found, basis);
+    if (refused == null) {
+      written = true;
+    }
+    return refused;
+  }
+
   /**
    * Records the handler's response to the write and tells whether the adapter should learn the
    * new validators with an internal GET (then call {@link #learnAfterWrite}).
@@ -574,6 +646,9 @@ public final class Admission implements AutoCloseable {
     engine.recentChanges.changed(k, engine.clock.instant().getEpochSecond());
     engine.invalidateRelated(related);
     int status = response.status();
+    if (fenced != null) {
+      return completeFencedWrite(fenced, k, status, response);
+    }
     engine.listener.onDecision(k, method, Decision.SERVED);
     if (status >= 200 && status <= 299 && ("PUT".equals(method) || "PATCH".equals(method))) {
       EntityTag own = EntityTag.parseOrNull(response.header("ETag"));
@@ -599,6 +674,54 @@ public final class Admission implements AutoCloseable {
     return false;
   }
 
+  private boolean completeFencedWrite(FencedCommit f, ResourceKey k, int status, ResponseView response) {
+    if (status >= 200 && status <= 299) {
+      if ("PUT".equals(method) || "PATCH".equals(method)) {
+        EntityTag own = EntityTag.parseOrNull(response.header("ETag"));
+        if (own == null) {
+          recordStatus = status;
+          return true;
+        }
+        Validators result = Validators.of(own, dev.etagguard.http.HttpDates.parse(response.header("Last-Modified")));
+        commit(f, k, result);
+        if (commitFailure == null) {
+          Map<String, String> stated = new LinkedHashMap<>();
+          GuardEngine.addValidators(stated, result);
+          recordWrite(k, result, status, stated);
+        }
+        return false;
+      }
+      commit(f, k, null); // DELETE, POST, ...: the new state is unknown; the marker stays
+      return false;
+    }
+    // The handler refused: nothing to commit, and the marker keeps the state unknown.
+    engine.listener.onDecision(k, method, Decision.SERVED);
+    settled = true;
+    return false;
+  }
+
+  private void commit(FencedCommit f, ResourceKey k, @Nullable Validators next) {
+    commitFailure = f.commit(next);
+    settled = true;
+    if (commitFailure == null) {
+      engine.listener.onDecision(k, method, Decision.SERVED);
+    }
+  }
+
+  /**
+   * The answer to send instead of the handler's response when a fenced write's commit failed
+   * after the handler ran: 409 when its permit was lost and another writer went ahead, 503 when
+   * the shared validator store could not be reached; {@code null} otherwise (always, for
+   * in-process permits). Call after {@link #completeWrite} and {@link #learnAfterWrite}; where
+   * the response is already committed it cannot be replaced, and the state stays unknown, which
+   * is safe.
+   *
+   * @since 0.1
+   */
+  public @Nullable Answer commitFailure() {
+    return commitFailure;
+  }
+
   /**
    * Records the validators an internal GET found after a successful write, and returns the
    * header fields the write's response may carry: the new ETag and Last-Modified, only when the
@@ -614,6 +737,12 @@ public final class Admission implements AutoCloseable {
       @Nullable EntityTag requestBodyDigest) {
     Validators v = learnFromGet(response, digest, length);
     settled = true;
+    if (fenced != null) {
+      commit(fenced, requireKey(), v != null && v.exists() ? v : null);
+      if (commitFailure != null) {
+        return Map.of();
+      }
+    }
     if (v == null || !v.exists() || v.etag() == null || digest == null || !"PUT".equals(method)
         || !digest.equals(v.etag()) || !digest.equals(requestBodyDigest)) {
       if (v != null && v.exists() && v.etag() != null && recordStatus != 0) {
@@ -644,7 +773,8 @@ public final class Admission implements AutoCloseable {
       p = permit;
       permit = null;
     }
-    if (kind == Kind.WRITE && written && !settled && key != null) {
+    if (kind == Kind.WRITE && written && !settled && key != null && fenced == null) {
+      // (A fenced write's marker already stands for an unknown state.)
       ResourceKey k = key;
       engine.recentChanges.changed(k, engine.clock.instant().getEpochSecond());
       engine.versions.write(k, () -> engine.store.invalidate(k));

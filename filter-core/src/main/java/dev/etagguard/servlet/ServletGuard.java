@@ -303,6 +303,7 @@ public final class ServletGuard {
         discardContent(request, response);
         return;
       }
+      admission.fencingToken().ifPresent(token -> request.setAttribute(Admission.FENCING_TOKEN_ATTRIBUTE, token));
       boolean digest = admission.digestsContent();
       CapturingResponse capture = new CapturingResponse(response, admission.maxBufferSize(), true, null, c -> true,
           containerError);
@@ -326,6 +327,12 @@ public final class ServletGuard {
         DetachedResponse after = internalGet(admission, request);
         CaptureStream got = after.capture();
         headers = admission.learnAfterWrite(after, got.finishDigest(), got.complete() ? got.count() : -1, sent);
+      }
+      Answer failure = admission.commitFailure();
+      if (failure != null && body.complete() && !response.isCommitted()) {
+        response.reset();
+        send(response, failure);
+        return;
       }
       if (body.complete()) {
         setHeaders(response, headers);

@@ -22,10 +22,20 @@ public interface GuardListener {
     PRECONDITION_REQUIRED,
     /** Answered 400: a malformed If-Match or If-None-Match on a write. */
     BAD_REQUEST,
-    /** Answered 503: the permit was not granted in time or the queue was full. */
+    /**
+     * Answered 503: the permit was not granted in time, the queue was full, or a shared
+     * sequencer or validator store could not be reached.
+     */
     UNAVAILABLE,
     /** Answered 416 Range Not Satisfiable. */
-    RANGE_NOT_SATISFIABLE
+    RANGE_NOT_SATISFIABLE,
+    /**
+     * Answered 409: a write whose fenced permit was lost while another writer went ahead (see
+     * {@link WriteSequencer.Permit#fencingToken()}).
+     *
+     * @since 0.1
+     */
+    CONFLICT
   }
 
   /**

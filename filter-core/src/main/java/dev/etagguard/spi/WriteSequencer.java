@@ -1,6 +1,7 @@
 package dev.etagguard.spi;
 
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 import dev.etagguard.support.Builtins;
@@ -83,6 +84,32 @@ public interface WriteSequencer {
 
     /** Releases the permit, granting it to the next waiter; later calls do nothing. */
     void release();
+
+    /**
+     * The fencing token of an exclusive permit that can be lost (a distributed lock's lease):
+     * a number that grows with every grant of the key's exclusive permit, so a store the handler
+     * writes to can refuse a write carrying a smaller token than one it has seen. Empty, the
+     * default, for in-process permits, which are never lost. A present token also makes the
+     * engine commit the write by {@link ValidatorStore#compareAndSet}; the adapters hand it to
+     * the handler as the request attribute {@code dev.etagguard.fencingToken} (a {@code Long}).
+     *
+     * @since 0.1
+     */
+    default OptionalLong fencingToken() {
+      return OptionalLong.empty();
+    }
+
+    /**
+     * Whether the permit is still held as far as this process can tell: {@code false} once its
+     * lease is known to have expired or been lost. The default, for permits that cannot be lost,
+     * is {@code true}. A {@code true} is no proof (the process may have been paused since), which
+     * is why the engine's compare-and-set remains the arbiter.
+     *
+     * @since 0.1
+     */
+    default boolean valid() {
+      return true;
+    }
 
     /** Same as {@link #release()}. */
     @Override

@@ -518,6 +518,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
         send(refusal, response, callback);
         return;
       }
+      admission.fencingToken().ifPresent(token -> request.setAttribute(Admission.FENCING_TOKEN_ATTRIBUTE, token));
       GuardedRequest handlerRequest = admission.digestsContent()
           ? GuardedRequest.digesting(request, admission.generator().start())
           : null;
@@ -561,6 +562,12 @@ public class ETagGuardHandler extends Handler.Wrapper {
     }
 
     private void finish(CapturingResponse capture, Map<String, String> headers) {
+      Answer failure = admission.commitFailure();
+      if (failure != null && capture.holding() && !response.isCommitted()) {
+        response.reset();
+        send(failure, response, callback);
+        return;
+      }
       if (!capture.holding()) {
         capture.finishPassedOn(callback);
         return;

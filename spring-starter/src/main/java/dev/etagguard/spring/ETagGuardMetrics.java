@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>{@value #REQUESTS} (counter), tag {@code outcome}: {@code served}, {@code not_modified},
  *       {@code precondition_failed}, {@code precondition_required}, {@code bad_request},
- *       {@code unavailable}, {@code range_not_satisfiable}, {@code passed_through};
+ *       {@code unavailable}, {@code range_not_satisfiable}, {@code conflict}, {@code passed_through};
  *   <li>{@value #PERMIT_WAIT} (timer): how long writes (and, with {@code read-permits}, reads)
  *       waited for their resource's permit;
  *   <li>{@value #PERMITS_HELD} (gauge): permits held now (shared read permits included);

@@ -94,15 +94,51 @@ class ETagGuardPropertiesTest {
   @Test
   void theGeneratedMetadataDescribesEveryProperty() throws Exception {
     Map<String, JsonNode> metadata = metadata();
-    assertThat(metadata.keySet()).isEqualTo(prefixed(expectedKeys()));
+    Set<String> expected = prefixed(expectedKeys());
+    CLUSTER.forEach(k -> expected.add("etag-guard.cluster." + k));
+    assertThat(metadata.keySet()).isEqualTo(expected);
     metadata.forEach((name, property) ->
         assertThat(property.path("description").asString("")).as("description of %s", name).isNotBlank());
+  }
+
+  /** Cluster properties carry the names of the cluster modules' builder methods, the client's aside. */
+  @Test
+  void clusterPropertiesAreTheBuildersOptions() {
+    Set<String> clientOnly = Set.of("redis.enabled", "redis.address", "redis.username", "redis.password",
+        "redis.timeout", "postgres.enabled");
+    for (String key : CLUSTER) {
+      if (clientOnly.contains(key)) {
+        continue;
+      }
+      Class<?> builder = key.startsWith("redis.") ? dev.etagguard.cluster.redis.RedisCluster.Builder.class
+          : dev.etagguard.cluster.postgres.PostgresCluster.Builder.class;
+      String method = camel(key.substring(key.indexOf('.') + 1));
+      assertThat(java.util.Arrays.stream(builder.getMethods()).map(java.lang.reflect.Method::getName))
+          .as("%s has %s for etag-guard.cluster.%s", builder.getSimpleName(), method, key).contains(method);
+    }
+  }
+
+  private static String camel(String kebab) {
+    StringBuilder b = new StringBuilder();
+    boolean up = false;
+    for (char c : kebab.toCharArray()) {
+      if (c == '-') {
+        up = true;
+      } else {
+        b.append(up ? Character.toUpperCase(c) : c);
+        up = false;
+      }
+    }
+    return b.toString();
   }
 
   @Test
   void theMetadataDefaultsBindToTheCoreDefaults() throws Exception {
     Map<String, String> defaults = new LinkedHashMap<>();
     metadata().forEach((name, property) -> {
+      if (name.startsWith("etag-guard.cluster.")) {
+        return;
+      }
       JsonNode value = property.get("defaultValue");
       if (value != null) {
         List<String> items = new ArrayList<>();
@@ -128,6 +164,10 @@ class ETagGuardPropertiesTest {
     assertThat(section).as("README has a '## Spring Boot' section").isNotNegative();
     int end = text.indexOf("\n## ", section + 1);
     String spring = end < 0 ? text.substring(section) : text.substring(section, end);
+    int several = text.indexOf("## Running several instances");
+    assertThat(several).as("README has a '## Running several instances' section").isNotNegative();
+    int severalEnd = text.indexOf("\n## ", several + 1);
+    spring += severalEnd < 0 ? text.substring(several) : text.substring(several, severalEnd);
     Set<String> listed = new TreeSet<>();
     for (String line : spring.lines().toList()) {
       if (line.startsWith("| `etag-guard.")) {
@@ -158,6 +198,12 @@ class ETagGuardPropertiesTest {
     assertThat(actual.weakIfMatchPaths()).isEqualTo(expected.weakIfMatchPaths());
     assertThat(actual.retryRecognition()).isEqualTo(expected.retryRecognition());
   }
+
+  /** The starter's cluster properties, under {@code etag-guard.cluster.}. */
+  private static final Set<String> CLUSTER = Set.of("redis.enabled", "redis.address", "redis.username",
+      "redis.password", "redis.timeout", "redis.key-prefix", "redis.lease-time", "redis.renew-lease",
+      "redis.entry-ttl", "postgres.enabled", "postgres.table", "postgres.token-sequence", "postgres.lease-time",
+      "postgres.renew-lease", "postgres.create-schema");
 
   private static Set<String> expectedKeys() {
     Set<String> keys = GuardSettings.optionNames().stream().map(ETagGuardPropertiesTest::kebab)

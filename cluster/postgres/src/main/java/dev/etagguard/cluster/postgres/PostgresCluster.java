@@ -1,0 +1,190 @@
+package dev.etagguard.cluster.postgres;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+import javax.sql.DataSource;
+
+import dev.etagguard.GuardEngine;
+import dev.etagguard.spi.ValidatorStore;
+import dev.etagguard.spi.WriteSequencer;
+
+/**
+ * ETag Guard's shared state on PostgreSQL, for several instances of an application behind a load
+ * balancer: a {@link ValidatorStore} and a {@link WriteSequencer} on one {@link DataSource}
+ * (any pool; plain JDBC, no other dependency).
+ *
+ * <ul>
+ *   <li><b>Validators</b> live in one table, {@code (resource_key text primary key, validators
+ *       text)}; a write is committed by a conditional {@code UPDATE ... WHERE validators = ?}, so
+ *       the table is the arbiter between two writers.</li>
+ *   <li><b>Write permits</b> are transaction-scoped advisory locks
+ *       ({@code pg_advisory_xact_lock} on a 64-bit hash of table and key), held on a connection of
+ *       their own for the duration of the write. Their lease is the server's
+ *       {@code idle_in_transaction_session_timeout}, set to {@code leaseTime} for that transaction:
+ *       an instance that stops (crash, pause, partition) for longer loses its session and with it
+ *       the lock. While a permit is held the sequencer renews the lease (a round trip every third
+ *       of it) unless {@code renewLease} is off. Each grant takes a fencing token from a sequence,
+ *       which grows across restarts.</li>
+ *   <li>Within one instance, requests for one key queue in the built-in in-process sequencer
+ *       first (FIFO, {@code maxWaitersPerKey}), so each instance holds at most one database
+ *       connection waiting per key.</li>
+ * </ul>
+ *
+ * <p>A held permit occupies a pooled connection until the write ends, and every store operation
+ * borrows one briefly: size the pool for the concurrent writes of distinct resources plus a few.
+ * Give the DataSource a connect timeout, so an unreachable server fails fast (503).
+ *
+ * <pre>{@code
+ * PostgresCluster cluster = PostgresCluster.builder(dataSource).build();   // creates the table
+ * GuardEngine engine = cluster.engine(GuardSettings.builder().guardedPaths("/articles/*").build());
+ * servletContext.addFilter("etagGuard", new ETagGuardFilter(engine));
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #close()} stops the sequencer's threads; it does not close the DataSource.
+ *
+ * @since 0.1
+ */
+public final class PostgresCluster implements AutoCloseable {
+
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
+
+  private final PostgresValidatorStore store;
+  private final PostgresWriteSequencer sequencer;
+
+  private PostgresCluster(Builder b) {
+    this.store = new PostgresValidatorStore(b.dataSource, b.table);
+    this.sequencer = new PostgresWriteSequencer(b.dataSource, b.table, b.tokenSequence, b.leaseTime, b.renewLease,
+        b.maxWaitersPerKey);
+  }
+
+  /** A builder on the given DataSource. */
+  public static Builder builder(DataSource dataSource) {
+    return new Builder(dataSource);
+  }
+
+  /** The shared validator store. */
+  public ValidatorStore store() {
+    return store;
+  }
+
+  /** The shared write sequencer. */
+  public WriteSequencer sequencer() {
+    return sequencer;
+  }
+
+  /** An engine with these settings on this cluster's store and sequencer. */
+  public GuardEngine engine(dev.etagguard.GuardSettings settings) {
+    return GuardEngine.builder(settings).store(store).sequencer(sequencer).build();
+  }
+
+  /** Stops the sequencer's threads; permits still held are released. */
+  @Override
+  public void close() {
+    sequencer.close();
+  }
+
+  @Override
+  public String toString() {
+    return "PostgresCluster{" + store + ", " + sequencer + "}";
+  }
+
+  /**
+   * Builds a {@link PostgresCluster}. Option names match the Spring properties
+   * {@code etag-guard.cluster.postgres.<kebab-case>}. Not thread-safe.
+   *
+   * @since 0.1
+   */
+  public static final class Builder {
+    private final DataSource dataSource;
+    private String table = "etag_guard_validators";
+    private String tokenSequence = "etag_guard_fencing_token";
+    private Duration leaseTime = Duration.ofSeconds(30);
+    private boolean renewLease = true;
+    private int maxWaitersPerKey = 256;
+    private boolean createSchema = true;
+
+    private Builder(DataSource dataSource) {
+      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    }
+
+    /** The validators table, optionally schema-qualified; default {@code etag_guard_validators}. */
+    public Builder table(String table) {
+      this.table = identifier("table", table);
+      return this;
+    }
+
+    /** The sequence fencing tokens come from; default {@code etag_guard_fencing_token}. */
+    public Builder tokenSequence(String tokenSequence) {
+      this.tokenSequence = identifier("tokenSequence", tokenSequence);
+      return this;
+    }
+
+    /**
+     * How long a write permit outlives a silent holder; default 30 s. With {@code renewLease}
+     * (the default) a live holder keeps it; without, it is the longest a write may take.
+     */
+    public Builder leaseTime(Duration leaseTime) {
+      if (leaseTime.toMillis() < 100 || leaseTime.toMillis() > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("leaseTime must be between 100 ms and 24 days: " + leaseTime);
+      }
+      this.leaseTime = leaseTime;
+      return this;
+    }
+
+    /** Whether a held permit renews its lease every third of {@code leaseTime}; default {@code true}. */
+    public Builder renewLease(boolean renewLease) {
+      this.renewLease = renewLease;
+      return this;
+    }
+
+    /** How many requests of this instance may wait for one key; default 256. */
+    public Builder maxWaitersPerKey(int maxWaitersPerKey) {
+      if (maxWaitersPerKey < 0) {
+        throw new IllegalArgumentException("maxWaitersPerKey must be >= 0: " + maxWaitersPerKey);
+      }
+      this.maxWaitersPerKey = maxWaitersPerKey;
+      return this;
+    }
+
+    /**
+     * Whether {@link #build()} creates the table and the sequence when missing
+     * ({@code CREATE ... IF NOT EXISTS}); default {@code true}. Off where the application's
+     * migrations create them (the DDL is in the README).
+     */
+    public Builder createSchema(boolean createSchema) {
+      this.createSchema = createSchema;
+      return this;
+    }
+
+    /**
+     * The cluster; creates the schema first when {@code createSchema} is on.
+     *
+     * @throws IllegalStateException when the schema cannot be created
+     */
+    public PostgresCluster build() {
+      if (createSchema) {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+          st.execute("CREATE TABLE IF NOT EXISTS " + table
+              + " (resource_key text PRIMARY KEY, validators text NOT NULL)");
+          st.execute("CREATE SEQUENCE IF NOT EXISTS " + tokenSequence);
+        } catch (SQLException e) {
+          throw new IllegalStateException("Could not create the table " + table + " and the sequence "
+              + tokenSequence + ": " + e.getMessage(), e);
+        }
+      }
+      return new PostgresCluster(this);
+    }
+
+    private static String identifier(String option, String value) {
+      if (value == null || !IDENTIFIER.matcher(value).matches()) {
+        throw new IllegalArgumentException(option + " must be an SQL identifier, optionally schema-qualified: " + value);
+      }
+      return value;
+    }
+  }
+}

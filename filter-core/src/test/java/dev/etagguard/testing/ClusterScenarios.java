@@ -1,0 +1,295 @@
+package dev.etagguard.testing;
+
+import static dev.etagguard.testing.Http.get;
+import static dev.etagguard.testing.Http.header;
+import static dev.etagguard.testing.Http.put;
+import static dev.etagguard.testing.Http.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import dev.etagguard.GuardEngine;
+import dev.etagguard.GuardSettings;
+import dev.etagguard.servlet.ETagGuardFilter;
+import dev.etagguard.spi.EntityTagGenerator;
+import dev.etagguard.spi.ValidatorStore;
+import dev.etagguard.spi.WriteSequencer;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * The scale-out scenarios every shared engine runs: three guard instances (two embedded Tomcats
+ * and a Jetty, each with its own engine, client and connections) in front of one shared storage,
+ * coordinated only through the engine under test, which the test can stop and start again.
+ * Subclasses supply the engine.
+ */
+public abstract class ClusterScenarios {
+
+  /**
+   * One instance's store and sequencer on the shared engine.
+   *
+   * @param store the validator store
+   * @param sequencer the write sequencer
+   * @param resources what to close when the instance stops (client, pool, threads)
+   */
+  public record Node(ValidatorStore store, WriteSequencer sequencer, AutoCloseable resources) {
+  }
+
+  /** The store and sequencer of a new instance, in the engine's namespace {@code namespace}. */
+  protected abstract Node node(String namespace, Duration leaseTime, boolean renewLease) throws Exception;
+
+  /** Stops the engine's server (the instances' clients stay). */
+  protected abstract void stopEngine() throws Exception;
+
+  /** Starts the engine's server again, on the same port. */
+  protected abstract void startEngine() throws Exception;
+
+  private static final GuardSettings SETTINGS = GuardSettings.builder().guardedPaths("/*")
+      .permitTimeout(Duration.ofSeconds(10)).build();
+
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final String namespace = "t" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+
+  @AfterEach
+  void closeInstances() throws Exception {
+    Collections.reverse(closeables);
+    for (AutoCloseable c : closeables) {
+      c.close();
+    }
+  }
+
+  /** Three guard instances on the shared engine, in front of {@code storage}. */
+  private List<EmbeddedServer> instances(FencedStorage storage, Duration leaseTime, boolean renewLease)
+      throws Exception {
+    List<EmbeddedServer> servers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Node node = node(namespace, leaseTime, renewLease);
+      closeables.add(node.resources());
+      GuardEngine engine = GuardEngine.builder(SETTINGS).store(node.store()).sequencer(node.sequencer()).build();
+      EmbeddedServer server = i == 1
+          ? EmbeddedServer.jetty(storage.servlet(), new ETagGuardFilter(engine))
+          : EmbeddedServer.tomcat(storage.servlet(), new ETagGuardFilter(engine));
+      closeables.add(server);
+      servers.add(server);
+    }
+    return servers;
+  }
+
+  private List<EmbeddedServer> instances(FencedStorage storage) throws Exception {
+    return instances(storage, Duration.ofSeconds(30), true);
+  }
+
+  private static List<URI> uris(List<EmbeddedServer> servers, String path) {
+    return servers.stream().map(s -> s.uri(path)).toList();
+  }
+
+  private String name() {
+    return getClass().getSimpleName();
+  }
+
+  @Test
+  void strongEtagsAreTheSameOnEveryInstanceForTheSameBytes() throws Exception {
+    FencedStorage storage = new FencedStorage();
+    List<EmbeddedServer> servers = instances(storage);
+    String body = "the same bytes";
+    assertThat(put(servers.get(0).uri("/docs/a"), body, "If-None-Match", "*").statusCode()).isEqualTo(201);
+    assertThat(put(servers.get(2).uri("/other/b"), body, "If-None-Match", "*").statusCode()).isEqualTo(201);
+    EntityTagGenerator.Digest digest = EntityTagGenerator.sha256().start();
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    digest.update(bytes, 0, bytes.length);
+    String expected = digest.finish().toString();
+    for (EmbeddedServer server : servers) {
+      // Digest only: no instance, path or time in the tag.
+      assertThat(header(get(server.uri("/docs/a")), "ETag")).as("%s", server).isEqualTo(expected);
+      assertThat(header(get(server.uri("/other/b")), "ETag")).as("%s", server).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void threeInstancesLoseNoUpdate() throws Exception {
+    FencedStorage storage = new FencedStorage();
+    List<EmbeddedServer> servers = instances(storage);
+    LostUpdateDrill.Report report = LostUpdateDrill.across(uris(servers, "/counter")).clients(6).incrementsEach(10)
+        .run();
+    System.out.println(name() + " three instances: " + report);
+    assertThat(report.conflicts()).isZero();
+    assertThat(storage.refused()).as("fenced writes refused: no permit was lost").isZero();
+  }
+
+  @Test
+  void engineRestartedMidRunLosesNoUpdate() throws Exception {
+    FencedStorage storage = new FencedStorage();
+    List<EmbeddedServer> servers = instances(storage);
+    LostUpdateDrill.Report report = LostUpdateDrill.across(uris(servers, "/counter")).clients(6).incrementsEach(10)
+        .tolerateOutage(true).midRun(() -> {
+          try {
+            stopEngine();
+            Thread.sleep(300);
+            startEngine();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }).run();
+    System.out.println(name() + " three instances, engine restarted mid-run: " + report);
+  }
+
+  @Test
+  void engineGoneMidRequestAnswers503AndServiceResumes() throws Exception {
+    FencedStorage storage = new FencedStorage();
+    List<EmbeddedServer> servers = instances(storage);
+    URI doc0 = servers.get(0).uri("/doc");
+    URI doc1 = servers.get(1).uri("/doc");
+    assertThat(put(doc0, "v0", "If-None-Match", "*").statusCode()).isEqualTo(201);
+    String v0 = header(get(doc1), "ETag");
+
+    // A holds the resource's permit on instance 0, stalled in its handler; B waits on instance 1.
+    FencedStorage.Gate gate = storage.stallNextWrite("/doc");
+    CompletableFuture<HttpResponse<byte[]>> a = async(() -> put(doc0, "vA", "If-Match", v0));
+    gate.awaitEntered();
+    CompletableFuture<HttpResponse<byte[]>> b = async(() -> put(doc1, "vB", "If-Match", v0));
+    stopEngine();
+    try {
+      HttpResponse<byte[]> answeredB = b.get(60, TimeUnit.SECONDS);
+      assertThat(answeredB.statusCode()).as("B, waiting while the engine went away: %s", text(answeredB))
+          .isEqualTo(503);
+      assertThat(text(answeredB)).contains("https://etagguard.dev/problems/");
+      gate.open();
+      HttpResponse<byte[]> answeredA = a.get(60, TimeUnit.SECONDS);
+      assertThat(answeredA.statusCode()).as("A, whose commit could not be recorded: %s", text(answeredA))
+          .isEqualTo(503);
+      assertThat(text(answeredA)).contains("https://etagguard.dev/problems/write-unconfirmed");
+      assertThat(answeredA.headers().firstValue("Content-Type")).contains("application/problem+json");
+      assertThat(new String(storage.read("/doc"), StandardCharsets.UTF_8)).as("B never ran").isEqualTo("vA");
+      // Meanwhile writes are refused before they run, reads go on without the engine.
+      HttpResponse<byte[]> duringOutage = put(servers.get(2).uri("/doc"), "vC", "If-Match", v0);
+      assertThat(duringOutage.statusCode()).isEqualTo(503);
+      assertThat(text(get(servers.get(2).uri("/doc")))).isEqualTo("vA");
+    } finally {
+      gate.open();
+      startEngine();
+    }
+    // Nothing stale was left behind: the old ETag no longer authorizes a write anywhere.
+    HttpResponse<byte[]> stale = awaitNot503(() -> put(servers.get(2).uri("/doc"), "vC", "If-Match", v0));
+    assertThat(stale.statusCode()).as("a write with the ETag from before A: %s", text(stale)).isEqualTo(412);
+    assertThat(new String(storage.read("/doc"), StandardCharsets.UTF_8)).isEqualTo("vA");
+    String current = header(get(servers.get(1).uri("/doc")), "ETag");
+    assertThat(put(servers.get(1).uri("/doc"), "vD", "If-Match", current).statusCode()).as("service resumes")
+        .isEqualTo(204);
+    assertThat(text(get(servers.get(0).uri("/doc")))).isEqualTo("vD");
+  }
+
+  @Test
+  void leaseExpiredUnderAStalledWriterGives409AndTheOtherWritersDataStands() throws Exception {
+    FencedStorage storage = new FencedStorage();
+    List<EmbeddedServer> servers = instances(storage, Duration.ofSeconds(3), false);
+    URI doc0 = servers.get(0).uri("/doc");
+    URI doc1 = servers.get(1).uri("/doc");
+    assertThat(put(doc0, "v0", "If-None-Match", "*").statusCode()).isEqualTo(201);
+    String v0 = header(get(doc1), "ETag");
+
+    FencedStorage.Gate gate = storage.stallNextWrite("/doc");
+    CompletableFuture<HttpResponse<byte[]>> a = async(() -> put(doc0, "vA", "If-Match", v0));
+    gate.awaitEntered();
+    // A's lease (3 s, not renewed: a paused process) runs out; B gets the permit and writes.
+    HttpResponse<byte[]> b = put(doc1, "vB", "If-Match", v0);
+    assertThat(b.statusCode()).as("B: %s", text(b)).isEqualTo(204);
+    gate.open();
+    HttpResponse<byte[]> answeredA = a.get(60, TimeUnit.SECONDS);
+    assertThat(answeredA.statusCode()).as("A: %s", text(answeredA)).isEqualTo(409);
+    assertThat(text(answeredA)).contains("https://etagguard.dev/problems/write-conflict");
+    assertThat(answeredA.headers().firstValue("Content-Type")).contains("application/problem+json");
+    assertThat(storage.refused()).as("A's storage write, fenced off by its token").isEqualTo(1);
+    for (EmbeddedServer server : servers) {
+      assertThat(text(get(server.uri("/doc")))).as("B's data stands, on %s", server).isEqualTo("vB");
+    }
+    HttpResponse<byte[]> read = get(servers.get(2).uri("/doc"));
+    assertThat(put(servers.get(2).uri("/doc"), "vC", "If-Match", header(read, "ETag")).statusCode()).isEqualTo(204);
+    assertThat(put(doc0, "vX", "If-Match", v0).statusCode()).isEqualTo(412);
+  }
+
+  /**
+   * Figures, printed and not asserted: the latency a write gains on this engine against the
+   * in-process default, uncontended (one client, sequential) and in the contended drill. A
+   * minute of load, so only with {@code -Detagguard.figures=true}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "etagguard.figures", matches = "true")
+  void addedWriteLatencyAgainstTheInProcessDefault() throws Exception {
+    FencedStorage localStorage = new FencedStorage();
+    EmbeddedServer local = EmbeddedServer.tomcat(localStorage.servlet(), new ETagGuardFilter(GuardEngine.create(SETTINGS)));
+    closeables.add(local);
+    FencedStorage storage = new FencedStorage();
+    List<EmbeddedServer> servers = instances(storage);
+    double[] localTimes = sequentialWrites(List.of(local.uri("/seq")), 300);
+    double[] clusterTimes = sequentialWrites(uris(servers, "/seq"), 300);
+    LostUpdateDrill.Report localDrill = LostUpdateDrill.across(List.of(local.uri("/drill"))).clients(6)
+        .incrementsEach(10).run();
+    LostUpdateDrill.Report clusterDrill = LostUpdateDrill.across(uris(servers, "/drill")).clients(6)
+        .incrementsEach(10).run();
+    System.out.println(String.format(Locale.ROOT, "%s sequential writes: in-process p50=%.2fms p99=%.2fms, "
+        + "shared p50=%.2fms p99=%.2fms, added p50=%.2fms p99=%.2fms", name(), localTimes[0], localTimes[1],
+        clusterTimes[0], clusterTimes[1], clusterTimes[0] - localTimes[0], clusterTimes[1] - localTimes[1]));
+    System.out.println(name() + " drill, one in-process instance: " + localDrill);
+    System.out.println(name() + " drill, three shared instances: " + clusterDrill);
+  }
+
+  /** p50 and p99 in ms of {@code writes} sequential read-then-write cycles, spread over the URIs. */
+  private static double[] sequentialWrites(List<URI> uris, int writes) throws Exception {
+    assertThat(put(uris.get(0), "0", "If-None-Match", "*").statusCode()).isEqualTo(201);
+    long[] nanos = new long[writes];
+    for (int i = -30; i < writes; i++) {
+      HttpResponse<byte[]> read = get(uris.get(Math.floorMod(i, uris.size())));
+      long start = System.nanoTime();
+      HttpResponse<byte[]> write = put(uris.get(Math.floorMod(i + 1, uris.size())), text(read) + "1", "If-Match",
+          header(read, "ETag"));
+      long took = System.nanoTime() - start;
+      assertThat(write.statusCode()).isEqualTo(204);
+      if (i >= 0) {
+        nanos[i] = took;
+      }
+    }
+    LostUpdateDrill.Report r = new LostUpdateDrill.Report(writes, writes, 0, 0, 0, 0, writes, 0, nanos);
+    return new double[] {r.writeMillis(50), r.writeMillis(99)};
+  }
+
+  private interface Call {
+    HttpResponse<byte[]> call() throws Exception;
+  }
+
+  private static CompletableFuture<HttpResponse<byte[]>> async(Call call) {
+    CompletableFuture<HttpResponse<byte[]>> f = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        f.complete(call.call());
+      } catch (Throwable e) {
+        f.completeExceptionally(e);
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+    return f;
+  }
+
+  /** Repeats a call while it answers 503 (the clients reconnecting), at most a minute. */
+  private static HttpResponse<byte[]> awaitNot503(Call call) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    HttpResponse<byte[]> r = call.call();
+    while (r.statusCode() == 503 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      r = call.call();
+    }
+    return r;
+  }
+}
