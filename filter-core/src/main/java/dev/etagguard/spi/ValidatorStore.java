@@ -98,7 +98,8 @@ public interface ValidatorStore {
    */
   static Validators decode(String text) {
     String[] parts = text.split(" ", 3);
-    if (parts.length != 3 || !(parts[0].equals("1") || parts[0].equals("0") || parts[0].equals("2"))) {
+    if (parts.length != 3 || !(parts[0].equals("1") || parts[0].equals("0") || parts[0].equals("2"))
+        || (parts[0].equals("2") && parts[1].equals("-"))) {
       throw new IllegalArgumentException("Not encoded validators: " + text);
     }
     Instant lm = null;
