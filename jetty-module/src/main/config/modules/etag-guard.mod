@@ -78,6 +78,9 @@ etc/etag-guard.xml
 ## Whether a retry of a conditional write that already succeeded is answered with that success (not 412)
 # jetty.etagGuard.retryRecognition=true
 
+## Bytes of recent bodies kept (the last per resource) so an unchanged body's ETag needs no hashing; 0 for none
+# jetty.etagGuard.digestCacheSize=32MiB
+
 ## Paths where If-Match uses weak comparison (for clients with weak tags only; gives up byte identity)
 # jetty.etagGuard.weakIfMatchPaths=
 #end::documentation[]

@@ -183,6 +183,21 @@ public final class Admission implements AutoCloseable {
     return engine.settings.keyQueryParameters();
   }
 
+  /**
+   * A buffer for a response body of this request's resource, up to {@link #maxBufferSize()}
+   * bytes: the handler's answer to a read, or to an internal GET. With {@code digest}, it
+   * digests the body with the engine's generator, comparing it first with the last body
+   * digested for the resource (option {@code digestCacheSize}).
+   *
+   * @param hold whether to keep the bytes (false: count and digest only, e.g. HEAD)
+   * @param digest whether to digest the body
+   */
+  public BodyBuffer bodyBuffer(boolean hold, boolean digest) {
+    return digest
+        ? new BodyBuffer(engine.settings.maxBufferSize(), hold, engine.generator, engine.digestCache, key)
+        : new BodyBuffer(engine.settings.maxBufferSize(), hold, null);
+  }
+
   /** The engine's ETag generator, to digest bodies with. */
   public dev.etagguard.spi.EntityTagGenerator generator() {
     return engine.generator;

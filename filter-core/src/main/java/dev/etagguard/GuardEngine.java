@@ -45,6 +45,7 @@ public final class GuardEngine {
   final StripedVersions versions = new StripedVersions();
   final RecentChanges recentChanges;
   final RecentWrites recentWrites;
+  final DigestCache digestCache;
 
   private GuardEngine(Builder b) {
     this.settings = b.settings;
@@ -56,6 +57,7 @@ public final class GuardEngine {
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     this.recentChanges = new RecentChanges(settings.validatorStoreSize());
     this.recentWrites = new RecentWrites(settings.retryRecognition() ? settings.validatorStoreSize() : 1);
+    this.digestCache = new DigestCache(settings.digestCacheSize());
     warnAboutSettings();
   }
 

@@ -47,6 +47,9 @@ import java.util.function.BiConsumer;
  *       succeeded is answered with that success instead of 412 (see {@link #retryRecognition()})</td></tr>
  *   <tr><td>{@code weakIfMatchPaths}</td><td>(none)</td><td>paths where If-Match uses weak comparison, for clients that only
  *       have weak tags (see {@link #weakIfMatchPaths()})</td></tr>
+ *   <tr><td>{@code digestCacheSize}</td><td>{@code 32MiB}</td><td>bytes of recent bodies kept, the last per resource, so
+ *       an unchanged body's ETag is found by comparing bytes instead of hashing them; {@code 0} turns it off (see
+ *       {@link #digestCacheSize()})</td></tr>
  * </table>
  *
  * <p>Thread-safe (immutable).
@@ -78,6 +81,7 @@ public final class GuardSettings {
   private final List<InvalidationRule> invalidationRules;
   private final List<PathPattern> weakIfMatchPaths;
   private final boolean retryRecognition;
+  private final long digestCacheSize;
 
   private GuardSettings(Builder b) {
     this.enabled = b.enabled;
@@ -98,6 +102,7 @@ public final class GuardSettings {
     this.invalidationRules = b.invalidationRules;
     this.weakIfMatchPaths = b.weakIfMatchPaths;
     this.retryRecognition = b.retryRecognition;
+    this.digestCacheSize = b.digestCacheSize;
   }
 
   /** A builder with every option at its default. */
@@ -158,6 +163,7 @@ public final class GuardSettings {
     m.put("invalidationRules", (b, v) -> b.invalidationRules(v));
     m.put("weakIfMatchPaths", (b, v) -> b.weakIfMatchPaths(v));
     m.put("retryRecognition", (b, v) -> b.retryRecognition(parseBoolean(v)));
+    m.put("digestCacheSize", (b, v) -> b.digestCacheSize(parseSize(v)));
     return Collections.unmodifiableMap(m);
   }
 
@@ -344,6 +350,19 @@ public final class GuardSettings {
     return retryRecognition;
   }
 
+  /**
+   * The most bytes of bodies kept to skip hashing unchanged ones. Default 32 MiB; {@code 0} keeps
+   * none. For each resource the guard keeps the last body it digested (one it held whole, up to
+   * {@link #maxBufferSize()}) with its tag; the next body of that resource is compared with it as
+   * it is written, and when equal in every byte and in length it gets that tag without being
+   * hashed or copied. Exact, whatever the generator: no tag is ever reused for other bytes. The
+   * bodies are held through soft references, so the JVM may drop them under memory pressure
+   * before it runs out of heap.
+   */
+  public long digestCacheSize() {
+    return digestCacheSize;
+  }
+
   /** Whether If-Match on this path uses weak comparison ({@link #weakIfMatchPaths()}). */
   public boolean weakIfMatch(String path) {
     return PathPattern.any(weakIfMatchPaths, path);
@@ -375,7 +394,7 @@ public final class GuardSettings {
         + ", validatorStoreSize=" + validatorStoreSize
         + ", keyQueryParameters=" + keyQueryParameters + ", authoritativePaths=" + authoritativePaths
         + ", invalidationRules=" + invalidationRules + ", weakIfMatchPaths=" + weakIfMatchPaths
-        + ", retryRecognition=" + retryRecognition + "}";
+        + ", retryRecognition=" + retryRecognition + ", digestCacheSize=" + digestCacheSize + "}";
   }
 
   static boolean parseBoolean(String v) {
@@ -473,6 +492,7 @@ public final class GuardSettings {
     private List<InvalidationRule> invalidationRules = List.of();
     private List<PathPattern> weakIfMatchPaths = List.of();
     private boolean retryRecognition = true;
+    private long digestCacheSize = 32L * 1024 * 1024;
 
     private Builder() {
     }
@@ -635,6 +655,18 @@ public final class GuardSettings {
      */
     public Builder retryRecognition(boolean retryRecognition) {
       this.retryRecognition = retryRecognition;
+      return this;
+    }
+
+    /**
+     * The most bytes of bodies kept to skip hashing unchanged ones; {@code 0} keeps none. Default
+     * 32 MiB. See {@link GuardSettings#digestCacheSize()}.
+     */
+    public Builder digestCacheSize(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("digestCacheSize must be >= 0: " + bytes);
+      }
+      this.digestCacheSize = bytes;
       return this;
     }
 

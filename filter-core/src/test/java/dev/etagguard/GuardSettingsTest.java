@@ -49,6 +49,7 @@ class GuardSettingsTest {
     m.put("weakIfMatchPaths", entry("/legacy/*, *.doc", s -> s.weakIfMatchPaths(),
         List.of(new PathPattern("/legacy/*"), new PathPattern("*.doc"))));
     m.put("retryRecognition", entry("false", s -> s.retryRecognition(), false));
+    m.put("digestCacheSize", entry("8MiB", s -> s.digestCacheSize(), 8L * 1024 * 1024));
     return m;
   }
 

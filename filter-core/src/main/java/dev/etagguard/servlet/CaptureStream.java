@@ -1,10 +1,9 @@
 package dev.etagguard.servlet;
 
 import java.io.IOException;
-import java.util.Arrays;
 
+import dev.etagguard.BodyBuffer;
 import dev.etagguard.http.EntityTag;
-import dev.etagguard.spi.EntityTagGenerator;
 
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
@@ -28,26 +27,19 @@ final class CaptureStream extends ServletOutputStream {
     @Nullable ServletOutputStream onOverflow() throws IOException;
   }
 
-  private final int limit;
-  private final boolean hold;
+  private final BodyBuffer body;
   private final Overflow overflow;
-  private EntityTagGenerator.@Nullable Digest digest;
-  private byte[] buffer = new byte[0];
   private long count;
   private boolean overflowed;
   private @Nullable ServletOutputStream target;
   private boolean closed;
 
   /**
-   * @param limit the most bytes held (and digested)
-   * @param hold whether to keep the bytes (false: count and digest only, e.g. HEAD)
-   * @param digest the running digest, or {@code null}
+   * @param body holds (up to its limit) and digests the body, or only counts and digests it
    * @param overflow the owner's decision when the body outgrows the limit
    */
-  CaptureStream(int limit, boolean hold, EntityTagGenerator.@Nullable Digest digest, Overflow overflow) {
-    this.limit = limit;
-    this.hold = hold;
-    this.digest = digest;
+  CaptureStream(BodyBuffer body, Overflow overflow) {
+    this.body = body;
     this.overflow = overflow;
   }
 
@@ -62,8 +54,8 @@ final class CaptureStream extends ServletOutputStream {
    * A wrong declaration costs nothing but the array: the buffer still grows, up to the limit.
    */
   synchronized void expectLength(long length) {
-    if (hold && !overflowed && length > buffer.length && length <= limit) {
-      buffer = Arrays.copyOf(buffer, (int) length);
+    if (!overflowed) {
+      body.expectLength(length);
     }
   }
 
@@ -73,7 +65,7 @@ final class CaptureStream extends ServletOutputStream {
     if (len == 0) {
       return;
     }
-    if (!overflowed && count + len > limit) {
+    if (!overflowed && !body.append(b, off, len)) {
       spill();
     }
     if (overflowed) {
@@ -81,20 +73,7 @@ final class CaptureStream extends ServletOutputStream {
       if (target != null) {
         target.write(b, off, len);
       }
-      return;
     }
-    if (digest != null) {
-      digest.update(b, off, len);
-    }
-    if (hold) {
-      int needed = (int) count + len;
-      if (needed > buffer.length) {
-        // In long: past 1 GiB, doubling in int overflowed and the buffer grew by one write at a time.
-        buffer = Arrays.copyOf(buffer, (int) Math.min(limit, Math.max(needed, Math.max(256L, buffer.length * 2L))));
-      }
-      System.arraycopy(b, off, buffer, (int) count, len);
-    }
-    count += len;
   }
 
   /** Gives up holding: the owner decides where the held bytes and the rest go. */
@@ -103,12 +82,13 @@ final class CaptureStream extends ServletOutputStream {
       return;
     }
     overflowed = true;
-    digest = null;
+    count = body.count();
+    body.abandonDigest();
     target = overflow.onOverflow();
-    if (target != null && hold && count > 0) {
-      target.write(buffer, 0, (int) count);
+    if (target != null && count > 0 && body.array().length > 0) {
+      target.write(body.array(), 0, (int) count);
     }
-    buffer = new byte[0];
+    body.release();
   }
 
   /** Whether the whole body so far is held (or was counted and digested, when not holding). */
@@ -118,36 +98,23 @@ final class CaptureStream extends ServletOutputStream {
 
   /** The body length so far. */
   synchronized long count() {
-    return count;
+    return overflowed ? count : body.count();
   }
 
-  /** The held bytes (valid while {@link #complete()}; only the first {@link #count()} bytes count). */
+  /** The held bytes (valid while {@link #complete()}; only the first {@link #count()} bytes count; never write them). */
   synchronized byte[] buffer() {
-    return buffer;
+    return body.array();
   }
 
   /** Finishes the digest: the generated tag of the complete body, or {@code null}. */
   synchronized @Nullable EntityTag finishDigest() {
-    if (overflowed || digest == null) {
-      return null;
-    }
-    EntityTag tag = digest.finish();
-    digest = null;
-    return tag;
+    return overflowed ? null : body.finishDigest();
   }
 
-  /** Discards what is held (response reset). */
+  /** Discards what is held and starts the digest afresh (response reset). */
   synchronized void reset() {
     if (!overflowed) {
-      count = 0;
-      buffer = new byte[0];
-    }
-  }
-
-  /** Restarts the digest after a reset. */
-  synchronized void restartDigest(EntityTagGenerator.@Nullable Digest fresh) {
-    if (!overflowed) {
-      digest = fresh;
+      body.reset();
     }
   }
 

@@ -8,7 +8,7 @@ import java.nio.charset.Charset;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
 
-import dev.etagguard.spi.EntityTagGenerator;
+import dev.etagguard.BodyBuffer;
 
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletResponse;
@@ -44,21 +44,17 @@ class CapturingResponse extends HttpServletResponseWrapper {
 
   private final CaptureStream stream;
   private final Spill spill;
-  private final @Nullable EntityTagGenerator generator;
   private @Nullable PrintWriter writer;
   private boolean usingStream;
   private long declaredLength = -1;
   private final BooleanSupplier containerError;
   private boolean errorSent;
 
-  CapturingResponse(HttpServletResponse response, int maxBufferSize, boolean holdBody,
-      @Nullable EntityTagGenerator generator, Spill spill, BooleanSupplier containerError) {
+  CapturingResponse(HttpServletResponse response, BodyBuffer body, Spill spill, BooleanSupplier containerError) {
     super(response);
-    this.generator = generator;
     this.spill = spill;
     this.containerError = containerError;
-    this.stream = new CaptureStream(maxBufferSize, holdBody, generator == null ? null : generator.start(),
-        this::overflow);
+    this.stream = new CaptureStream(body, this::overflow);
   }
 
   private @Nullable ServletOutputStream overflow() throws IOException {
@@ -297,7 +293,6 @@ class CapturingResponse extends HttpServletResponseWrapper {
       super.resetBuffer();
     } else if (stream.complete()) {
       stream.reset();
-      stream.restartDigest(generator == null ? null : generator.start());
       writer = null;
       usingStream = false;
     } else {

@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
-import dev.etagguard.spi.EntityTagGenerator;
+import dev.etagguard.BodyBuffer;
 import dev.etagguard.spi.ResponseView;
 
 import jakarta.servlet.ServletOutputStream;
@@ -39,8 +39,8 @@ final class DetachedResponse implements HttpServletResponse, ResponseView {
 
   private Locale locale = Locale.getDefault();
 
-  DetachedResponse(int maxBufferSize, EntityTagGenerator generator) {
-    this.stream = new CaptureStream(maxBufferSize, false, generator.start(), () -> null);
+  DetachedResponse(BodyBuffer body) {
+    this.stream = new CaptureStream(body, () -> null);
   }
 
   CaptureStream capture() {

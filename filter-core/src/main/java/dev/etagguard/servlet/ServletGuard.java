@@ -179,8 +179,7 @@ public final class ServletGuard {
     }
     boolean head = "HEAD".equals(request.getMethod());
     ReadDecision.Action[] early = new ReadDecision.Action[1];
-    CapturingResponse capture = new CapturingResponse(response, admission.maxBufferSize(), !head,
-        admission.digestBody() ? admission.generator() : null, c -> {
+    CapturingResponse capture = new CapturingResponse(response, admission.bodyBuffer(!head, admission.digestBody()), c -> {
           // The body outgrew the buffer: decide on the handler's own validators, then stream.
           ReadDecision decision = admission.completeRead(new ServletResponseView(c), null, -1);
           early[0] = decision.action();
@@ -305,7 +304,7 @@ public final class ServletGuard {
       }
       admission.fencingToken().ifPresent(token -> request.setAttribute(Admission.FENCING_TOKEN_ATTRIBUTE, token));
       boolean digest = admission.digestsContent();
-      CapturingResponse capture = new CapturingResponse(response, admission.maxBufferSize(), true, null, c -> true,
+      CapturingResponse capture = new CapturingResponse(response, admission.bodyBuffer(true, false), c -> true,
           containerError);
       GuardedRequest guarded = GuardedRequest.forHandler(request, false, context -> {
         capture.passThrough();
@@ -362,7 +361,7 @@ public final class ServletGuard {
 
   /** Runs a GET of the request's resource through the application, detached from the client. */
   private static DetachedResponse internalGet(Admission admission, HttpServletRequest request) throws IOException {
-    DetachedResponse detached = new DetachedResponse(admission.maxBufferSize(), admission.generator());
+    DetachedResponse detached = new DetachedResponse(admission.bodyBuffer(false, true));
     RequestDispatcher dispatcher = request.getRequestDispatcher(ServletRequestView.pathInContext(request));
     if (dispatcher == null) {
       detached.setStatus(500);

@@ -3,7 +3,6 @@ package dev.etagguard.jetty;
 import java.nio.ByteBuffer;
 
 import dev.etagguard.BodyBuffer;
-import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.spi.ResponseView;
 
 import org.eclipse.jetty.http.HttpHeader;
@@ -29,18 +28,15 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
   private enum Mode { HOLDING, STREAMING, DISCARDING }
 
   private final BodyBuffer body;
-  private final @Nullable EntityTagGenerator generator;
   private final Spill spill;
   private final boolean head;
   private Mode mode = Mode.HOLDING;
 
-  CapturingResponse(Request request, Response response, int maxBufferSize, boolean head,
-      @Nullable EntityTagGenerator generator, Spill spill) {
+  CapturingResponse(Request request, Response response, BodyBuffer body, boolean head, Spill spill) {
     super(request, response);
-    this.generator = generator;
     this.head = head;
     this.spill = spill;
-    this.body = new BodyBuffer(maxBufferSize, !head, generator == null ? null : generator.start());
+    this.body = body;
   }
 
   @Override
@@ -73,7 +69,7 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
   public void reset() {
     if (mode == Mode.HOLDING) {
       super.reset();
-      body.reset(generator == null ? null : generator.start());
+      body.reset();
     } else {
       super.reset();
     }

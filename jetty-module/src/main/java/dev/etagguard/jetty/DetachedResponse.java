@@ -5,7 +5,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 import dev.etagguard.BodyBuffer;
-import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.spi.ResponseView;
 
 import org.eclipse.jetty.http.HttpFields;
@@ -22,17 +21,15 @@ final class DetachedResponse extends Response.Wrapper implements ResponseView {
 
   private final HttpFields.Mutable headers = HttpFields.build();
   private final BodyBuffer body;
-  private final EntityTagGenerator generator;
   private int status = 200;
   private boolean complete = true;
   private boolean committed;
   private boolean last;
   private @Nullable Supplier<HttpFields> trailers;
 
-  DetachedResponse(Request request, Response response, int maxBufferSize, EntityTagGenerator generator) {
+  DetachedResponse(Request request, Response response, BodyBuffer body) {
     super(request, response);
-    this.generator = generator;
-    this.body = new BodyBuffer(maxBufferSize, false, generator.start());
+    this.body = body;
   }
 
   @Override
@@ -108,7 +105,7 @@ final class DetachedResponse extends Response.Wrapper implements ResponseView {
     }
     status = 200;
     headers.clear();
-    body.reset(generator.start());
+    body.reset();
     complete = true;
   }
 

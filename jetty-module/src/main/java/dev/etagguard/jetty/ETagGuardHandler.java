@@ -200,6 +200,15 @@ public class ETagGuardHandler extends Handler.Wrapper {
   }
 
   /**
+   * Option {@code digestCacheSize}: the most bytes of recent bodies kept, the last per resource, so
+   * an unchanged body's ETag is found by comparing bytes instead of hashing them ({@code 32MiB},
+   * {@code 0} for none). Default 32 MiB.
+   */
+  public void setDigestCacheSize(String value) {
+    option("digestCacheSize", value);
+  }
+
+  /**
    * Option {@code weakIfMatchPaths}: paths where If-Match uses weak comparison, for clients that
    * only have weak tags. Default none; logs a warning at start (see {@link GuardSettings#weakIfMatchPaths()}).
    */
@@ -313,8 +322,8 @@ public class ETagGuardHandler extends Handler.Wrapper {
       return true;
     }
     ReadDecision[] early = new ReadDecision[1];
-    CapturingResponse capture = new CapturingResponse(request, response, admission.maxBufferSize(), head,
-        admission.digestBody() ? admission.generator() : null, c -> {
+    CapturingResponse capture = new CapturingResponse(request, response,
+        admission.bodyBuffer(!head, admission.digestBody()), head, c -> {
           // The body outgrew the buffer: decide on the handler's own validators, then stream or answer.
           early[0] = admission.completeRead(c, null, -1);
           ReadDecision.Action action = early[0].action();
@@ -522,7 +531,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
       GuardedRequest handlerRequest = admission.digestsContent()
           ? GuardedRequest.digesting(request, admission.generator().start())
           : null;
-      CapturingResponse capture = new CapturingResponse(request, response, admission.maxBufferSize(), false, null,
+      CapturingResponse capture = new CapturingResponse(request, response, admission.bodyBuffer(true, false), false,
           c -> true);
       Callback done = new Callback() {
         @Override
@@ -580,8 +589,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
     /** Runs a GET of the same resource through the wrapped handler, detached from the client. */
     private void internalGet(java.util.function.Consumer<DetachedResponse> then) {
       GuardedRequest get = GuardedRequest.internalGet(request, admission.keyParameters());
-      DetachedResponse detached = new DetachedResponse(get, response, admission.maxBufferSize(),
-          admission.generator());
+      DetachedResponse detached = new DetachedResponse(get, response, admission.bodyBuffer(false, true));
       Callback got = new Callback() {
         @Override
         public void succeeded() {

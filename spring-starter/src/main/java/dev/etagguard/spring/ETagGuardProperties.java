@@ -135,6 +135,12 @@ public class ETagGuardProperties {
   private boolean retryRecognition = true;
 
   /**
+   * The most bytes of recent bodies kept, the last per resource, so an unchanged body's ETag is
+   * found by comparing bytes instead of hashing them; 0 keeps none.
+   */
+  private DataSize digestCacheSize = DataSize.ofMegabytes(32);
+
+  /**
    * The order of ETag Guard's filter registration. The default, 0, runs it after Spring
    * Security's filter chain (-100), so unauthenticated clients get 401/403 before any 412 or 428
    * and cannot probe ETags, and ETag Guard's internal GETs run as the authenticated user.
@@ -165,6 +171,7 @@ public class ETagGuardProperties {
     options.put("invalidationRules", invalidationRules);
     options.put("weakIfMatchPaths", String.join(",", weakIfMatchPaths));
     options.put("retryRecognition", Boolean.toString(retryRecognition));
+    options.put("digestCacheSize", Long.toString(digestCacheSize.toBytes()));
     return options;
   }
 
@@ -313,6 +320,16 @@ public class ETagGuardProperties {
   /** Sets whether retries of writes that already succeeded are recognized. */
   public void setRetryRecognition(boolean retryRecognition) {
     this.retryRecognition = retryRecognition;
+  }
+
+  /** The most bytes of bodies kept to skip hashing unchanged ones. */
+  public DataSize getDigestCacheSize() {
+    return digestCacheSize;
+  }
+
+  /** Sets the most bytes of bodies kept to skip hashing unchanged ones. */
+  public void setDigestCacheSize(DataSize digestCacheSize) {
+    this.digestCacheSize = digestCacheSize;
   }
 
   /** Paths where If-Match uses weak comparison. */

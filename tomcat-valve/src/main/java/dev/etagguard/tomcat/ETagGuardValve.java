@@ -192,6 +192,15 @@ public class ETagGuardValve extends ValveBase {
   }
 
   /**
+   * Option {@code digestCacheSize}: the most bytes of recent bodies kept, the last per resource, so
+   * an unchanged body's ETag is found by comparing bytes instead of hashing them ({@code 32MiB},
+   * {@code 0} for none). Default 32 MiB.
+   */
+  public void setDigestCacheSize(String value) {
+    option("digestCacheSize", value);
+  }
+
+  /**
    * Option {@code weakIfMatchPaths}: paths where If-Match uses weak comparison, for clients that
    * only have weak tags. Default none; logs a warning at start (see {@link GuardSettings#weakIfMatchPaths()}).
    */
