@@ -53,7 +53,9 @@ final class DigestCache {
 
   /** The last body digested for {@code key}, or {@code null}. */
   @Nullable Body get(ResourceKey key) {
-    return bodies == null ? null : bodies.getIfPresent(key);
+    // Quietly: no read buffer and no maintenance on the read path. Eviction then follows writes
+    // only, which suits a cache that is written when a body changes and read on every GET.
+    return bodies == null ? null : bodies.policy().getIfPresentQuietly(key);
   }
 
   /**

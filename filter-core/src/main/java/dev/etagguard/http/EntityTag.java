@@ -102,6 +102,17 @@ public record EntityTag(String opaque, boolean weak) {
     return weak ? this : new EntityTag(opaque, true);
   }
 
+  /** Equal opaque parts and weakness; the same instance (a tag the guard reuses) answers at once. */
+  @Override
+  public boolean equals(Object o) {
+    return this == o || o instanceof EntityTag t && weak == t.weak && opaque.equals(t.opaque);
+  }
+
+  @Override
+  public int hashCode() {
+    return opaque.hashCode() * 31 + (weak ? 1 : 0);
+  }
+
   /** The wire form: {@code "opaque"} or {@code W/"opaque"}. */
   @Override
   public String toString() {

@@ -1,6 +1,7 @@
 package dev.etagguard.http;
 
 import java.time.Instant;
+import java.util.Objects;
 
 import org.jspecify.annotations.Nullable;
 
@@ -43,6 +44,18 @@ public record Validators(boolean exists, @Nullable EntityTag etag, @Nullable Ins
   /** Validators whose Last-Modified (if any) identifies one version. */
   public Validators(boolean exists, @Nullable EntityTag etag, @Nullable Instant lastModified) {
     this(exists, etag, lastModified, false);
+  }
+
+  /** Equal components; the same instance answers at once. */
+  @Override
+  public boolean equals(Object o) {
+    return this == o || o instanceof Validators v && exists == v.exists && weakLastModified == v.weakLastModified
+        && Objects.equals(etag, v.etag) && Objects.equals(lastModified, v.lastModified);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(exists, etag, lastModified, weakLastModified);
   }
 
   /** These validators with {@link #weakLastModified()} set as given. */

@@ -16,6 +16,17 @@ public record ResourceKey(String value) {
     Objects.requireNonNull(value, "value");
   }
 
+  /** Equal normalized forms. */
+  @Override
+  public boolean equals(Object o) {
+    return this == o || o instanceof ResourceKey k && value.equals(k.value);
+  }
+
+  @Override
+  public int hashCode() {
+    return value.hashCode();
+  }
+
   @Override
   public String toString() {
     return value;
