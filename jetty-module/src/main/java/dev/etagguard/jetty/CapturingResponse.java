@@ -83,6 +83,7 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
           body.expectLength(getHeaders().getLongField(HttpHeader.CONTENT_LENGTH));
         }
         if (buffer == null || !buffer.hasRemaining() || body.append(buffer)) {
+          DetachedResponse.consume(buffer);
           callback.succeeded();
           return;
         }
@@ -90,6 +91,7 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
         if (!spill.onSpill(this)) {
           mode = Mode.DISCARDING;
           body.release();
+          DetachedResponse.consume(buffer);
           callback.succeeded();
           return;
         }
@@ -97,6 +99,7 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
         if (head) {
           // HEAD: the headers go out with the completion, the body never.
           mode = Mode.DISCARDING;
+          DetachedResponse.consume(buffer);
           callback.succeeded();
           return;
         }
@@ -105,7 +108,10 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
         super.write(false, held, Callback.from(() -> super.write(last, buffer, callback), callback::failed));
       }
       case STREAMING -> super.write(last, buffer, callback);
-      case DISCARDING -> callback.succeeded();
+      case DISCARDING -> {
+        DetachedResponse.consume(buffer);
+        callback.succeeded();
+      }
     }
   }
 

@@ -114,6 +114,16 @@ final class DetachedResponse extends Response.Wrapper implements ResponseView {
     return CompletableFuture.completedFuture(null);
   }
 
+  /**
+   * Marks a written buffer consumed, as a sink does: a writer that reuses its buffer (the servlet
+   * layer's aggregation buffer) appends after what remains, and writes what remains again.
+   */
+  static void consume(@Nullable ByteBuffer buffer) {
+    if (buffer != null) {
+      buffer.position(buffer.limit());
+    }
+  }
+
   @Override
   public void write(boolean lastWrite, @Nullable ByteBuffer buffer, Callback callback) {
     committed = true;
@@ -122,6 +132,7 @@ final class DetachedResponse extends Response.Wrapper implements ResponseView {
       complete = false;
       body.abandonDigest();
     }
+    consume(buffer);
     callback.succeeded();
   }
 }

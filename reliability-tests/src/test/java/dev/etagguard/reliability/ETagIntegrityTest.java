@@ -162,6 +162,79 @@ class ETagIntegrityTest {
     }
   }
 
+  /**
+   * A resource whose bytes change behind the guard (no write passes through it) between GETs:
+   * the digest cache (option {@code digestCacheSize}) compares each body with the last one, so a
+   * body that differs in one byte anywhere, or in length, must still get the tag of its own bytes,
+   * and an unchanged one the same tag (and 304 for it). Written whole with Content-Length, and in
+   * small pieces without; GET and HEAD.
+   */
+  @ParameterizedTest
+  @EnumSource(GuardedServer.Adapter.class)
+  void bodiesChangedBehindTheGuardNeverReuseATag(GuardedServer.Adapter adapter) throws Exception {
+    byte[] base = new byte[70_000];
+    new Random(12).nextBytes(base);
+    List<byte[]> versions = new ArrayList<>();
+    versions.add(base);
+    for (int at : new int[] {0, 1, 4095, 4096, 35_000, 69_999}) {
+      byte[] v = base.clone();
+      v[at] ^= 0x20;
+      versions.add(v);
+      versions.add(base); // and back
+    }
+    versions.add(Arrays.copyOf(base, base.length - 1));
+    versions.add(Arrays.copyOf(base, base.length + 1));
+    versions.add(Arrays.copyOf(base, 10));
+    versions.add(new byte[0]);
+    versions.add(base);
+    MutableServlet servlet = new MutableServlet();
+    try (GuardedServer server = GuardedServer.start(adapter, GuardSettings.builder().build(), servlet)) {
+      String previousTag = null;
+      byte[] previous = null;
+      for (boolean declared : new boolean[] {true, false}) {
+        servlet.declareLength = declared;
+        for (byte[] body : versions) {
+          servlet.body = body;
+          String expected = body.length == 0 ? null : tagOf(body); // an empty body gets no generated tag
+          RawHttp.Response got = RawHttp.exchange(server.port(), "GET", "/m", List.of(), null);
+          assertThat(got.status()).isEqualTo(200);
+          assertThat(got.header("ETag")).as("%s bytes, declared %s", body.length, declared).isEqualTo(expected);
+          assertThat(got.body()).isEqualTo(body);
+          assertThat(RawHttp.exchange(server.port(), "HEAD", "/m", List.of(), null).header("ETag")).isEqualTo(expected);
+          if (previousTag != null) {
+            RawHttp.Response conditional = RawHttp.exchange(server.port(), "GET", "/m",
+                List.of(field("If-None-Match", previousTag)), null);
+            assertThat(conditional.status()).isEqualTo(Arrays.equals(previous, body) ? 304 : 200);
+          }
+          previousTag = expected;
+          previous = body;
+        }
+      }
+    }
+  }
+
+  /** Serves {@link #body} for every GET, whole with Content-Length or in 1000-byte pieces without. */
+  static final class MutableServlet extends jakarta.servlet.http.HttpServlet {
+    private static final long serialVersionUID = 1L;
+    volatile byte[] body = new byte[0];
+    volatile boolean declareLength = true;
+
+    @Override
+    protected void doGet(jakarta.servlet.http.HttpServletRequest req, jakarta.servlet.http.HttpServletResponse resp)
+        throws IOException {
+      byte[] b = body;
+      resp.setContentType("application/octet-stream");
+      if (declareLength) {
+        resp.setContentLength(b.length);
+        resp.getOutputStream().write(b);
+        return;
+      }
+      for (int off = 0; off < b.length; off += 1000) {
+        resp.getOutputStream().write(b, off, Math.min(1000, b.length - off));
+      }
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(GuardedServer.Adapter.class)
   void problemBodiesAreWellFormedAndRevealNothing(GuardedServer.Adapter adapter) throws Exception {
