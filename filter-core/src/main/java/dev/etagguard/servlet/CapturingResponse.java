@@ -264,8 +264,8 @@ class CapturingResponse extends HttpServletResponseWrapper {
 
   /** Event streams are never held: they must reach the client as they are written. */
   private void checkStreaming(String name, @Nullable String value) {
-    if ("Content-Type".equalsIgnoreCase(name) && value != null
-        && value.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+    if (value != null && value.regionMatches(true, 0, "text/event-stream", 0, 17)
+        && "Content-Type".equalsIgnoreCase(name)) {
       try {
         passThrough();
       } catch (IOException e) {
