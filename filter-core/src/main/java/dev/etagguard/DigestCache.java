@@ -58,6 +58,15 @@ final class DigestCache {
     return bodies == null ? null : bodies.policy().getIfPresentQuietly(key);
   }
 
+  /** The bytes the cache counts now (bodies plus a per-entry overhead), after pending maintenance. */
+  long weightedBytes() {
+    if (bodies == null) {
+      return 0;
+    }
+    bodies.cleanUp();
+    return bodies.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+  }
+
   /**
    * Remembers the digested body of {@code key}. The caller must never write {@code bytes} again.
    * An array with much room to spare (a buffer grown by doubling) is trimmed first, so the bound

@@ -107,6 +107,14 @@ public final class GuardEngine {
     return sequencer;
   }
 
+  /**
+   * The bytes the digest cache holds now (option {@code digestCacheSize}: bodies and a small
+   * per-entry overhead), for monitoring; at most about that option once eviction has run.
+   */
+  public long digestCacheBytes() {
+    return digestCache.weightedBytes();
+  }
+
   /** The ETag generator. */
   public EntityTagGenerator generator() {
     return generator;

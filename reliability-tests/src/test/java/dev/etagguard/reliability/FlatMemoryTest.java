@@ -5,6 +5,7 @@ import static dev.etagguard.testing.Http.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.etagguard.Admission;
+import dev.etagguard.BodyBuffer;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
 import dev.etagguard.ReadDecision;
@@ -39,6 +41,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class FlatMemoryTest {
 
   private static final int STORE_SIZE = 10_000;
+  private static final long DIGEST_CACHE_SIZE = 1 << 20;
 
   @Test
   void manyKeysThroughTheEngine() throws Exception {
@@ -52,7 +55,8 @@ class FlatMemoryTest {
   }
 
   private static void keysThroughTheEngine(int keys) throws Exception {
-    GuardEngine engine = GuardEngine.create(GuardSettings.builder().validatorStoreSize(STORE_SIZE).build());
+    GuardEngine engine = GuardEngine.create(GuardSettings.builder().validatorStoreSize(STORE_SIZE)
+        .digestCacheSize(DIGEST_CACHE_SIZE).build());
     long heapBefore = usedHeapAfterGc();
     long start = System.nanoTime();
     int threads = 4;
@@ -84,15 +88,19 @@ class FlatMemoryTest {
     assertThat(maxActive.get()).as("keys with sequencer state at any sample").isLessThanOrEqualTo(threads);
     long stored = awaitStoreWithin(engine, STORE_SIZE);
     assertThat(stored).as("validators stored").isLessThanOrEqualTo(STORE_SIZE);
+    long cached = engine.digestCacheBytes();
+    assertThat(cached).as("bytes in the digest cache").isPositive().isLessThanOrEqualTo(DIGEST_CACHE_SIZE);
     long heapAfter = usedHeapAfterGc();
     System.out.printf("FIGURES flat-memory engine keys=%d threads=%d activeKeys=%d maxActiveSampled=%d stored=%d "
-        + "validatorStoreSize=%d heapBeforeMiB=%d heapAfterMiB=%d ms=%d%n", keys, threads,
-        engine.sequencer().activeKeys(), maxActive.get(), stored, STORE_SIZE, heapBefore >> 20, heapAfter >> 20, ms);
+        + "validatorStoreSize=%d digestCacheBytes=%d digestCacheSize=%d heapBeforeMiB=%d heapAfterMiB=%d ms=%d%n",
+        keys, threads, engine.sequencer().activeKeys(), maxActive.get(), stored, STORE_SIZE, cached,
+        DIGEST_CACHE_SIZE, heapBefore >> 20, heapAfter >> 20, ms);
   }
 
   /**
    * One unconditional PUT (the handler states its ETag) of a resource, and for every eighth one
-   * a GET (digested), through the engine. Plain checks: a million assertion objects would dominate the run.
+   * a GET whose 300-byte body is held and digested (and so enters the digest cache), through the
+   * engine. Plain checks: a million assertion objects would dominate the run.
    */
   private static void writeAndRead(GuardEngine engine, String path, int i) {
     Admission write = engine.admit(new View("PUT", path));
@@ -109,7 +117,12 @@ class FlatMemoryTest {
     }
     Admission read = engine.admit(new View("GET", path));
     try {
-      ReadDecision decision = read.completeRead(new Response(200, null), EntityTag.strong("d" + i), 10);
+      byte[] body = ("body of " + path + " ").repeat(40).substring(0, 300).getBytes(StandardCharsets.UTF_8);
+      BodyBuffer buffer = read.bodyBuffer(true, true);
+      check(buffer.append(body, 0, body.length), "the body held", path);
+      EntityTag tag = buffer.finishDigest();
+      check(tag != null, "a digest", path);
+      ReadDecision decision = read.completeRead(new Response(200, null), tag, body.length);
       check(decision.action() == ReadDecision.Action.FULL, "a full 200", path);
     } finally {
       read.close();
