@@ -253,9 +253,15 @@ public final class ServletGuard {
     }
   }
 
-  private static void notModified(HttpServletResponse response, Map<String, String> headers) {
+  /**
+   * A 304 with the decision's fields, committed at once: a container that completes an
+   * uncommitted response without a length declares the bytes written (Jetty: {@code
+   * Content-Length: 0}), which in a 304 would be a length the 200 does not have (RFC 9110 8.6).
+   */
+  private static void notModified(HttpServletResponse response, Map<String, String> headers) throws IOException {
     response.setStatus(304);
     setHeaders(response, headers);
+    response.flushBuffer();
   }
 
   /** Writes the held body (or a range of it) to the real response, with its length. */

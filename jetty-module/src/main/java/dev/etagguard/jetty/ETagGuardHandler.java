@@ -393,7 +393,9 @@ public class ETagGuardHandler extends Handler.Wrapper {
         response.setStatus(304);
         decision.headers().forEach(response.getHeaders()::put);
         response.getHeaders().remove(HttpHeader.CONTENT_LENGTH);
-        response.write(true, null, callback);
+        // Committed before the last write: Jetty declares the bytes written (0) as the length of
+        // a response completed uncommitted without one, a length the 200 does not have (RFC 9110 8.6).
+        response.write(false, null, Callback.from(() -> response.write(true, null, callback), callback::failed));
       }
       case REJECT -> {
         response.reset();

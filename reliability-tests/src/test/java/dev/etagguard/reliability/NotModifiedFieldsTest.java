@@ -1,0 +1,44 @@
+package dev.etagguard.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import dev.etagguard.GuardSettings;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A 304 carries no body, and RFC 9110 8.6 forbids a Content-Length in it unless the value is the
+ * length the 200 would have had: a cache that refreshes its stored header fields from the 304
+ * must not learn a wrong length. Checked on every adapter, for the 304 decided after running the
+ * handler and for the one answered from the store ({@code authoritativePaths}).
+ */
+class NotModifiedFieldsTest {
+
+  @ParameterizedTest
+  @EnumSource(GuardedServer.Adapter.class)
+  void aNotModifiedAnswerDeclaresNoOtherLength(GuardedServer.Adapter adapter) throws Exception {
+    GuardSettings settings = GuardSettings.builder().authoritativePaths("/a/*").build();
+    try (GuardedServer server = GuardedServer.start(adapter, settings, new FaultServlet())) {
+      byte[] body = "x".repeat(1500).getBytes(StandardCharsets.US_ASCII);
+      for (String path : List.of("/n/r", "/a/r")) {
+        assertThat(RawHttp.exchange(server.port(), "PUT", path, List.of(new RawHttp.Field("If-None-Match", "*")), body)
+            .status()).isEqualTo(201);
+        RawHttp.Response full = RawHttp.exchange(server.port(), "GET", path, List.of(), null);
+        assertThat(full.status()).isEqualTo(200);
+        assertThat(full.header("Content-Length")).isEqualTo("1500");
+        String tag = full.header("ETag");
+        RawHttp.Response notModified = RawHttp.exchange(server.port(), "GET", path,
+            List.of(new RawHttp.Field("If-None-Match", tag)), null);
+        assertThat(notModified.status()).as(path).isEqualTo(304);
+        assertThat(notModified.header("ETag")).isEqualTo(tag);
+        assertThat(notModified.body()).isEmpty();
+        String length = notModified.header("Content-Length");
+        assertThat(length).as("Content-Length of the 304 of %s", path).isIn(null, "1500");
+      }
+    }
+  }
+}
