@@ -26,11 +26,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Options: {@code --seconds=N} per slice (2), {@code --rounds=N} (3), {@code --warmup=N}
  * seconds per slice before the rounds (2), {@code --servers=jetty,tomcat},
  * {@code --scenarios=get-1k,...}, {@code --connections=N} for reads (4), {@code --out=FILE}
- * (also writes the Markdown table there).
+ * (also writes the Markdown table there), {@code --modes=bare,spring,guard} (the default; add
+ * {@code filter}, a servlet filter that only calls the chain, to see what any filter costs: the
+ * table then also gives guard/filter).
  */
 final class LoadHarness {
 
-  private static final Servers.Mode[] MODES = Servers.Mode.values();
 
   /** One load scenario: what each connection sends, and which statuses count as success. */
   record Scenario(String name, String description, int connections, String method, String path, int bodySize,
@@ -52,6 +53,7 @@ final class LoadHarness {
   private final int warmup;
   private final List<Scenario> scenarios;
   private final List<String> servers;
+  private final Servers.Mode[] modes;
   private final Map<Integer, byte[]> bodies = new LinkedHashMap<>();
 
   private LoadHarness(Map<String, String> options) {
@@ -79,6 +81,14 @@ final class LoadHarness {
     this.scenarios = wanted == null ? all
         : all.stream().filter(s -> Arrays.asList(wanted.split(",")).contains(s.name())).toList();
     this.servers = Arrays.asList(options.getOrDefault("servers", "jetty,tomcat").split(","));
+    this.modes = Arrays.stream(options.getOrDefault("modes", "bare,spring,guard").split(","))
+        .map(m -> Servers.Mode.valueOf(m.strip().toUpperCase(Locale.ROOT)))
+        .toArray(Servers.Mode[]::new);
+    for (Servers.Mode required : new Servers.Mode[] {Servers.Mode.BARE, Servers.Mode.SPRING, Servers.Mode.GUARD}) {
+      if (!Arrays.asList(modes).contains(required)) {
+        throw new IllegalArgumentException("--modes must include bare, spring and guard (the ratios need them)");
+      }
+    }
     Random random = new Random(7);
     for (Scenario s : all) {
       bodies.computeIfAbsent(s.bodySize(), size -> {
@@ -107,7 +117,7 @@ final class LoadHarness {
     Map<String, Servers.Running> running = new LinkedHashMap<>();
     try {
       for (String server : servers) {
-        for (Servers.Mode mode : MODES) {
+        for (Servers.Mode mode : modes) {
           Servers.Running r = switch (server) {
             case "jetty" -> Servers.jetty(mode);
             case "tomcat" -> Servers.tomcat(mode);
@@ -124,7 +134,7 @@ final class LoadHarness {
       if (warmup > 0) {
         for (Scenario s : scenarios) {
           for (String server : servers) {
-            for (Servers.Mode mode : MODES) {
+            for (Servers.Mode mode : modes) {
               measure(running.get(server + "/" + mode.label()).port(), s, warmup);
             }
           }
@@ -135,8 +145,8 @@ final class LoadHarness {
       for (int round = 0; round < rounds; round++) {
         for (Scenario s : scenarios) {
           for (String server : servers) {
-            for (int m = 0; m < MODES.length; m++) {
-              Servers.Mode mode = MODES[(m + round) % MODES.length];
+            for (int m = 0; m < modes.length; m++) {
+              Servers.Mode mode = modes[(m + round) % modes.length];
               Slice slice = measure(running.get(server + "/" + mode.label()).port(), s, seconds);
               results.computeIfAbsent(server + "|" + s.name() + "|" + mode.label(), k -> new ArrayList<>()).add(slice);
               System.err.printf(Locale.ROOT,
@@ -162,19 +172,21 @@ final class LoadHarness {
   }
 
   private String table(Map<String, List<Slice>> results) {
+    boolean filter = Arrays.asList(modes).contains(Servers.Mode.FILTER);
     StringBuilder sb = new StringBuilder();
     sb.append("| server | scenario | mode | req/s | p50 us | p99 us | CPU us/req | 304s | errors "
-        + "| guard/bare req/s (min-max) | guard/spring req/s (min-max) | bare/guard CPU |\n");
-    sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|\n");
+        + "| guard/bare req/s (min-max) | guard/spring req/s (min-max) | bare/guard CPU |"
+        + (filter ? " guard/filter req/s (min-max) |\n" : "\n"));
+    sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|" + (filter ? "---|\n" : "\n"));
     for (String server : servers) {
       for (Scenario s : scenarios) {
         List<Slice> guard = results.get(server + "|" + s.name() + "|guard");
-        for (Servers.Mode mode : MODES) {
+        for (Servers.Mode mode : modes) {
           List<Slice> slices = results.get(server + "|" + s.name() + "|" + mode.label());
           long total = slices.stream().mapToLong(Slice::total).sum();
           long notModified = slices.stream().mapToLong(Slice::notModified).sum();
           List<Slice> bare = results.get(server + "|" + s.name() + "|bare");
-          sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %,.0f | %.0f | %.0f | %.0f | %s | %d | %s | %s | %s |%n",
+          sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %,.0f | %.0f | %.0f | %.0f | %s | %d | %s | %s | %s |%s%n",
               server, s.description(), mode.label(),
               median(slices.stream().mapToDouble(Slice::perSecond).toArray()),
               median(slices.stream().mapToDouble(Slice::p50Micros).toArray()),
@@ -186,7 +198,9 @@ final class LoadHarness {
               mode == Servers.Mode.GUARD ? ratio(guard, results.get(server + "|" + s.name() + "|spring")) : "",
               mode == Servers.Mode.GUARD ? String.format(Locale.ROOT, "%.2f",
                   median(bare.stream().mapToDouble(Slice::cpuMicros).toArray())
-                      / median(guard.stream().mapToDouble(Slice::cpuMicros).toArray())) : ""));
+                      / median(guard.stream().mapToDouble(Slice::cpuMicros).toArray())) : "",
+              !filter ? "" : mode == Servers.Mode.GUARD
+                  ? " " + ratio(guard, results.get(server + "|" + s.name() + "|filter")) + " |" : " |"));
         }
       }
     }

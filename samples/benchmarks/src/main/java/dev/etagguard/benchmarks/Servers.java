@@ -33,12 +33,15 @@ final class Servers {
 
   /** What sits in front of the servlet. */
   enum Mode {
-    BARE, SPRING, GUARD;
+    BARE, SPRING, GUARD,
+    /** A filter that only calls the chain: what any servlet filter costs at least (opt-in: {@code --modes}). */
+    FILTER;
 
     @Nullable Filter filter() {
       return switch (this) {
         case BARE -> null;
         case SPRING -> new ShallowEtagHeaderFilter();
+        case FILTER -> (request, response, chain) -> chain.doFilter(request, response);
         case GUARD -> new ETagGuardFilter(GuardSettings.builder().guardedPaths("/articles/*")
             .authoritativePaths("/slow/*, /store/*").build());
       };
