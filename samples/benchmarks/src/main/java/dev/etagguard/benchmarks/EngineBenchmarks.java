@@ -83,6 +83,24 @@ public final class EngineBenchmarks {
     }
   }
 
+  /** A GET of {@code path} with the given header fields (names as the map compares them), as an adapter presents it. */
+  record Get(String path, Map<String, List<String>> fields) implements dev.etagguard.spi.RequestView {
+    @Override
+    public String method() {
+      return "GET";
+    }
+
+    @Override
+    public @Nullable String query() {
+      return null;
+    }
+
+    @Override
+    public List<String> headers(String name) {
+      return fields.getOrDefault(name, List.of());
+    }
+  }
+
   /**
    * A GET's body through the engine's body buffer, written in 8 KiB chunks with its length
    * declared, then tagged: with the digest cache (option {@code digestCacheSize}) holding the
@@ -100,27 +118,7 @@ public final class EngineBenchmarks {
     final dev.etagguard.GuardEngine cached = dev.etagguard.GuardEngine.create(dev.etagguard.GuardSettings.DEFAULTS);
     final dev.etagguard.GuardEngine uncached = dev.etagguard.GuardEngine.create(
         dev.etagguard.GuardSettings.builder().digestCacheSize(0).build());
-    final dev.etagguard.spi.RequestView get = new dev.etagguard.spi.RequestView() {
-      @Override
-      public String method() {
-        return "GET";
-      }
-
-      @Override
-      public String path() {
-        return "/articles/body";
-      }
-
-      @Override
-      public @Nullable String query() {
-        return null;
-      }
-
-      @Override
-      public List<String> headers(String name) {
-        return List.of();
-      }
-    };
+    final dev.etagguard.spi.RequestView get = new Get("/articles/body", Map.of());
 
     @Setup
     public void setup() {
@@ -314,27 +312,7 @@ public final class EngineBenchmarks {
       headers.put("Accept-Encoding", List.of("identity"));
     }
 
-    final dev.etagguard.spi.RequestView request = new dev.etagguard.spi.RequestView() {
-      @Override
-      public String method() {
-        return "GET";
-      }
-
-      @Override
-      public String path() {
-        return "/articles/k1";
-      }
-
-      @Override
-      public @Nullable String query() {
-        return null;
-      }
-
-      @Override
-      public List<String> headers(String name) {
-        return headers.getOrDefault(name, List.of());
-      }
-    };
+    final dev.etagguard.spi.RequestView request = new Get("/articles/k1", headers);
     final dev.etagguard.spi.ResponseView response = new dev.etagguard.spi.ResponseView() {
       @Override
       public int status() {
