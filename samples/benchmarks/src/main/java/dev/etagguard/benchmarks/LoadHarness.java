@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code --scenarios=get-1k,...}, {@code --connections=N} for reads (4), {@code --out=FILE}
  * (also writes the Markdown table there), {@code --modes=bare,spring,guard} (the default; add
  * {@code filter}, a servlet filter that only calls the chain, to see what any filter costs: the
- * table then also gives guard/filter).
+ * table then also gives guard/filter; add {@code native} for the server's own adapter, the Jetty
+ * handler or the Tomcat valve, whose rows get the guard's ratio columns).
  */
 final class LoadHarness {
 
@@ -180,12 +181,13 @@ final class LoadHarness {
     sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|" + (filter ? "---|\n" : "\n"));
     for (String server : servers) {
       for (Scenario s : scenarios) {
-        List<Slice> guard = results.get(server + "|" + s.name() + "|guard");
+        List<Slice> bare = results.get(server + "|" + s.name() + "|bare");
         for (Servers.Mode mode : modes) {
+          // The ratio columns belong to the rows of the guard's modes (guard, native).
           List<Slice> slices = results.get(server + "|" + s.name() + "|" + mode.label());
           long total = slices.stream().mapToLong(Slice::total).sum();
           long notModified = slices.stream().mapToLong(Slice::notModified).sum();
-          List<Slice> bare = results.get(server + "|" + s.name() + "|bare");
+          boolean guarded = mode.guarded();
           sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %,.0f | %.0f | %.0f | %.0f | %s | %d | %s | %s | %s |%s%n",
               server, s.description(), mode.label(),
               median(slices.stream().mapToDouble(Slice::perSecond).toArray()),
@@ -194,13 +196,13 @@ final class LoadHarness {
               median(slices.stream().mapToDouble(Slice::cpuMicros).toArray()),
               total == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", 100.0 * notModified / total),
               slices.stream().mapToLong(Slice::errors).sum(),
-              mode == Servers.Mode.GUARD ? ratio(guard, results.get(server + "|" + s.name() + "|bare")) : "",
-              mode == Servers.Mode.GUARD ? ratio(guard, results.get(server + "|" + s.name() + "|spring")) : "",
-              mode == Servers.Mode.GUARD ? String.format(Locale.ROOT, "%.2f",
+              guarded ? ratio(slices, bare) : "",
+              guarded ? ratio(slices, results.get(server + "|" + s.name() + "|spring")) : "",
+              guarded ? String.format(Locale.ROOT, "%.2f",
                   median(bare.stream().mapToDouble(Slice::cpuMicros).toArray())
-                      / median(guard.stream().mapToDouble(Slice::cpuMicros).toArray())) : "",
-              !filter ? "" : mode == Servers.Mode.GUARD
-                  ? " " + ratio(guard, results.get(server + "|" + s.name() + "|filter")) + " |" : " |"));
+                      / median(slices.stream().mapToDouble(Slice::cpuMicros).toArray())) : "",
+              !filter ? "" : guarded
+                  ? " " + ratio(slices, results.get(server + "|" + s.name() + "|filter")) + " |" : " |"));
         }
       }
     }

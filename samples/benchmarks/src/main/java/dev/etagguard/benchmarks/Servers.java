@@ -6,8 +6,10 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 
 import dev.etagguard.GuardSettings;
+import dev.etagguard.jetty.ETagGuardHandler;
 import dev.etagguard.samples.wiki.WikiServlet;
 import dev.etagguard.servlet.ETagGuardFilter;
+import dev.etagguard.tomcat.ETagGuardValve;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -25,7 +27,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.filter.ShallowEtagHeaderFilter;
 
-/** The wiki servlet on embedded Jetty or Tomcat, bare or behind one filter, on 127.0.0.1. */
+/** The wiki servlet on embedded Jetty or Tomcat, bare or behind one filter or guard adapter, on 127.0.0.1. */
 final class Servers {
 
   private Servers() {
@@ -35,16 +37,30 @@ final class Servers {
   enum Mode {
     BARE, SPRING, GUARD,
     /** A filter that only calls the chain: what any servlet filter costs at least (opt-in: {@code --modes}). */
-    FILTER;
+    FILTER,
+    /**
+     * ETag Guard as the server's own adapter, with the settings of {@code guard}: the Jetty core
+     * {@code ETagGuardHandler} in front of the servlet context, the {@code ETagGuardValve} in the
+     * Tomcat context's pipeline (opt-in: {@code --modes}).
+     */
+    NATIVE;
+
+    /** Whether ETag Guard answers in this mode (its rows get the guard's ratio columns). */
+    boolean guarded() {
+      return this == GUARD || this == NATIVE;
+    }
 
     @Nullable Filter filter() {
       return switch (this) {
-        case BARE -> null;
+        case BARE, NATIVE -> null;
         case SPRING -> new ShallowEtagHeaderFilter();
         case FILTER -> (request, response, chain) -> chain.doFilter(request, response);
-        case GUARD -> new ETagGuardFilter(GuardSettings.builder().guardedPaths("/articles/*")
-            .authoritativePaths("/slow/*, /store/*").build());
+        case GUARD -> new ETagGuardFilter(settings());
       };
+    }
+
+    static GuardSettings settings() {
+      return GuardSettings.builder().guardedPaths("/articles/*").authoritativePaths("/slow/*, /store/*").build();
     }
 
     String label() {
@@ -91,7 +107,13 @@ final class Servers {
     if (filter != null) {
       context.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
     }
-    server.setHandler(context);
+    if (mode == Mode.NATIVE) {
+      ETagGuardHandler guard = new ETagGuardHandler(Mode.settings());
+      guard.setHandler(context);
+      server.setHandler(guard);
+    } else {
+      server.setHandler(context);
+    }
     server.start();
     return new Running() {
       @Override
@@ -135,6 +157,9 @@ final class Servers {
       map.setDispatcher(DispatcherType.REQUEST.name());
       map.setDispatcher(DispatcherType.ASYNC.name());
       context.addFilterMap(map);
+    }
+    if (mode == Mode.NATIVE) {
+      context.getPipeline().addValve(new ETagGuardValve(Mode.settings()));
     }
     tomcat.start();
     return new Running() {
