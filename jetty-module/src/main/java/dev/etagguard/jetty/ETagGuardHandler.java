@@ -16,10 +16,12 @@ import dev.etagguard.ReadDecision;
 import dev.etagguard.http.ByteRange;
 import dev.etagguard.http.EntityTag;
 
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -318,7 +320,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
     ReadDecision stored = admission.answerFromStore();
     if (stored != null) {
       // Option authoritativePaths: 304 or 412 on the stored validators; the handler does not run.
-      apply(stored, response, null, head, callback);
+      apply(stored, request, response, null, head, callback);
       return true;
     }
     ReadDecision[] early = new ReadDecision[1];
@@ -363,7 +365,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
     if (!capture.holding()) {
       if (early != null && capture.discarding() && early.action() != ReadDecision.Action.FULL
           && early.action() != ReadDecision.Action.PASS) {
-        apply(early, response, null, head, callback);
+        apply(early, request, response, null, head, callback);
       } else {
         capture.finishPassedOn(callback);
       }
@@ -372,11 +374,11 @@ public class ETagGuardHandler extends Handler.Wrapper {
     BodyBuffer body = capture.body();
     EntityTag digest = body.finishDigest();
     ReadDecision decision = admission.completeRead(capture, digest, body.count());
-    apply(decision, response, body, head, callback);
+    apply(decision, request, response, body, head, callback);
   }
 
-  private static void apply(ReadDecision decision, Response response, @Nullable BodyBuffer body, boolean head,
-      Callback callback) {
+  private static void apply(ReadDecision decision, Request request, Response response, @Nullable BodyBuffer body,
+      boolean head, Callback callback) {
     switch (decision.action()) {
       case PASS, FULL -> {
         decision.headers().forEach(response.getHeaders()::put);
@@ -393,14 +395,38 @@ public class ETagGuardHandler extends Handler.Wrapper {
         response.setStatus(304);
         decision.headers().forEach(response.getHeaders()::put);
         response.getHeaders().remove(HttpHeader.CONTENT_LENGTH);
-        // Committed before the last write: Jetty declares the bytes written (0) as the length of
-        // a response completed uncommitted without one, a length the 200 does not have (RFC 9110 8.6).
-        response.write(false, null, Callback.from(() -> response.write(true, null, callback), callback::failed));
+        // One write commits and completes it; the stream drops the length Jetty declares for it.
+        request.addHttpStreamWrapper(stream -> new NotModifiedStream(stream, response));
+        response.write(true, null, callback);
       }
       case REJECT -> {
         response.reset();
         send(decision.answer(), response, callback);
       }
+    }
+  }
+
+  /**
+   * The exchange's stream once the guard answers 304. Jetty declares the bytes written as the
+   * length of a response committed by its last write, {@code Content-Length: 0} for a 304: a
+   * length the 200 does not have (RFC 9110 8.6). This stream drops it as the response is
+   * committed, so one write sends the 304 (committing first and completing after costs a second
+   * pass through Jetty's send path).
+   */
+  private static final class NotModifiedStream extends HttpStream.Wrapper {
+    private final Response response;
+
+    NotModifiedStream(HttpStream wrapped, Response response) {
+      super(wrapped);
+      this.response = response;
+    }
+
+    @Override
+    public void prepareResponse(HttpFields.Mutable headers) {
+      if (response.getStatus() == 304) {
+        headers.remove(HttpHeader.CONTENT_LENGTH);
+      }
+      super.prepareResponse(headers);
     }
   }
 
