@@ -76,7 +76,10 @@ etc/etag-guard.xml
 # jetty.etagGuard.invalidationRules=/articles/{id} -> /articles
 
 ## Whether a retry of a conditional write that already succeeded is answered with that success (not 412)
-# jetty.etagGuard.retryRecognition=true
+# jetty.etagGuard.retryRecognition=false
+
+## The request fields that tell one client from another for retryRecognition
+# jetty.etagGuard.retryClientFields=Authorization, Proxy-Authorization, Cookie, Idempotency-Key
 
 ## Bytes of recent bodies kept (the last per resource) so an unchanged body's ETag needs no hashing; 0 for none
 # jetty.etagGuard.digestCacheSize=32MiB

@@ -91,10 +91,14 @@ public final class Admission implements AutoCloseable {
   private long acquireStart;
   /** Option authoritativePaths: a conditional read that the validator store may answer. */
   private boolean storeAnswers;
-  /** The digest of the request content the handler read, for recognizing a retry of this write. */
-  private @Nullable EntityTag content;
-  /** Who sent the write, as far as its request says: part of what a retry must repeat. */
-  private String client = "";
+  /** The request content the handler read through the guard, whole, for recognizing a retry of this write. */
+  private RecentWrites.@Nullable Content content;
+  /** Option retryRecognition: the fingerprint of the request without its content (see {@link RecentWrites#fingerprint}). */
+  private String fingerprint = "";
+  /** The request's Content-Length, {@code -1} when it has none. */
+  private long declaredLength = -1;
+  /** Whether the request declares chunked content (Transfer-Encoding). */
+  private boolean chunked;
   /** The status of a successful conditional write whose result the internal GET will tell. */
   private int recordStatus;
   /** Option invalidationRules: the keys a write changes besides its own. */
@@ -123,10 +127,31 @@ public final class Admission implements AutoCloseable {
     return this;
   }
 
-  /** Sets who sent a write, as far as its request says (see {@link RecentWrites#client}); once. */
-  Admission sentBy(String client) {
-    this.client = client;
+  /**
+   * Option retryRecognition: sets what identifies the write request besides its content (see
+   * {@link RecentWrites#fingerprint}) and the content it declares; once.
+   */
+  Admission recognizable(String fingerprint, long declaredLength, boolean chunked) {
+    this.fingerprint = fingerprint;
+    this.declaredLength = declaredLength;
+    this.chunked = chunked;
     return this;
+  }
+
+  /**
+   * The content as the guard saw it, or {@code null} when the guard cannot tell that it saw all
+   * of it: read to the end, and as long as the request declares (chunked content that arrives
+   * empty may have been consumed before the guard: not seen).
+   */
+  private RecentWrites.@Nullable Content seen(@Nullable EntityTag digest, long length) {
+    if (length < 0) {
+      return null;
+    }
+    boolean whole = chunked ? length > 0 : declaredLength >= 0 ? length == declaredLength : length == 0;
+    if (!whole || (length > 0 && digest == null)) {
+      return null;
+    }
+    return length == 0 ? RecentWrites.Content.NONE : new RecentWrites.Content(digest, length);
   }
 
   /** Sets the keys a write changes besides its own; once, before the admission is handed out. */
@@ -578,25 +603,25 @@ public final class Admission implements AutoCloseable {
       return null;
     }
     RecentWrites.Write last = engine.recentWrites.get(k);
-    if (last == null || !last.repeatedBy(method, conditions, client, current)) {
+    if (last == null || requestContent == null) {
       return null;
     }
-    EntityTag sent;
+    RecentWrites.Content sent;
     try {
-      sent = requestContent == null ? null : digest(requestContent.open());
+      sent = read(requestContent.open());
     } catch (java.io.IOException | RuntimeException e) {
       return null; // content unreadable or too large: not recognized
     }
-    if (!java.util.Objects.equals(last.content(), sent)) {
-      return null;
+    if (sent == null || !last.repeatedBy(fingerprint, sent, current)) {
+      return null; // not all of it seen by the guard, or another request
     }
     engine.listener.onRetryRecognized(k, method);
     engine.listener.onDecision(k, method, Decision.SERVED);
     return new Answer(last.status(), last.headers(), null);
   }
 
-  /** The generated tag of a content, {@code null} when empty; fails beyond {@code maxBufferSize}. */
-  private @Nullable EntityTag digest(java.io.InputStream in) throws java.io.IOException {
+  /** A content as the guard reads it, {@code null} when not seen whole; fails beyond {@code maxBufferSize}. */
+  private RecentWrites.@Nullable Content read(java.io.InputStream in) throws java.io.IOException {
     dev.etagguard.spi.EntityTagGenerator.Digest d = engine.generator.start();
     byte[] buffer = new byte[8192];
     long total = 0;
@@ -608,14 +633,14 @@ public final class Admission implements AutoCloseable {
       }
       d.update(buffer, 0, n);
     }
-    return total == 0 ? null : d.finish();
+    return seen(total == 0 ? null : d.finish(), total);
   }
 
   /** Remembers this write as the resource's last successful one (option {@code retryRecognition}). */
   private void recordWrite(ResourceKey k, Validators result, int status, Map<String, String> headers) {
-    if (engine.settings.retryRecognition() && conditions.hasWritePrecondition()) {
-      engine.recentWrites.record(k, new RecentWrites.Write(method, RecentWrites.preconditions(conditions), client,
-          content, result, status, headers));
+    RecentWrites.Content c = content;
+    if (engine.settings.retryRecognition() && conditions.hasWritePrecondition() && c != null) {
+      engine.recentWrites.record(k, new RecentWrites.Write(fingerprint, c, result, status, headers));
     }
   }
 
@@ -641,7 +666,7 @@ public final class Admission implements AutoCloseable {
    * @return {@code true} when an internal GET should follow
    */
   public boolean completeWrite(ResponseView response) {
-    return completeWrite(response, null);
+    return completeWrite(response, null, -1);
   }
 
   /**
@@ -651,12 +676,14 @@ public final class Admission implements AutoCloseable {
    *
    * @param response the handler's status and headers
    * @param requestContent the generated tag of the complete request content, or {@code null}
+   * @param requestContentLength the bytes of request content the handler read through the guard
+   *     to its end, or {@code -1} when it did not read it to the end or the guard could not see it
    * @return {@code true} when an internal GET should follow
    */
-  public boolean completeWrite(ResponseView response, @Nullable EntityTag requestContent) {
+  public boolean completeWrite(ResponseView response, @Nullable EntityTag requestContent, long requestContentLength) {
     ResourceKey k = requireKey();
     written = true;
-    content = requestContent;
+    content = seen(requestContent, requestContentLength);
     engine.recentWrites.forget(k);
     engine.recentChanges.changed(k, engine.clock.instant().getEpochSecond());
     engine.invalidateRelated(related);

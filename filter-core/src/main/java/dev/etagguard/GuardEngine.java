@@ -3,6 +3,7 @@ package dev.etagguard;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -154,9 +155,23 @@ public final class GuardEngine {
     };
     Admission admission = new Admission(this, Admission.Kind.WRITE, key, method, conditions, 0, rejection, weakIfMatch);
     if (rejection == null && settings.retryRecognition() && conditions.hasWritePrecondition()) {
-      admission.sentBy(RecentWrites.client(request, generator));
+      admission.recognizable(RecentWrites.fingerprint(request, conditions, settings.retryClientFields(), generator),
+          declaredLength(request), !request.headers("Transfer-Encoding").isEmpty());
     }
     return rejection != null || settings.invalidationRules().isEmpty() ? admission : admission.invalidating(relatedKeys(path));
+  }
+
+  /** The request's Content-Length, {@code -1} when absent or not one valid number. */
+  private static long declaredLength(RequestView request) {
+    List<String> values = request.headers("Content-Length");
+    if (values.size() != 1) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(values.get(0).strip());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /** The keys of the paths that a write to {@code path} changes too (option invalidationRules). */

@@ -43,8 +43,11 @@ import java.util.function.BiConsumer;
  *       handler (see {@link #authoritativePaths()})</td></tr>
  *   <tr><td>{@code invalidationRules}</td><td>(none)</td><td>writes that change other resources too, e.g.
  *       {@code /articles/{id} -> /articles}: their validators are dropped (see {@link InvalidationRule})</td></tr>
- *   <tr><td>{@code retryRecognition}</td><td>{@code true}</td><td>whether a retry of a conditional write that already
+ *   <tr><td>{@code retryRecognition}</td><td>{@code false}</td><td>whether a retry of a conditional write that already
  *       succeeded is answered with that success instead of 412 (see {@link #retryRecognition()})</td></tr>
+ *   <tr><td>{@code retryClientFields}</td><td>{@code Authorization, Proxy-Authorization, Cookie, Idempotency-Key}</td>
+ *       <td>the request fields that tell one client from another, which a retry must repeat (see
+ *       {@link #retryClientFields()})</td></tr>
  *   <tr><td>{@code weakIfMatchPaths}</td><td>(none)</td><td>paths where If-Match uses weak comparison, for clients that only
  *       have weak tags (see {@link #weakIfMatchPaths()})</td></tr>
  *   <tr><td>{@code digestCacheSize}</td><td>{@code 32MiB}</td><td>bytes of recent bodies kept, the last per resource, so
@@ -81,6 +84,7 @@ public final class GuardSettings {
   private final List<InvalidationRule> invalidationRules;
   private final List<PathPattern> weakIfMatchPaths;
   private final boolean retryRecognition;
+  private final List<String> retryClientFields;
   private final long digestCacheSize;
 
   private GuardSettings(Builder b) {
@@ -102,6 +106,7 @@ public final class GuardSettings {
     this.invalidationRules = b.invalidationRules;
     this.weakIfMatchPaths = b.weakIfMatchPaths;
     this.retryRecognition = b.retryRecognition;
+    this.retryClientFields = List.copyOf(b.retryClientFields);
     this.digestCacheSize = b.digestCacheSize;
   }
 
@@ -163,6 +168,7 @@ public final class GuardSettings {
     m.put("invalidationRules", (b, v) -> b.invalidationRules(v));
     m.put("weakIfMatchPaths", (b, v) -> b.weakIfMatchPaths(v));
     m.put("retryRecognition", (b, v) -> b.retryRecognition(parseBoolean(v)));
+    m.put("retryClientFields", (b, v) -> b.retryClientFields(v));
     m.put("digestCacheSize", (b, v) -> b.digestCacheSize(parseSize(v)));
     return Collections.unmodifiableMap(m);
   }
@@ -332,22 +338,47 @@ public final class GuardSettings {
 
   /**
    * Whether a retry of a conditional write that already succeeded is answered with that success.
-   * Default {@code true}.
+   * Default {@code false}.
    *
    * <p>A client sends {@code PUT} with {@code If-Match: "v1"}; the write succeeds but the answer is
    * lost (a timeout, a proxy's error, a dropped connection), and the client sends the same request
    * again. The resource is now at the version that write made, so the precondition fails, and a
    * 412 would leave the client unable to tell its own success from someone else's overwrite. The
    * guard remembers, per resource, the last successful PUT, PATCH or DELETE that carried a
-   * precondition (method, preconditions, a digest of the content, the validators it left and its
-   * status); an identical request while the resource still has exactly those validators is
-   * answered with the original status and validators, without running the handler again
-   * (RFC 9110 13.1.1 and 13.1.4 allow a 2xx when the server can tell the change already happened).
-   * Any other write to the resource ends the recognition. Memory is bounded by
+   * precondition; an identical request while the resource still has exactly the validators that
+   * write left is answered with the original status and validators, without running the handler
+   * again (RFC 9110 13.1.1 and 13.1.4 allow a 2xx when the server can tell the change already
+   * happened). Any other write to the resource ends the recognition. Memory is bounded by
    * {@link #validatorStoreSize()} entries.
+   *
+   * <p>Identical means: the same method, the same target (path and the whole query), the same
+   * preconditions, the same {@link #retryClientFields() client fields}, the same content metadata
+   * ({@code Content-Type}, {@code Content-Encoding}, {@code Content-Language},
+   * {@code Content-Location}, {@code Content-Range}, {@code Content-Disposition} and the digest
+   * fields) and the same content, byte for byte. The guard must have seen the whole content of
+   * both requests itself: a write whose handler did not read its content to the end through the
+   * guard (content parsed by a filter before the guard, a form read with {@code getParameter}, a
+   * non-blocking read, chunked content that arrives empty) is never recognized, and its retry
+   * gets 412. The option is off by default because no guard can see everything a handler may
+   * act on: a handler whose result depends on other request fields (a custom header, the time,
+   * state outside the resource) can have two requests that look identical here do different
+   * things, and the second would be answered as the first. Turn it on where writes depend only on
+   * what is listed above.
    */
   public boolean retryRecognition() {
     return retryRecognition;
+  }
+
+  /**
+   * The request fields that tell one client's writes from another's (option
+   * {@code retryRecognition}): a retry must repeat them exactly, so the same write from another
+   * client is never taken for a retry. Default {@code Authorization, Proxy-Authorization, Cookie,
+   * Idempotency-Key}; add the fields your clients authenticate with (e.g. {@code X-User},
+   * {@code X-Api-Key}). Two clients that send byte-identical writes with none of these fields
+   * cannot be told apart, and the second is answered as a retry of the first.
+   */
+  public List<String> retryClientFields() {
+    return retryClientFields;
   }
 
   /**
@@ -394,7 +425,8 @@ public final class GuardSettings {
         + ", validatorStoreSize=" + validatorStoreSize
         + ", keyQueryParameters=" + keyQueryParameters + ", authoritativePaths=" + authoritativePaths
         + ", invalidationRules=" + invalidationRules + ", weakIfMatchPaths=" + weakIfMatchPaths
-        + ", retryRecognition=" + retryRecognition + ", digestCacheSize=" + digestCacheSize + "}";
+        + ", retryRecognition=" + retryRecognition + ", retryClientFields=" + retryClientFields
+        + ", digestCacheSize=" + digestCacheSize + "}";
   }
 
   static boolean parseBoolean(String v) {
@@ -491,7 +523,9 @@ public final class GuardSettings {
     private List<PathPattern> authoritativePaths = List.of();
     private List<InvalidationRule> invalidationRules = List.of();
     private List<PathPattern> weakIfMatchPaths = List.of();
-    private boolean retryRecognition = true;
+    private boolean retryRecognition;
+    private List<String> retryClientFields = List.of("Authorization", "Proxy-Authorization", "Cookie",
+        "Idempotency-Key");
     private long digestCacheSize = 32L * 1024 * 1024;
 
     private Builder() {
@@ -651,10 +685,30 @@ public final class GuardSettings {
 
     /**
      * Whether a retry of a conditional write that already succeeded is answered with that success
-     * instead of 412. Default {@code true}. See {@link GuardSettings#retryRecognition()}.
+     * instead of 412. Default {@code false}. See {@link GuardSettings#retryRecognition()}.
      */
     public Builder retryRecognition(boolean retryRecognition) {
       this.retryRecognition = retryRecognition;
+      return this;
+    }
+
+    /**
+     * The request fields (comma- or space-separated names) that tell one client from another for
+     * {@code retryRecognition}. Default {@code Authorization, Proxy-Authorization, Cookie,
+     * Idempotency-Key}. See {@link GuardSettings#retryClientFields()}.
+     */
+    public Builder retryClientFields(String names) {
+      Set<String> set = new LinkedHashSet<>();
+      for (String n : names.split("[,\\s]+")) {
+        if (n.isEmpty()) {
+          continue;
+        }
+        if (!n.chars().allMatch(c -> c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0)) {
+          throw new IllegalArgumentException("retryClientFields: not a field name: '" + n + "'");
+        }
+        set.add(n);
+      }
+      this.retryClientFields = List.copyOf(set);
       return this;
     }
 

@@ -18,60 +18,81 @@ import dev.etagguard.spi.ResourceKey;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The last successful conditional write of each resource (option {@code retryRecognition}): the
- * method, the preconditions, a digest of the request content, and what the write left (the
- * resulting validators, the status and the validator fields of its answer). An identical request
- * that arrives while the resource still has exactly those validators is a retry of a write that
- * already succeeded (its answer was lost), and is answered with the original success instead of
- * 412 (RFC 9110 13.1.1 and 13.1.4 allow it). Bounded like the validator store; an entry that no
- * longer describes the resource's state is simply never used.
+ * The last successful conditional write of each resource (option {@code retryRecognition}): a
+ * fingerprint of the request (method, target, preconditions, client fields, content metadata),
+ * the content the guard saw, and what the write left (the resulting validators, the status and
+ * the validator fields of its answer). An identical request that arrives while the resource
+ * still has exactly those validators is a retry of a write that already succeeded (its answer was
+ * lost), and is answered with the original success instead of 412 (RFC 9110 13.1.1 and 13.1.4
+ * allow it). Bounded like the validator store; an entry that no longer describes the resource's
+ * state is simply never used.
  */
 final class RecentWrites {
 
   /**
+   * The content of a write as the guard saw it: its generated tag ({@code null} when empty) and
+   * its length.
+   */
+  record Content(@Nullable EntityTag digest, long length) {
+    /** No content at all. */
+    static final Content NONE = new Content(null, 0);
+  }
+
+  /**
    * One write.
    *
-   * @param method the request method
-   * @param preconditions the request's If-Match, If-None-Match and If-Unmodified-Since
-   * @param client a digest of the request's credentials, cookies and Idempotency-Key (see {@link #client})
-   * @param content the digest of the request content, or {@code null} for none
+   * @param request the fingerprint of the request without its content (see {@link #fingerprint})
+   * @param content the content the guard saw, whole
    * @param result the validators the write left (absent after a DELETE)
    * @param status the write's status
    * @param headers the validator fields of its answer
    */
-  record Write(String method, String preconditions, String client, @Nullable EntityTag content, Validators result,
-      int status, Map<String, String> headers) {
+  record Write(String request, Content content, Validators result, int status, Map<String, String> headers) {
 
-    /** Whether a {@code method} request from {@code client} with {@code conditions}, against {@code current}, repeats this write. */
-    boolean repeatedBy(String method, RequestConditions conditions, String client, Validators current) {
-      return this.method.equals(method) && preconditions.equals(RecentWrites.preconditions(conditions))
-          && this.client.equals(client)
+    /** Whether a request with this fingerprint and content, against {@code current}, repeats this write. */
+    boolean repeatedBy(String request, Content content, Validators current) {
+      return this.request.equals(request) && this.content.equals(content)
           && result.exists() == current.exists() && Objects.equals(result.etag(), current.etag());
     }
   }
 
-  /** The request fields that tell one client's requests from another's, and that a retry repeats. */
-  private static final List<String> CLIENT_FIELDS = List.of("Authorization", "Proxy-Authorization", "Cookie",
-      "Idempotency-Key");
+  /** The request fields that describe the content; a retry repeats them. */
+  static final List<String> CONTENT_FIELDS = List.of("Content-Type", "Content-Encoding", "Content-Language",
+      "Content-Location", "Content-Range", "Content-Disposition", "Content-MD5", "Content-Digest", "Repr-Digest",
+      "Digest");
 
   /**
-   * A digest of the fields of a request that tell its client apart (credentials, cookies, an
-   * {@code Idempotency-Key}), {@code ""} when it has none. A retry repeats them; two clients that
-   * send byte-identical writes without any of them cannot be told apart, and the second is
-   * answered as a retry of the first (which is what PUT's idempotence promises).
+   * A digest of everything that makes a write request what it is, but its content: the method,
+   * the target (path and the whole query), the preconditions, the fields that tell its client
+   * apart (option {@code retryClientFields}) and the content metadata ({@link #CONTENT_FIELDS}).
+   * Each part is written with its length, so no two different requests share the input.
    */
-  static String client(RequestView request, EntityTagGenerator generator) {
-    EntityTagGenerator.Digest digest = null;
-    for (String name : CLIENT_FIELDS) {
-      for (String value : request.headers(name)) {
-        if (digest == null) {
-          digest = generator.start();
+  static String fingerprint(RequestView request, RequestConditions conditions, List<String> clientFields,
+      EntityTagGenerator generator) {
+    EntityTagGenerator.Digest digest = generator.start();
+    add(digest, request.method());
+    add(digest, request.path());
+    String query = request.query();
+    add(digest, query == null ? "\u0000" : "?" + query);
+    add(digest, preconditions(conditions));
+    for (List<String> names : List.of(clientFields, CONTENT_FIELDS)) {
+      for (String name : names) {
+        List<String> values = request.headers(name);
+        add(digest, name.toLowerCase(java.util.Locale.ROOT) + ":" + values.size());
+        for (String value : values) {
+          add(digest, value);
         }
-        byte[] bytes = (name + ": " + value + "\n").getBytes(StandardCharsets.UTF_8);
-        digest.update(bytes, 0, bytes.length);
       }
+      add(digest, "\u0000");
     }
-    return digest == null ? "" : digest.finish().opaque();
+    return digest.finish().opaque();
+  }
+
+  private static void add(EntityTagGenerator.Digest digest, String part) {
+    byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+    byte[] length = (bytes.length + ":").getBytes(StandardCharsets.US_ASCII);
+    digest.update(length, 0, length.length);
+    digest.update(bytes, 0, bytes.length);
   }
 
   private final Cache<ResourceKey, Write> writes;

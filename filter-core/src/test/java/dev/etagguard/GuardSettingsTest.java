@@ -48,7 +48,9 @@ class GuardSettingsTest {
         List.of(new InvalidationRule("/articles/{id}", List.of("/articles")))));
     m.put("weakIfMatchPaths", entry("/legacy/*, *.doc", s -> s.weakIfMatchPaths(),
         List.of(new PathPattern("/legacy/*"), new PathPattern("*.doc"))));
-    m.put("retryRecognition", entry("false", s -> s.retryRecognition(), false));
+    m.put("retryRecognition", entry("true", s -> s.retryRecognition(), true));
+    m.put("retryClientFields", entry("Authorization, X-User", s -> s.retryClientFields(),
+        List.of("Authorization", "X-User")));
     m.put("digestCacheSize", entry("8MiB", s -> s.digestCacheSize(), 8L * 1024 * 1024));
     return m;
   }
@@ -77,7 +79,9 @@ class GuardSettingsTest {
     assertThat(d.authoritativePaths()).isEmpty();
     assertThat(d.invalidationRules()).isEmpty();
     assertThat(d.weakIfMatchPaths()).isEmpty();
-    assertThat(d.retryRecognition()).isTrue();
+    assertThat(d.retryRecognition()).isFalse();
+    assertThat(d.retryClientFields()).containsExactly("Authorization", "Proxy-Authorization", "Cookie",
+        "Idempotency-Key");
     assertThat(d.weakIfMatch("/anything")).isFalse();
     assertThat(GuardSettings.fromOptions(Map.of())).usingRecursiveComparison().isEqualTo(d);
   }

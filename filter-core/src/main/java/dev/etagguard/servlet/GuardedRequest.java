@@ -225,6 +225,15 @@ final class GuardedRequest extends HttpServletRequestWrapper {
     return input == null ? null : input.finish();
   }
 
+  /**
+   * The bytes of request body the handler read through this request, when it read them to the
+   * end (call after {@link #bodyTag()}): {@code 0} when it never opened the body, {@code -1} when
+   * it stopped early or read without the digest (non-blocking).
+   */
+  long bodyLength() {
+    return input == null ? 0 : input.finished ? input.count : -1;
+  }
+
   @Override
   public AsyncContext startAsync() throws IllegalStateException {
     return started(super.startAsync());
@@ -252,6 +261,8 @@ final class GuardedRequest extends HttpServletRequestWrapper {
     private final @Nullable ServletInputStream in;
     private EntityTagGenerator.@Nullable Digest digest;
     private boolean eof;
+    private long count;
+    private boolean finished;
 
     DigestingInputStream(@Nullable ServletInputStream in, EntityTagGenerator.@Nullable Digest digest) {
       this.in = in;
@@ -274,8 +285,11 @@ final class GuardedRequest extends HttpServletRequestWrapper {
       int n = in.read(b, off, len);
       if (n < 0) {
         eof = true;
-      } else if (digest != null) {
-        digest.update(b, off, n);
+      } else {
+        count += n;
+        if (digest != null) {
+          digest.update(b, off, n);
+        }
       }
       return n;
     }
@@ -286,6 +300,7 @@ final class GuardedRequest extends HttpServletRequestWrapper {
       }
       EntityTag tag = digest.finish();
       digest = null;
+      finished = true;
       return tag;
     }
 

@@ -328,7 +328,7 @@ public final class ServletGuard {
       CaptureStream body = capture.capture();
       Map<String, String> headers = Map.of();
       EntityTag sent = guarded.bodyTag();
-      if (admission.completeWrite(new ServletResponseView(response), sent)) {
+      if (admission.completeWrite(new ServletResponseView(response), sent, guarded.bodyLength())) {
         DetachedResponse after = internalGet(admission, request);
         CaptureStream got = after.capture();
         headers = admission.learnAfterWrite(after, got.finishDigest(), got.complete() ? got.count() : -1, sent);

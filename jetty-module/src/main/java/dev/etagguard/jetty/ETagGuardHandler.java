@@ -195,10 +195,20 @@ public class ETagGuardHandler extends Handler.Wrapper {
 
   /**
    * Option {@code retryRecognition}: whether a retry of a conditional write that already succeeded
-   * is answered with that success instead of 412. Default {@code true}.
+   * is answered with that success instead of 412. Default {@code false} (see
+   * {@link GuardSettings#retryRecognition()} for what it must see to recognize one).
    */
   public void setRetryRecognition(String value) {
     option("retryRecognition", value);
+  }
+
+  /**
+   * Option {@code retryClientFields}: the request fields (comma-separated names) that tell one
+   * client from another for {@code retryRecognition}. Default {@code Authorization,
+   * Proxy-Authorization, Cookie, Idempotency-Key}.
+   */
+  public void setRetryClientFields(String value) {
+    option("retryClientFields", value);
   }
 
   /**
@@ -584,7 +594,8 @@ public class ETagGuardHandler extends Handler.Wrapper {
 
     private void afterHandler(CapturingResponse capture, @Nullable GuardedRequest handlerRequest) {
       EntityTag sent = handlerRequest == null ? null : handlerRequest.bodyTag();
-      if (capture.holding() && admission.completeWrite(capture, sent)) {
+      long sentLength = handlerRequest == null ? -1 : handlerRequest.bodyLength();
+      if (capture.holding() && admission.completeWrite(capture, sent, sentLength)) {
         internalGet(got -> {
           Map<String, String> headers = admission.learnAfterWrite(got,
               got.complete() ? got.body().finishDigest() : null, got.complete() ? got.body().count() : -1, sent);
@@ -593,7 +604,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
         return;
       }
       if (!capture.holding()) {
-        admission.completeWrite(capture, sent);
+        admission.completeWrite(capture, sent, sentLength);
       }
       finish(capture, Map.of());
     }

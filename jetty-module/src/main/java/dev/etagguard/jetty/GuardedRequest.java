@@ -31,6 +31,9 @@ final class GuardedRequest extends Request.Wrapper {
   private final @Nullable HttpURI uri;
   private EntityTagGenerator.@Nullable Digest bodyDigest;
   private boolean bodyComplete;
+  private boolean opened;
+  private boolean digested;
+  private long bodyLength;
   /** An internal GET's own attributes over the request's: what its handlers set stays with it. */
   private final @Nullable Attributes attributes;
   /** Whether this is an internal GET: no body, its own attributes and per-connection cache. */
@@ -197,11 +200,13 @@ final class GuardedRequest extends Request.Wrapper {
       return Content.Chunk.EOF;
     }
     Content.Chunk chunk = super.read();
+    opened = true;
     if (chunk != null && bodyDigest != null) {
       if (Content.Chunk.isFailure(chunk)) {
         bodyDigest = null;
       } else {
         if (chunk.hasRemaining()) {
+          bodyLength += chunk.remaining();
           bodyDigest.update(chunk.getByteBuffer().duplicate());
         }
         if (chunk.isLast()) {
@@ -239,7 +244,17 @@ final class GuardedRequest extends Request.Wrapper {
     }
     EntityTag tag = bodyDigest.finish();
     bodyDigest = null;
+    digested = true;
     return tag;
+  }
+
+  /**
+   * The bytes of request body the handler read, when it read them to the end (call after
+   * {@link #bodyTag()}): {@code 0} when it never read, {@code -1} when it stopped early or a
+   * read failed.
+   */
+  long bodyLength() {
+    return !opened ? 0 : digested ? bodyLength : -1;
   }
 
   @Override

@@ -95,13 +95,24 @@ final class GuardedServer implements AutoCloseable {
    */
   static GuardedServer start(Adapter adapter, GuardEngine engine, Servlet servlet, Map<Integer, String> errorPages,
       boolean compression) throws Exception {
+    return start(adapter, engine, servlet, errorPages, compression, null);
+  }
+
+  /**
+   * Starts {@code servlet} behind {@code engine}, with {@code before} as a webapp filter mapped
+   * ahead of everything else (for the filter adapters: before the guard's filter; behind the
+   * valve and the Jetty handler, which sit outside the webapp).
+   */
+  static GuardedServer start(Adapter adapter, GuardEngine engine, Servlet servlet, Map<Integer, String> errorPages,
+      boolean compression, jakarta.servlet.Filter before) throws Exception {
     return adapter.tomcat()
-        ? tomcat(adapter, engine, servlet, errorPages, compression)
-        : jetty(adapter, engine, servlet, errorPages, compression);
+        ? tomcat(adapter, engine, servlet, errorPages, compression, before)
+        : jetty(adapter, engine, servlet, errorPages, compression, before);
   }
 
   private static GuardedServer tomcat(Adapter adapter, GuardEngine engine, Servlet servlet,
-      Map<Integer, String> errorPages, boolean compression) throws Exception {
+      Map<Integer, String> errorPages, boolean compression, jakarta.servlet.Filter before)
+      throws Exception {
     Path dir = Files.createTempDirectory("etag-guard-reliability");
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(dir.toString());
@@ -136,6 +147,17 @@ final class GuardedServer implements AutoCloseable {
       page.setLocation(location);
       context.addErrorPage(page);
     });
+    if (before != null) {
+      FilterDef def = new FilterDef();
+      def.setFilterName("before");
+      def.setFilter(before);
+      def.setAsyncSupported("true");
+      context.addFilterDef(def);
+      FilterMap map = new FilterMap();
+      map.setFilterName("before");
+      map.addURLPattern("/*");
+      context.addFilterMap(map);
+    }
     if (adapter == Adapter.FILTER_TOMCAT) {
       FilterDef def = new FilterDef();
       def.setFilterName("etagGuard");
@@ -181,7 +203,8 @@ final class GuardedServer implements AutoCloseable {
   }
 
   private static GuardedServer jetty(Adapter adapter, GuardEngine engine, Servlet servlet,
-      Map<Integer, String> errorPages, boolean compression) throws Exception {
+      Map<Integer, String> errorPages, boolean compression, jakarta.servlet.Filter before)
+      throws Exception {
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
@@ -196,6 +219,11 @@ final class GuardedServer implements AutoCloseable {
       ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
       errorPages.forEach(errors::addErrorPage);
       context.setErrorHandler(errors);
+    }
+    if (before != null) {
+      FilterHolder first = new FilterHolder(before);
+      first.setAsyncSupported(true);
+      context.addFilter(first, "/*", EnumSet.of(DispatcherType.REQUEST));
     }
     if (adapter == Adapter.FILTER_JETTY) {
       FilterHolder filter = new FilterHolder(new ETagGuardFilter(engine));

@@ -64,7 +64,7 @@ class LostUpdateLongTest {
   void noLostUpdate(GuardedServer.Adapter adapter) throws Exception {
     long start = System.nanoTime();
     try (GuardedServer server = GuardedServer.start(adapter,
-        GuardSettings.builder().guardedPaths("/counter/*").build(), new ResourceServlet())) {
+        GuardSettings.builder().guardedPaths("/counter/*").retryRecognition(true).build(), new ResourceServlet())) {
       AtomicInteger successes = new AtomicInteger();
       AtomicLong conflicts = new AtomicLong();
       AtomicLong serverErrors = new AtomicLong();

@@ -130,9 +130,17 @@ public class ETagGuardProperties {
 
   /**
    * Whether a retry of a conditional write that already succeeded (its answer was lost) is answered
-   * with that success instead of 412, without running the application again.
+   * with that success instead of 412, without running the application again. Off by default: see
+   * the README's "Safe retries" for what a retry must repeat.
    */
-  private boolean retryRecognition = true;
+  private boolean retryRecognition;
+
+  /**
+   * The request fields that tell one client from another for retry-recognition; a retry must
+   * repeat them.
+   */
+  private List<String> retryClientFields = List.of("Authorization", "Proxy-Authorization", "Cookie",
+      "Idempotency-Key");
 
   /**
    * The most bytes of recent bodies kept, the last per resource, so an unchanged body's ETag is
@@ -171,6 +179,7 @@ public class ETagGuardProperties {
     options.put("invalidationRules", invalidationRules);
     options.put("weakIfMatchPaths", String.join(",", weakIfMatchPaths));
     options.put("retryRecognition", Boolean.toString(retryRecognition));
+    options.put("retryClientFields", String.join(",", retryClientFields));
     options.put("digestCacheSize", Long.toString(digestCacheSize.toBytes()));
     return options;
   }
@@ -320,6 +329,16 @@ public class ETagGuardProperties {
   /** Sets whether retries of writes that already succeeded are recognized. */
   public void setRetryRecognition(boolean retryRecognition) {
     this.retryRecognition = retryRecognition;
+  }
+
+  /** The request fields that tell one client from another for retry-recognition. */
+  public List<String> getRetryClientFields() {
+    return retryClientFields;
+  }
+
+  /** Sets the request fields that tell one client from another for retry-recognition. */
+  public void setRetryClientFields(List<String> retryClientFields) {
+    this.retryClientFields = retryClientFields;
   }
 
   /** The most bytes of bodies kept to skip hashing unchanged ones. */

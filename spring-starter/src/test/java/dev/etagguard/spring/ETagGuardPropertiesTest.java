@@ -197,6 +197,7 @@ class ETagGuardPropertiesTest {
     assertThat(actual.invalidationRules()).isEqualTo(expected.invalidationRules());
     assertThat(actual.weakIfMatchPaths()).isEqualTo(expected.weakIfMatchPaths());
     assertThat(actual.retryRecognition()).isEqualTo(expected.retryRecognition());
+    assertThat(actual.retryClientFields()).isEqualTo(expected.retryClientFields());
     assertThat(actual.digestCacheSize()).isEqualTo(expected.digestCacheSize());
   }
 

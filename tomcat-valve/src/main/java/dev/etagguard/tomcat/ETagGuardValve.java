@@ -185,10 +185,20 @@ public class ETagGuardValve extends ValveBase {
 
   /**
    * Option {@code retryRecognition}: whether a retry of a conditional write that already succeeded
-   * is answered with that success instead of 412. Default {@code true}.
+   * is answered with that success instead of 412. Default {@code false} (see
+   * {@link GuardSettings#retryRecognition()} for what it must see to recognize one).
    */
   public void setRetryRecognition(String value) {
     option("retryRecognition", value);
+  }
+
+  /**
+   * Option {@code retryClientFields}: the request fields (comma-separated names) that tell one
+   * client from another for {@code retryRecognition}. Default {@code Authorization,
+   * Proxy-Authorization, Cookie, Idempotency-Key}.
+   */
+  public void setRetryClientFields(String value) {
+    option("retryClientFields", value);
   }
 
   /**
