@@ -81,6 +81,10 @@ etc/etag-guard.xml
 ## The request fields that tell one client from another for retryRecognition
 # jetty.etagGuard.retryClientFields=Authorization, Proxy-Authorization, Cookie, Idempotency-Key
 
+## Whether responses that get the guard's Last-Modified and state no freshness stay heuristically fresh
+## (false: the guard adds Cache-Control: no-cache to them)
+# jetty.etagGuard.heuristicFreshness=false
+
 ## Bytes of recent bodies kept (the last per resource) so an unchanged body's ETag needs no hashing; 0 for none
 # jetty.etagGuard.digestCacheSize=32MiB
 

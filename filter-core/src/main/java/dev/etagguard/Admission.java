@@ -320,6 +320,14 @@ public final class Admission implements AutoCloseable {
     GuardEngine.Learned learned = engine.learn(k, response, digest, generatedAllowed);
     Validators identity = learned.validators();
     Map<String, String> supplied = learned.suppliedHeaders();
+    if (learned.suppliedLastModified() && !engine.settings.heuristicFreshness() && !statesFreshness(response)) {
+      // The guard's own date must not make the response heuristically fresh (RFC 9111 4.2.2).
+      Map<String, String> fields = new ReadDecision.Fields();
+      fields.putAll(supplied);
+      String own = response.header("Cache-Control");
+      fields.put("Cache-Control", own == null || own.isBlank() ? "no-cache" : own + ", no-cache");
+      supplied = fields;
+    }
     // An encoded (compressed) response is a representation of its own (RFC 9110 8.8.3.3).
     String coding = EncodedVariants.coding(response.header("Content-Encoding"));
     Validators v = identity;
@@ -372,6 +380,30 @@ public final class Admission implements AutoCloseable {
         return new ReadDecision(ReadDecision.Action.FULL, supplied, null, null);
       }
     }
+  }
+
+  /**
+   * Whether the response states its freshness, so no cache computes a heuristic one (RFC 9111
+   * 4.2.2): {@code Expires}, or a Cache-Control {@code max-age}, {@code s-maxage},
+   * {@code no-cache} or {@code no-store} directive.
+   */
+  static boolean statesFreshness(ResponseView response) {
+    if (response.header("Expires") != null) {
+      return true;
+    }
+    String cacheControl = response.header("Cache-Control");
+    if (cacheControl == null) {
+      return false;
+    }
+    for (String directive : cacheControl.split(",")) {
+      String d = directive.strip();
+      int eq = d.indexOf('=');
+      String name = (eq < 0 ? d : d.substring(0, eq).strip()).toLowerCase(java.util.Locale.ROOT);
+      if (name.equals("max-age") || name.equals("s-maxage") || name.equals("no-cache") || name.equals("no-store")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether Cache-Control holds the {@code no-store} directive (not a quoted value that contains it). */

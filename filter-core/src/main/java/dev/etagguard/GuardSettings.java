@@ -50,6 +50,9 @@ import java.util.function.BiConsumer;
  *       {@link #retryClientFields()})</td></tr>
  *   <tr><td>{@code weakIfMatchPaths}</td><td>(none)</td><td>paths where If-Match uses weak comparison, for clients that only
  *       have weak tags (see {@link #weakIfMatchPaths()})</td></tr>
+ *   <tr><td>{@code heuristicFreshness}</td><td>{@code false}</td><td>whether a response to which the guard adds
+ *       Last-Modified, and whose handler stated no freshness, may be reused by caches without asking; {@code false}
+ *       adds {@code Cache-Control: no-cache} to it (see {@link #heuristicFreshness()})</td></tr>
  *   <tr><td>{@code digestCacheSize}</td><td>{@code 32MiB}</td><td>bytes of recent bodies kept, the last per resource, so
  *       an unchanged body's ETag is found by comparing bytes instead of hashing them; {@code 0} turns it off (see
  *       {@link #digestCacheSize()})</td></tr>
@@ -85,6 +88,7 @@ public final class GuardSettings {
   private final List<PathPattern> weakIfMatchPaths;
   private final boolean retryRecognition;
   private final List<String> retryClientFields;
+  private final boolean heuristicFreshness;
   private final long digestCacheSize;
 
   private GuardSettings(Builder b) {
@@ -107,6 +111,7 @@ public final class GuardSettings {
     this.weakIfMatchPaths = b.weakIfMatchPaths;
     this.retryRecognition = b.retryRecognition;
     this.retryClientFields = List.copyOf(b.retryClientFields);
+    this.heuristicFreshness = b.heuristicFreshness;
     this.digestCacheSize = b.digestCacheSize;
   }
 
@@ -169,6 +174,7 @@ public final class GuardSettings {
     m.put("weakIfMatchPaths", (b, v) -> b.weakIfMatchPaths(v));
     m.put("retryRecognition", (b, v) -> b.retryRecognition(parseBoolean(v)));
     m.put("retryClientFields", (b, v) -> b.retryClientFields(v));
+    m.put("heuristicFreshness", (b, v) -> b.heuristicFreshness(parseBoolean(v)));
     m.put("digestCacheSize", (b, v) -> b.digestCacheSize(parseSize(v)));
     return Collections.unmodifiableMap(m);
   }
@@ -382,6 +388,26 @@ public final class GuardSettings {
   }
 
   /**
+   * Whether a response to which the guard adds {@code Last-Modified}, and whose handler stated no
+   * freshness, may be reused by caches without revalidation. Default {@code false}.
+   *
+   * <p>A response with {@code Last-Modified} and no explicit freshness ({@code Cache-Control}
+   * {@code max-age}, {@code s-maxage}, {@code no-cache} or {@code no-store}, or {@code Expires})
+   * is heuristically fresh (RFC 9111 4.2.2): a cache, a browser's among them, may reuse it for a
+   * fraction of its age without asking, typically a tenth: a page changed a day ago for 2.4 hours.
+   * A browser then reads its own write back stale, and its next write, made with the old ETag,
+   * gets 412. The guard must not make a response cacheable that way when the application did not
+   * say so: where it supplies the {@code Last-Modified} and the handler stated no freshness, it
+   * adds {@code Cache-Control: no-cache} (appended to the handler's own {@code Cache-Control},
+   * e.g. {@code private, no-cache}), so caches keep the response but revalidate it every time,
+   * which the guard answers with 304. {@code true} leaves such responses heuristically fresh.
+   * Responses with the handler's own {@code Last-Modified} or freshness are never changed.
+   */
+  public boolean heuristicFreshness() {
+    return heuristicFreshness;
+  }
+
+  /**
    * The most bytes of bodies kept to skip hashing unchanged ones. Default 32 MiB; {@code 0} keeps
    * none. For each resource the guard keeps the last body it digested (one it held whole, up to
    * {@link #maxBufferSize()}) with its tag; the next body of that resource is compared with it as
@@ -426,7 +452,7 @@ public final class GuardSettings {
         + ", keyQueryParameters=" + keyQueryParameters + ", authoritativePaths=" + authoritativePaths
         + ", invalidationRules=" + invalidationRules + ", weakIfMatchPaths=" + weakIfMatchPaths
         + ", retryRecognition=" + retryRecognition + ", retryClientFields=" + retryClientFields
-        + ", digestCacheSize=" + digestCacheSize + "}";
+        + ", heuristicFreshness=" + heuristicFreshness + ", digestCacheSize=" + digestCacheSize + "}";
   }
 
   static boolean parseBoolean(String v) {
@@ -526,6 +552,7 @@ public final class GuardSettings {
     private boolean retryRecognition;
     private List<String> retryClientFields = List.of("Authorization", "Proxy-Authorization", "Cookie",
         "Idempotency-Key");
+    private boolean heuristicFreshness;
     private long digestCacheSize = 32L * 1024 * 1024;
 
     private Builder() {
@@ -709,6 +736,16 @@ public final class GuardSettings {
         set.add(n);
       }
       this.retryClientFields = List.copyOf(set);
+      return this;
+    }
+
+    /**
+     * Whether a response to which the guard adds Last-Modified, and whose handler stated no
+     * freshness, may be reused by caches without revalidation; {@code false} adds
+     * {@code Cache-Control: no-cache}. Default {@code false}. See {@link GuardSettings#heuristicFreshness()}.
+     */
+    public Builder heuristicFreshness(boolean heuristicFreshness) {
+      this.heuristicFreshness = heuristicFreshness;
       return this;
     }
 

@@ -51,6 +51,7 @@ class GuardSettingsTest {
     m.put("retryRecognition", entry("true", s -> s.retryRecognition(), true));
     m.put("retryClientFields", entry("Authorization, X-User", s -> s.retryClientFields(),
         List.of("Authorization", "X-User")));
+    m.put("heuristicFreshness", entry("true", s -> s.heuristicFreshness(), true));
     m.put("digestCacheSize", entry("8MiB", s -> s.digestCacheSize(), 8L * 1024 * 1024));
     return m;
   }
@@ -80,6 +81,7 @@ class GuardSettingsTest {
     assertThat(d.invalidationRules()).isEmpty();
     assertThat(d.weakIfMatchPaths()).isEmpty();
     assertThat(d.retryRecognition()).isFalse();
+    assertThat(d.heuristicFreshness()).isFalse();
     assertThat(d.retryClientFields()).containsExactly("Authorization", "Proxy-Authorization", "Cookie",
         "Idempotency-Key");
     assertThat(d.weakIfMatch("/anything")).isFalse();

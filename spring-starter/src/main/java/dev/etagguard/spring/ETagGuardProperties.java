@@ -143,6 +143,12 @@ public class ETagGuardProperties {
       "Idempotency-Key");
 
   /**
+   * Whether a response to which the guard adds Last-Modified, and whose handler stated no
+   * freshness, may be reused by caches without revalidation; false adds Cache-Control: no-cache.
+   */
+  private boolean heuristicFreshness;
+
+  /**
    * The most bytes of recent bodies kept, the last per resource, so an unchanged body's ETag is
    * found by comparing bytes instead of hashing them; 0 keeps none.
    */
@@ -180,6 +186,7 @@ public class ETagGuardProperties {
     options.put("weakIfMatchPaths", String.join(",", weakIfMatchPaths));
     options.put("retryRecognition", Boolean.toString(retryRecognition));
     options.put("retryClientFields", String.join(",", retryClientFields));
+    options.put("heuristicFreshness", Boolean.toString(heuristicFreshness));
     options.put("digestCacheSize", Long.toString(digestCacheSize.toBytes()));
     return options;
   }
@@ -339,6 +346,16 @@ public class ETagGuardProperties {
   /** Sets the request fields that tell one client from another for retry-recognition. */
   public void setRetryClientFields(List<String> retryClientFields) {
     this.retryClientFields = retryClientFields;
+  }
+
+  /** Whether responses with the guard's Last-Modified and no stated freshness stay heuristically fresh. */
+  public boolean isHeuristicFreshness() {
+    return heuristicFreshness;
+  }
+
+  /** Sets whether responses with the guard's Last-Modified and no stated freshness stay heuristically fresh. */
+  public void setHeuristicFreshness(boolean heuristicFreshness) {
+    this.heuristicFreshness = heuristicFreshness;
   }
 
   /** The most bytes of bodies kept to skip hashing unchanged ones. */

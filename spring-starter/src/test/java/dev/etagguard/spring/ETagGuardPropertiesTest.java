@@ -198,6 +198,7 @@ class ETagGuardPropertiesTest {
     assertThat(actual.weakIfMatchPaths()).isEqualTo(expected.weakIfMatchPaths());
     assertThat(actual.retryRecognition()).isEqualTo(expected.retryRecognition());
     assertThat(actual.retryClientFields()).isEqualTo(expected.retryClientFields());
+    assertThat(actual.heuristicFreshness()).isEqualTo(expected.heuristicFreshness());
     assertThat(actual.digestCacheSize()).isEqualTo(expected.digestCacheSize());
   }
 

@@ -202,6 +202,16 @@ public class ETagGuardValve extends ValveBase {
   }
 
   /**
+   * Option {@code heuristicFreshness}: whether a response to which the guard adds Last-Modified,
+   * and whose handler stated no freshness, may be reused by caches without revalidation; default
+   * {@code false}, which adds {@code Cache-Control: no-cache} to it (see
+   * {@link GuardSettings#heuristicFreshness()}).
+   */
+  public void setHeuristicFreshness(String value) {
+    option("heuristicFreshness", value);
+  }
+
+  /**
    * Option {@code digestCacheSize}: the most bytes of recent bodies kept, the last per resource, so
    * an unchanged body's ETag is found by comparing bytes instead of hashing them ({@code 32MiB},
    * {@code 0} for none). Default 32 MiB.
