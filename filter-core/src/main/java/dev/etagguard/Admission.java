@@ -276,7 +276,10 @@ public final class Admission implements AutoCloseable {
       if (v == null || !v.exists() || v.etag() == null) {
         return null;
       }
-      switch (Preconditions.evaluate(method, conditions, v)) {
+      if (EncodedVariants.namesVariant(conditions, v.etag())) {
+        return null; // an encoded variant's tag: only the handler's response tells which one it would send
+      }
+      switch (Preconditions.evaluate(method, conditions, v, weakIfMatch)) {
         case NOT_MODIFIED -> {
           engine.listener.onDecision(k, method, Decision.NOT_MODIFIED);
           Map<String, String> headers = new ReadDecision.Fields();
@@ -338,6 +341,9 @@ public final class Admission implements AutoCloseable {
         remember = false; // the digest of encoded bytes: sent, but the store keeps identity tags
       } else {
         v = EncodedVariants.encoded(identity, coding, engine.settings.compressionMode());
+        if (engine.settings.compressionMode() == CompressionMode.SUFFIX && v.etag() != null) {
+          engine.encodedVariants.sent(k, v.etag(), coding);
+        }
         Map<String, String> fields = new ReadDecision.Fields();
         fields.putAll(supplied);
         EncodedVariants.putTag(fields, identity, v);
@@ -606,7 +612,7 @@ public final class Admission implements AutoCloseable {
           "The current state of the resource could not be determined, so the precondition cannot be verified.");
     }
     RequestConditions checked = engine.settings.compressionMode() == CompressionMode.SUFFIX
-        ? EncodedVariants.identifyVariants(conditions, v.etag())
+        ? EncodedVariants.identifyVariants(conditions, v.etag(), engine.encodedVariants, k)
         : conditions;
     if (Preconditions.evaluate(method, checked, v, weakIfMatch) == Outcome.PRECONDITION_FAILED) {
       String detail = !v.exists()
@@ -717,6 +723,7 @@ public final class Admission implements AutoCloseable {
     written = true;
     content = seen(requestContent, requestContentLength);
     engine.recentWrites.forget(k);
+    engine.encodedVariants.forget(k);
     engine.recentChanges.changed(k, engine.clock.instant().getEpochSecond());
     engine.invalidateRelated(related);
     int status = response.status();
@@ -846,6 +853,9 @@ public final class Admission implements AutoCloseable {
       closed = true;
       p = permit;
       permit = null;
+    }
+    if (kind == Kind.WRITE && written && key != null) {
+      engine.encodedVariants.forget(key);
     }
     if (kind == Kind.WRITE && written && !settled && key != null && fenced == null) {
       // (A fenced write's marker already stands for an unknown state.)

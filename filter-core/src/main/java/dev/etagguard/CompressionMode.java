@@ -25,10 +25,12 @@ public enum CompressionMode {
 
   /**
    * The default: the handler's strong tag {@code "T"} on an encoded response becomes
-   * {@code "T--gzip"} (the coding's name), the convention of Jetty's compression handler. If-Match
-   * and If-None-Match on writes accept {@code "T--coding"} for the current {@code "T"} (the same
-   * state of the resource); GET and HEAD compare with the tag of the representation they would
-   * send; If-Range matches only the same encoding.
+   * {@code "T--gzip"} (the coding's name), the convention of Jetty's compression handler.
+   * If-None-Match on writes takes any {@code "T--coding"} for the current {@code "T"}; If-Match on
+   * writes takes it only when a response with that coding carried it since the resource's last
+   * write (in this process), so a handler's own tag that merely looks suffixed never stands for
+   * the current state; GET and HEAD compare with the tag of the representation they would send;
+   * If-Range matches only the same encoding.
    */
   SUFFIX,
 

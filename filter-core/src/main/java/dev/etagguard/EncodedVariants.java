@@ -9,6 +9,7 @@ import dev.etagguard.http.EntityTag;
 import dev.etagguard.http.EntityTagCondition;
 import dev.etagguard.http.RequestConditions;
 import dev.etagguard.http.Validators;
+import dev.etagguard.spi.ResourceKey;
 
 import org.jspecify.annotations.Nullable;
 
@@ -74,17 +75,101 @@ final class EncodedVariants {
   }
 
   /**
-   * The conditions with every If-Match and If-None-Match tag that names an encoded variant of
-   * {@code current} ({@code "T--gzip"} for {@code "T"}) replaced by {@code current}'s tag, so a
-   * write from a client that read the compressed representation is checked against the state it
-   * saw ({@link CompressionMode#SUFFIX}).
+   * The encoded variants the guard has seen or sent, per resource, since the resource's last write
+   * through the guard: the identity tag {@code "T"} and the codings {@code c} for which a response
+   * with {@code Content-Encoding: c} carried {@code "T--c"} ({@link CompressionMode#SUFFIX}). Only
+   * these are mapped back to {@code "T"}: a handler's own tag that merely looks suffixed (its
+   * {@code "rev7--draft"} beside a later {@code "rev7"}) names another version, never a
+   * compressed one. In-process and bounded; a variant another instance sent is not known here,
+   * and a write with its tag gets 412 (safe: the client reads again).
    */
-  static RequestConditions identifyVariants(RequestConditions conditions, @Nullable EntityTag current) {
+  static final class Issued {
+    private final com.github.benmanes.caffeine.cache.Cache<ResourceKey, Sent> sent;
+
+    /** The identity tag of a resource and the codings sent for it. */
+    private record Sent(EntityTag identity, java.util.Set<String> codings) {
+    }
+
+    Issued(long maximumSize) {
+      this.sent = com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(Math.max(1, maximumSize))
+          .executor(Runnable::run).build();
+    }
+
+    /**
+     * Records that a response with {@code coding} carried {@code tag}, when that tag is an
+     * identity tag with the coding's suffix.
+     */
+    void sent(ResourceKey key, EntityTag tag, String coding) {
+      String suffix = "--" + coding;
+      String o = tag.opaque();
+      if (tag.weak() || !o.endsWith(suffix) || o.length() == suffix.length()) {
+        return;
+      }
+      EntityTag identity = EntityTag.strong(o.substring(0, o.length() - suffix.length()));
+      sent.asMap().compute(key, (k, old) -> {
+        if (old != null && old.identity().equals(identity)) {
+          if (old.codings().contains(coding)) {
+            return old;
+          }
+          java.util.Set<String> codings = new java.util.HashSet<>(old.codings());
+          codings.add(coding);
+          return new Sent(identity, java.util.Set.copyOf(codings));
+        }
+        return new Sent(identity, java.util.Set.of(coding));
+      });
+    }
+
+    /** Forgets a resource's variants: it was written. */
+    void forget(ResourceKey key) {
+      sent.invalidate(key);
+    }
+
+    /** Whether {@code tag} is an encoded variant of {@code current} that was sent for {@code key}. */
+    boolean isVariant(ResourceKey key, EntityTag tag, EntityTag current) {
+      Sent s = sent.getIfPresent(key);
+      if (s == null || !s.identity().equals(current) || !EncodedVariants.isVariant(tag, current)) {
+        return false;
+      }
+      return s.codings().contains(tag.opaque().substring(current.opaque().length() + 2));
+    }
+  }
+
+  /**
+   * Whether any If-Match or If-None-Match tag of {@code conditions} looks like an encoded variant
+   * of {@code current} ({@code "T--c"} for {@code "T"}), whoever sent it.
+   */
+  static boolean namesVariant(RequestConditions conditions, @Nullable EntityTag current) {
+    if (current == null || current.weak()) {
+      return false;
+    }
+    for (EntityTagCondition c : java.util.Arrays.asList(conditions.ifMatch(), conditions.ifNoneMatch())) {
+      if (c instanceof EntityTagCondition.Tags tags) {
+        for (EntityTag t : tags.tags()) {
+          if (isVariant(t, current)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The conditions with every If-Match tag that names an encoded variant of {@code current} sent
+   * for the resource ({@code "T--gzip"} for {@code "T"}, see {@link Issued}), and every
+   * If-None-Match tag that looks like one, replaced by {@code current}'s tag, so a write from a
+   * client that read the compressed representation is checked against the state it saw
+   * ({@link CompressionMode#SUFFIX}). The two differ on purpose: a tag mapped in If-Match lets a
+   * write through, so only a variant a compressor produced may be mapped there; a tag mapped in
+   * If-None-Match can only refuse one, so the suffix convention alone is enough.
+   */
+  static RequestConditions identifyVariants(RequestConditions conditions, @Nullable EntityTag current,
+      Issued issued, ResourceKey key) {
     if (current == null || current.weak()) {
       return conditions;
     }
-    EntityTagCondition ifMatch = identify(conditions.ifMatch(), current);
-    EntityTagCondition ifNoneMatch = identify(conditions.ifNoneMatch(), current);
+    EntityTagCondition ifMatch = identify(conditions.ifMatch(), current, issued, key);
+    EntityTagCondition ifNoneMatch = identify(conditions.ifNoneMatch(), current, null, key);
     if (ifMatch == conditions.ifMatch() && ifNoneMatch == conditions.ifNoneMatch()) {
       return conditions;
     }
@@ -92,14 +177,17 @@ final class EncodedVariants {
         conditions.ifModifiedSince(), conditions.ifRange(), conditions.range());
   }
 
-  private static @Nullable EntityTagCondition identify(@Nullable EntityTagCondition condition, EntityTag current) {
+  /** With {@code issued}, only tags sent for the resource; without, any tag that looks like a variant. */
+  private static @Nullable EntityTagCondition identify(@Nullable EntityTagCondition condition, EntityTag current,
+      @Nullable Issued issued, ResourceKey key) {
     if (!(condition instanceof EntityTagCondition.Tags tags)) {
       return condition;
     }
     List<EntityTag> out = null;
     for (int i = 0; i < tags.tags().size(); i++) {
       EntityTag tag = tags.tags().get(i);
-      if (isVariant(tag, current)) {
+      if (issued == null ? isVariant(tag, current)
+          : issued.isVariant(key, tag.weak() ? EntityTag.strong(tag.opaque()) : tag, current)) {
         if (out == null) {
           out = new ArrayList<>(tags.tags());
         }

@@ -47,6 +47,7 @@ public final class GuardEngine {
   final RecentChanges recentChanges;
   final RecentWrites recentWrites;
   final DigestCache digestCache;
+  final EncodedVariants.Issued encodedVariants;
 
   private GuardEngine(Builder b) {
     this.settings = b.settings;
@@ -59,6 +60,8 @@ public final class GuardEngine {
     this.recentChanges = new RecentChanges(settings.validatorStoreSize());
     this.recentWrites = new RecentWrites(settings.retryRecognition() ? settings.validatorStoreSize() : 1);
     this.digestCache = new DigestCache(settings.digestCacheSize());
+    this.encodedVariants = new EncodedVariants.Issued(
+        settings.compressionMode() == CompressionMode.SUFFIX ? settings.validatorStoreSize() : 1);
     warnAboutSettings();
   }
 
