@@ -91,6 +91,8 @@ public final class Admission implements AutoCloseable {
   private long acquireStart;
   /** Option authoritativePaths: a conditional read that the validator store may answer. */
   private boolean storeAnswers;
+  /** The request of a read, whose fields name the variant its response is (see {@link NegotiatedVariants}). */
+  private dev.etagguard.spi.@Nullable RequestView request;
   /** The request content the handler read through the guard, whole, for recognizing a retry of this write. */
   private RecentWrites.@Nullable Content content;
   /** Option retryRecognition: the fingerprint of the request without its content (see {@link RecentWrites#fingerprint}). */
@@ -119,6 +121,12 @@ public final class Admission implements AutoCloseable {
     this.conditions = conditions;
     this.stamp = stamp;
     this.rejection = rejection;
+  }
+
+  /** Sets the request of a read; once, before the admission is handed out. */
+  Admission reading(dev.etagguard.spi.RequestView request) {
+    this.request = request;
+    return this;
   }
 
   /** Marks a conditional read of an authoritative path; set once, before the admission is handed out. */
@@ -276,8 +284,8 @@ public final class Admission implements AutoCloseable {
       if (v == null || !v.exists() || v.etag() == null) {
         return null;
       }
-      if (EncodedVariants.namesVariant(conditions, v.etag())) {
-        return null; // an encoded variant's tag: only the handler's response tells which one it would send
+      if (EncodedVariants.namesVariant(conditions, v.etag()) || engine.negotiated.varies(k)) {
+        return null; // a variant's tag, or a negotiated resource: only the handler's response tells which one it sends
       }
       switch (Preconditions.evaluate(method, conditions, v, weakIfMatch)) {
         case NOT_MODIFIED -> {
@@ -350,7 +358,19 @@ public final class Admission implements AutoCloseable {
         supplied = fields;
       }
     }
-    if (remember) {
+    // A negotiated response (Vary) is one of the resource's current representations: remember its tag too.
+    EntityTag variantTag = coding != null && learned.generatedTag() ? null : identity.etag();
+    String variant = variantTag == null || request == null ? null
+        : NegotiatedVariants.variant(response.header("Vary"), request, java.util.Set.of());
+    if (variant != null) {
+      boolean store = remember;
+      engine.versions.ifUnchanged(k, stamp, () -> {
+        if (store) {
+          engine.store.put(k, identity);
+        }
+        engine.negotiated.learned(k, variant, variantTag);
+      });
+    } else if (remember) {
       engine.versions.ifUnchanged(k, stamp, () -> engine.store.put(k, identity));
     }
     Outcome outcome = Preconditions.evaluate(method, conditions, v, weakIfMatch);
@@ -531,13 +551,13 @@ public final class Admission implements AutoCloseable {
     int status = response.status();
     if (status == 404 || status == 410) {
       if (fenced == null) {
-        engine.versions.write(k, () -> engine.store.invalidate(k));
+        engine.invalidate(k);
       }
       return Validators.ABSENT;
     }
     if (status < 200 || status > 299 || status == 206) {
       if (fenced == null) {
-        engine.versions.write(k, () -> engine.store.invalidate(k));
+        engine.invalidate(k);
       }
       return null;
     }
@@ -614,7 +634,10 @@ public final class Admission implements AutoCloseable {
     RequestConditions checked = engine.settings.compressionMode() == CompressionMode.SUFFIX
         ? EncodedVariants.identifyVariants(conditions, v.etag(), engine.encodedVariants, k)
         : conditions;
-    if (Preconditions.evaluate(method, checked, v, weakIfMatch) == Outcome.PRECONDITION_FAILED) {
+    // Every current variant of a negotiated resource satisfies If-Match (in-process state only:
+    // with a distributed sequencer, writes on other instances do not order this one's reads).
+    java.util.Set<EntityTag> variants = fenced == null ? engine.negotiated.alongside(k, v.etag()) : java.util.Set.of();
+    if (Preconditions.evaluate(method, checked, v, variants, weakIfMatch) == Outcome.PRECONDITION_FAILED) {
       String detail = !v.exists()
           ? "The resource does not exist, so the precondition does not hold."
           : conditions.ifNoneMatch() != null && conditions.ifMatch() == null && conditions.ifUnmodifiedSince() == null
@@ -723,7 +746,7 @@ public final class Admission implements AutoCloseable {
     written = true;
     content = seen(requestContent, requestContentLength);
     engine.recentWrites.forget(k);
-    engine.encodedVariants.forget(k);
+    engine.forgetVariants(k);
     engine.recentChanges.changed(k, engine.clock.instant().getEpochSecond());
     engine.invalidateRelated(related);
     int status = response.status();
@@ -747,7 +770,7 @@ public final class Admission implements AutoCloseable {
       recordStatus = status;
       return true;
     }
-    engine.versions.write(k, () -> engine.store.invalidate(k));
+    engine.invalidate(k);
     if (status >= 200 && status <= 299 && "DELETE".equals(method)) {
       recordWrite(k, Validators.ABSENT, status, Map.of());
     }
@@ -855,13 +878,13 @@ public final class Admission implements AutoCloseable {
       permit = null;
     }
     if (kind == Kind.WRITE && written && key != null) {
-      engine.encodedVariants.forget(key);
+      engine.forgetVariants(key);
     }
     if (kind == Kind.WRITE && written && !settled && key != null && fenced == null) {
       // (A fenced write's marker already stands for an unknown state.)
       ResourceKey k = key;
       engine.recentChanges.changed(k, engine.clock.instant().getEpochSecond());
-      engine.versions.write(k, () -> engine.store.invalidate(k));
+      engine.invalidate(k);
       engine.invalidateRelated(related);
     }
     if (p != null) {

@@ -48,6 +48,7 @@ public final class GuardEngine {
   final RecentWrites recentWrites;
   final DigestCache digestCache;
   final EncodedVariants.Issued encodedVariants;
+  final NegotiatedVariants negotiated;
 
   private GuardEngine(Builder b) {
     this.settings = b.settings;
@@ -62,6 +63,7 @@ public final class GuardEngine {
     this.digestCache = new DigestCache(settings.digestCacheSize());
     this.encodedVariants = new EncodedVariants.Issued(
         settings.compressionMode() == CompressionMode.SUFFIX ? settings.validatorStoreSize() : 1);
+    this.negotiated = new NegotiatedVariants(settings.validatorStoreSize());
     warnAboutSettings();
   }
 
@@ -146,7 +148,7 @@ public final class GuardEngine {
     boolean weakIfMatch = conditions.ifMatch() != null && settings.weakIfMatch(path);
     if (read) {
       Admission admission = new Admission(this, Admission.Kind.READ, key, method, conditions, versions.stamp(key), null,
-          weakIfMatch);
+          weakIfMatch).reading(request);
       // Option authoritativePaths: only a request with a precondition can be answered from the store.
       return conditions.hasReadPrecondition() && settings.authoritative(path) ? admission.answerableFromStore() : admission;
     }
@@ -208,11 +210,31 @@ public final class GuardEngine {
     }
   }
 
+  /**
+   * Forgets the variants known of a resource that is being written, and moves its version, so a
+   * read that began before cannot record a variant of the state before the write.
+   */
+  void forgetVariants(ResourceKey key) {
+    versions.write(key, () -> {
+      encodedVariants.forget(key);
+      negotiated.forget(key);
+    });
+  }
+
   /** Drops the validators of keys a write changed besides its own (option invalidationRules). */
   void invalidateRelated(java.util.List<ResourceKey> keys) {
     for (ResourceKey k : keys) {
-      versions.write(k, () -> store.invalidate(k));
+      invalidate(k);
     }
+  }
+
+  /** Drops a resource's validators and the variants known of it, moving its version. */
+  void invalidate(ResourceKey key) {
+    versions.write(key, () -> {
+      store.invalidate(key);
+      encodedVariants.forget(key);
+      negotiated.forget(key);
+    });
   }
 
   private Answer preconditionRequired(ResourceKey key, String method) {

@@ -104,6 +104,56 @@ public final class Preconditions {
   }
 
   /**
+   * Evaluates an unsafe request's preconditions against a resource with several current
+   * representations, selected by content negotiation: If-Match holds when a listed tag matches
+   * any of their tags, If-None-Match when it matches none of them (RFC 9110 13.1.1, 13.1.2: each
+   * compares with "the current representations"); dates compare with {@code current}'s. With no
+   * {@code variantTags}, this is {@link #evaluate(String, RequestConditions, Validators, boolean)}.
+   *
+   * @param method the request method, upper case, not GET or HEAD
+   * @param conditions the request's parsed conditional headers
+   * @param current the resource's current state, as the validator store holds it
+   * @param variantTags the tags of all its current representations ({@code current}'s among them),
+   *     or none
+   * @param weakIfMatch whether If-Match uses weak comparison (option {@code weakIfMatchPaths})
+   * @return what to do with the request
+   * @since 0.1
+   */
+  public static Outcome evaluate(String method, RequestConditions conditions, Validators current,
+      java.util.Collection<EntityTag> variantTags, boolean weakIfMatch) {
+    if (variantTags.isEmpty() || isGetOrHead(method)) {
+      return evaluate(method, conditions, current, weakIfMatch);
+    }
+    // Steps 1 and 2 hold when one representation satisfies them.
+    RequestConditions ifMatchOnly = new RequestConditions(conditions.ifMatch(), conditions.ifUnmodifiedSince(), null,
+        null, null, null);
+    boolean matched = false;
+    for (EntityTag tag : variantTags) {
+      if (evaluate(method, ifMatchOnly, variant(current, tag), weakIfMatch) == Outcome.PROCEED) {
+        matched = true;
+        break;
+      }
+    }
+    if (!matched) {
+      return Outcome.PRECONDITION_FAILED;
+    }
+    // Step 3 holds when no representation matches If-None-Match.
+    if (conditions.ifNoneMatch() != null) {
+      RequestConditions ifNoneMatchOnly = new RequestConditions(null, null, conditions.ifNoneMatch(), null, null, null);
+      for (EntityTag tag : variantTags) {
+        if (evaluate(method, ifNoneMatchOnly, variant(current, tag), weakIfMatch) != Outcome.PROCEED) {
+          return Outcome.PRECONDITION_FAILED;
+        }
+      }
+    }
+    return Outcome.PROCEED;
+  }
+
+  private static Validators variant(Validators current, EntityTag tag) {
+    return new Validators(current.exists(), tag, current.lastModified(), current.weakLastModified());
+  }
+
+  /**
    * The write-precondition policy, decided before the resource is looked up or locked.
    *
    * <p>A malformed If-Match or If-None-Match on an unsafe method is {@link Requirement#MALFORMED},

@@ -121,4 +121,79 @@ class VariantTagsTest {
       assertThat(put(doc, "text 3", "If-Match", "\"v1--gzip\"").statusCode()).isEqualTo(412);
     }
   }
+
+  /** Serves a title as JSON or as text by the request's Accept ({@code Vary: Accept}); PUT stores the title. */
+  static final class NegotiatingServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    final transient Map<String, String> titles = new ConcurrentHashMap<>();
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      String title = titles.get(req.getPathInfo());
+      resp.setHeader("Vary", "Accept");
+      if (title == null) {
+        resp.sendError(404);
+        return;
+      }
+      String accept = req.getHeader("Accept");
+      boolean json = accept != null && accept.contains("application/json");
+      resp.setContentType(json ? "application/json" : "text/plain");
+      resp.getOutputStream().write((json ? "{\"title\":\"" + title + "\"}" : title).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      String title = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      resp.setStatus(titles.put(req.getPathInfo(), title) == null ? 201 : 204);
+    }
+  }
+
+  /** Defect: after a client read the text variant, a client holding the JSON variant's current tag got 412. */
+  @ParameterizedTest
+  @EnumSource(GuardedServer.Adapter.class)
+  void everyCurrentVariantsTagSatisfiesIfMatch(GuardedServer.Adapter adapter) throws Exception {
+    NegotiatingServlet servlet = new NegotiatingServlet();
+    GuardSettings settings = GuardSettings.builder().guardedPaths("/n/*").build();
+    try (GuardedServer server = GuardedServer.start(adapter, settings, servlet)) {
+      URI doc = server.uri("/n/a");
+      assertThat(put(doc, "Hello", "If-None-Match", "*").statusCode()).isEqualTo(201);
+      String json1 = header(get(doc, "Accept", "application/json"), "ETag");
+      String text1 = header(get(doc, "Accept", "text/plain"), "ETag");
+      assertThat(json1).isNotEqualTo(text1);
+
+      assertThat(put(doc, "Eve", "If-None-Match", json1).statusCode()).as("If-None-Match of a current variant")
+          .isEqualTo(412);
+      assertThat(put(doc, "Bob", "If-Match", json1).statusCode()).as("the JSON reader's write").isEqualTo(204);
+      assertThat(servlet.titles.get("/n/a")).isEqualTo("Bob");
+      assertThat(put(doc, "Mary", "If-Match", text1).statusCode()).as("the text reader's write, now stale")
+          .isEqualTo(412);
+      assertThat(put(doc, "Mary", "If-Match", json1).statusCode()).as("a stale JSON tag").isEqualTo(412);
+      assertThat(servlet.titles.get("/n/a")).isEqualTo("Bob");
+
+      String json2 = header(get(doc, "Accept", "application/json"), "ETag");
+      String text2 = header(get(doc, "Accept", "text/plain"), "ETag");
+      assertThat(put(doc, "Carol", "If-Match", text2).statusCode()).isEqualTo(204);
+      assertThat(put(doc, "Dave", "If-Match", json2).statusCode()).as("both variants are stale now").isEqualTo(412);
+      assertThat(servlet.titles.get("/n/a")).isEqualTo("Carol");
+      assertThat(server.engine().sequencer().heldPermits()).isZero();
+    }
+  }
+
+  /** A negotiated resource on an authoritative path is answered by the handler, which knows the variant. */
+  @ParameterizedTest
+  @EnumSource(GuardedServer.Adapter.class)
+  void theStoreLeavesANegotiatedResourceToTheHandler(GuardedServer.Adapter adapter) throws Exception {
+    NegotiatingServlet servlet = new NegotiatingServlet();
+    GuardSettings settings = GuardSettings.builder().authoritativePaths("/n/*").build();
+    try (GuardedServer server = GuardedServer.start(adapter, settings, servlet)) {
+      URI doc = server.uri("/n/b");
+      assertThat(put(doc, "Hello").statusCode()).isEqualTo(201);
+      String json = header(get(doc, "Accept", "application/json"), "ETag");
+      String text = header(get(doc, "Accept", "text/plain"), "ETag");
+      assertThat(get(doc, "Accept", "application/json", "If-Match", json).statusCode()).isEqualTo(200);
+      assertThat(get(doc, "Accept", "application/json", "If-None-Match", json).statusCode()).isEqualTo(304);
+      assertThat(get(doc, "Accept", "text/plain", "If-None-Match", text).statusCode()).isEqualTo(304);
+      assertThat(get(doc, "Accept", "text/plain", "If-None-Match", json).statusCode()).isEqualTo(200);
+    }
+  }
 }

@@ -69,7 +69,11 @@ class HandlerETagTest {
   void responsesWithoutATagGetTheGuards() throws Exception {
     URI doc = uri("/docs/plain");
     assertThat(put(doc, "plain body").statusCode()).isEqualTo(201);
-    assertThat(get(doc).headers().allValues("ETag")).containsExactly(TestApps.generatedTag("plain body"));
+    HttpResponse<byte[]> read = get(doc);
+    assertThat(read.headers().allValues("ETag")).containsExactly(TestApps.generatedTag("plain body"));
+    assertThat(read.headers().firstValue("Last-Modified")).as("the guard's date").isPresent();
+    assertThat(read.headers().allValues("Cache-Control")).as("no heuristic freshness from the guard's date")
+        .containsExactly("no-cache");
   }
 
   private URI uri(String path) {
