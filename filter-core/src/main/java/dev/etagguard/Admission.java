@@ -110,6 +110,10 @@ public final class Admission implements AutoCloseable {
   private @Nullable Validators found;
   private boolean foundLoaded;
   private @Nullable Answer commitFailure;
+  /** The current state was learned from the handler, as this client (an internal GET). */
+  private boolean confirmed;
+  /** The application's refusal of this client's read (401, 403), which takes precedence over preconditions. */
+  private @Nullable Answer refusal;
 
   Admission(GuardEngine engine, Kind kind, @Nullable ResourceKey key, String method, RequestConditions conditions,
       long stamp, @Nullable Answer rejection, boolean weakIfMatch) {
@@ -121,6 +125,14 @@ public final class Admission implements AutoCloseable {
     this.conditions = conditions;
     this.stamp = stamp;
     this.rejection = rejection;
+  }
+
+  /**
+   * Whether {@link #answerFromStore()} may answer this request: a conditional GET or HEAD of a
+   * path of the option {@code authoritativePaths}.
+   */
+  public boolean storeMayAnswer() {
+    return storeAnswers && kind == Kind.READ;
   }
 
   /** Sets the request of a read; once, before the admission is handed out. */
@@ -509,12 +521,16 @@ public final class Admission implements AutoCloseable {
   // ---------------------------------------------------------------- writes
 
   /**
-   * Whether the resource's current validators must be learned from the handler (an internal GET)
-   * before {@link #decide()}: the request has a precondition and the store does not know the key.
-   * Call once the permit is held.
+   * Whether the resource's current validators must be learned from the handler (an internal GET,
+   * run as this client) before {@link #decide()}: the request has a precondition, and the store
+   * does not know the key, or its preconditions fail on what the store holds. A failing
+   * precondition is confirmed through the application before the guard answers it, so a client
+   * the application refuses a read learns nothing from the guard (RFC 9110 13.2.1: preconditions
+   * are ignored where the response without them would not be 2xx or 412). Call once the permit
+   * is held.
    */
   public boolean needsCurrentState() {
-    if (!conditions.hasWritePrecondition()) {
+    if (!conditions.hasWritePrecondition() || confirmed) {
       return false;
     }
     if (!currentLoaded) {
@@ -529,7 +545,18 @@ public final class Admission implements AutoCloseable {
         }
       }
     }
-    return current == null;
+    return current == null || evaluateWrite(requireKey(), current) == Outcome.PRECONDITION_FAILED;
+  }
+
+  /** A write's preconditions on {@code v}: encoded variants mapped, every negotiated variant counted. */
+  private Outcome evaluateWrite(ResourceKey k, Validators v) {
+    RequestConditions checked = engine.settings.compressionMode() == CompressionMode.SUFFIX
+        ? EncodedVariants.identifyVariants(conditions, v.etag(), engine.encodedVariants, k)
+        : conditions;
+    // Every current variant of a negotiated resource satisfies If-Match (in-process state only:
+    // with a distributed sequencer, writes on other instances do not order this one's reads).
+    java.util.Set<EntityTag> variants = fenced == null ? engine.negotiated.alongside(k, v.etag()) : java.util.Set.of();
+    return Preconditions.evaluate(method, checked, v, variants, weakIfMatch);
   }
 
   /**
@@ -542,8 +569,22 @@ public final class Admission implements AutoCloseable {
    * @param length its body length when held completely, else {@code -1}
    */
   public void learnCurrentState(ResponseView response, @Nullable EntityTag digest, long length) {
-    current = learnFromGet(response, digest, length);
+    int status = response.status();
+    if (status == 401 || status == 403) {
+      // The application refuses this client a read: its refusal takes precedence over any precondition.
+      ResourceKey k = requireKey();
+      engine.listener.onDecision(k, method, Decision.SERVED);
+      String challenge = response.header("WWW-Authenticate");
+      refusal = new Answer(status, challenge == null ? Map.of() : Map.of("WWW-Authenticate", challenge),
+          Problem.of(status == 401 ? "unauthorized" : "forbidden", status == 401 ? "Unauthorized" : "Forbidden", status,
+              "The application refuses this client a read of the resource, so its preconditions are not evaluated.",
+              k.value()));
+      current = null;
+    } else {
+      current = learnFromGet(response, digest, length);
+    }
     currentLoaded = true;
+    confirmed = true;
   }
 
   private @Nullable Validators learnFromGet(ResponseView response, @Nullable EntityTag digest, long length) {
@@ -626,18 +667,15 @@ public final class Admission implements AutoCloseable {
     if (!currentLoaded) {
       needsCurrentState();
     }
+    if (refusal != null) {
+      return refusal;
+    }
     Validators v = current;
     if (v == null) {
       return engine.preconditionFailed(k, method, Validators.NONE,
           "The current state of the resource could not be determined, so the precondition cannot be verified.");
     }
-    RequestConditions checked = engine.settings.compressionMode() == CompressionMode.SUFFIX
-        ? EncodedVariants.identifyVariants(conditions, v.etag(), engine.encodedVariants, k)
-        : conditions;
-    // Every current variant of a negotiated resource satisfies If-Match (in-process state only:
-    // with a distributed sequencer, writes on other instances do not order this one's reads).
-    java.util.Set<EntityTag> variants = fenced == null ? engine.negotiated.alongside(k, v.etag()) : java.util.Set.of();
-    if (Preconditions.evaluate(method, checked, v, variants, weakIfMatch) == Outcome.PRECONDITION_FAILED) {
+    if (evaluateWrite(k, v) == Outcome.PRECONDITION_FAILED) {
       String detail = !v.exists()
           ? "The resource does not exist, so the precondition does not hold."
           : conditions.ifNoneMatch() != null && conditions.ifMatch() == null && conditions.ifUnmodifiedSince() == null

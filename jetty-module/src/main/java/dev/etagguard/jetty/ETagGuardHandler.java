@@ -334,10 +334,45 @@ public class ETagGuardHandler extends Handler.Wrapper {
     return true;
   }
 
+  /**
+   * Whether a Jetty {@code SecurityHandler} with constraints is behind {@code next} (an ee
+   * {@code ConstraintSecurityHandler} with constraint mappings, or any other security handler):
+   * it decides who may read, after this handler, so the validator store must not answer first.
+   * Looked up per request, so webapps deployed later count.
+   */
+  static boolean securedBehind(Handler next) {
+    java.util.List<Handler> handlers = next instanceof Handler.Container c ? c.getDescendants() : java.util.List.of();
+    if (isSecurity(next)) {
+      return true;
+    }
+    for (Handler h : handlers) {
+      if (isSecurity(h)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isSecurity(Handler h) {
+    for (Class<?> c = h.getClass(); c != null; c = c.getSuperclass()) {
+      if (c.getName().equals("org.eclipse.jetty.security.SecurityHandler")) {
+        try {
+          Object mappings = h.getClass().getMethod("getConstraintMappings").invoke(h);
+          return !(mappings instanceof java.util.Collection<?> list) || !list.isEmpty();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          return true; // a security handler of another kind: it may constrain anything
+        }
+      }
+    }
+    return false;
+  }
+
   private static boolean read(Handler next, Admission admission, Request request, Response response, Callback callback)
       throws Exception {
     boolean head = "HEAD".equals(request.getMethod());
-    ReadDecision stored = admission.answerFromStore();
+    // Option authoritativePaths: never before Jetty's authentication and authorization, which run
+    // behind this handler; where constraints are behind it, the handler answers.
+    ReadDecision stored = !admission.storeMayAnswer() || securedBehind(next) ? null : admission.answerFromStore();
     if (stored != null) {
       // Option authoritativePaths: 304 or 412 on the stored validators; the handler does not run.
       apply(stored, request, response, null, head, callback);

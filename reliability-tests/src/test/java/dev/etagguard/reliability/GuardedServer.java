@@ -105,13 +105,29 @@ final class GuardedServer implements AutoCloseable {
    */
   static GuardedServer start(Adapter adapter, GuardEngine engine, Servlet servlet, Map<Integer, String> errorPages,
       boolean compression, jakarta.servlet.Filter before) throws Exception {
+    return start(adapter, engine, servlet, errorPages, compression, before, null);
+  }
+
+  /** The user of {@link #start} with {@code secured}: BASIC, password {@value #PASSWORD}, role {@code user}. */
+  static final String USER = "bob";
+
+  /** The password of {@link #USER}. */
+  static final String PASSWORD = "secret";
+
+  /**
+   * Starts {@code servlet} behind {@code engine}; with {@code secured}, a servlet path pattern
+   * that the container itself protects (a security constraint: BASIC authentication, role
+   * {@code user}, the one user {@link #USER}), as web.xml's {@code <security-constraint>} does.
+   */
+  static GuardedServer start(Adapter adapter, GuardEngine engine, Servlet servlet, Map<Integer, String> errorPages,
+      boolean compression, jakarta.servlet.Filter before, String secured) throws Exception {
     return adapter.tomcat()
-        ? tomcat(adapter, engine, servlet, errorPages, compression, before)
-        : jetty(adapter, engine, servlet, errorPages, compression, before);
+        ? tomcat(adapter, engine, servlet, errorPages, compression, before, secured)
+        : jetty(adapter, engine, servlet, errorPages, compression, before, secured);
   }
 
   private static GuardedServer tomcat(Adapter adapter, GuardEngine engine, Servlet servlet,
-      Map<Integer, String> errorPages, boolean compression, jakarta.servlet.Filter before)
+      Map<Integer, String> errorPages, boolean compression, jakarta.servlet.Filter before, String secured)
       throws Exception {
     Path dir = Files.createTempDirectory("etag-guard-reliability");
     Tomcat tomcat = new Tomcat();
@@ -147,6 +163,24 @@ final class GuardedServer implements AutoCloseable {
       page.setLocation(location);
       context.addErrorPage(page);
     });
+    if (secured != null) {
+      org.apache.tomcat.util.descriptor.web.LoginConfig login = new org.apache.tomcat.util.descriptor.web.LoginConfig();
+      login.setAuthMethod("BASIC");
+      login.setRealmName("test");
+      context.setLoginConfig(login);
+      org.apache.tomcat.util.descriptor.web.SecurityConstraint constraint =
+          new org.apache.tomcat.util.descriptor.web.SecurityConstraint();
+      constraint.addAuthRole("user");
+      org.apache.tomcat.util.descriptor.web.SecurityCollection collection =
+          new org.apache.tomcat.util.descriptor.web.SecurityCollection();
+      collection.addPattern(secured);
+      constraint.addCollection(collection);
+      context.addConstraint(constraint);
+      context.addSecurityRole("user");
+      context.getPipeline().addValve(new org.apache.catalina.authenticator.BasicAuthenticator());
+      tomcat.addUser(USER, PASSWORD);
+      tomcat.addRole(USER, "user");
+    }
     if (before != null) {
       FilterDef def = new FilterDef();
       def.setFilterName("before");
@@ -203,7 +237,7 @@ final class GuardedServer implements AutoCloseable {
   }
 
   private static GuardedServer jetty(Adapter adapter, GuardEngine engine, Servlet servlet,
-      Map<Integer, String> errorPages, boolean compression, jakarta.servlet.Filter before)
+      Map<Integer, String> errorPages, boolean compression, jakarta.servlet.Filter before, String secured)
       throws Exception {
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);
@@ -219,6 +253,22 @@ final class GuardedServer implements AutoCloseable {
       ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
       errorPages.forEach(errors::addErrorPage);
       context.setErrorHandler(errors);
+    }
+    if (secured != null) {
+      org.eclipse.jetty.ee11.servlet.security.ConstraintSecurityHandler security =
+          new org.eclipse.jetty.ee11.servlet.security.ConstraintSecurityHandler();
+      org.eclipse.jetty.security.HashLoginService login = new org.eclipse.jetty.security.HashLoginService("test");
+      org.eclipse.jetty.security.UserStore users = new org.eclipse.jetty.security.UserStore();
+      users.addUser(USER, org.eclipse.jetty.util.security.Credential.getCredential(PASSWORD), new String[] {"user"});
+      login.setUserStore(users);
+      security.setLoginService(login);
+      security.setAuthenticator(new org.eclipse.jetty.security.authentication.BasicAuthenticator());
+      org.eclipse.jetty.ee11.servlet.security.ConstraintMapping mapping =
+          new org.eclipse.jetty.ee11.servlet.security.ConstraintMapping();
+      mapping.setPathSpec(secured);
+      mapping.setConstraint(org.eclipse.jetty.security.Constraint.from("user"));
+      security.addConstraintMapping(mapping);
+      context.setSecurityHandler(security);
     }
     if (before != null) {
       FilterHolder first = new FilterHolder(before);

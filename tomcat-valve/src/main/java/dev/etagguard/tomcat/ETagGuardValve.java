@@ -47,6 +47,12 @@ import org.jspecify.annotations.Nullable;
  * naming it. Paths are matched within each webapp (the request URI without the context path),
  * as the filter matches them.
  *
+ * <p>The guard decides after the container's authentication and authorization, as a filter
+ * does: wherever the valve is configured (Engine, Host, or a Context before its authenticator),
+ * it puts a valve of its own at the end of each webapp's pipeline, after the webapp's
+ * {@code Authenticator}, and guards there. A request the container refuses (401, 403) never
+ * reaches the guard, so it learns nothing of the resource's validators from it.
+ *
  * <p>The request flow is the filter's own ({@link ServletGuard}): this class only installs its
  * wrappers the Tomcat way ({@link Request#setRequest}, {@link Response#setResponse}, restored when
  * the pipeline returns) and tells it when Tomcat has put the response into its error state, from
@@ -73,7 +79,7 @@ public class ETagGuardValve extends ValveBase {
 
   private final Map<String, String> options = Collections.synchronizedMap(new LinkedHashMap<>());
   private final @Nullable GuardSettings given;
-  private final ConcurrentMap<Context, ServletGuard> guards = new ConcurrentHashMap<>();
+  private final ConcurrentMap<Context, Guarding> guards = new ConcurrentHashMap<>();
   private volatile @Nullable GuardSettings settings;
 
   /** A valve configured by its attributes (setters) when Tomcat starts it. */
@@ -264,7 +270,6 @@ public class ETagGuardValve extends ValveBase {
         throw new LifecycleException("ETag Guard valve: " + e.getMessage(), e);
       }
     }
-    guards.clear();
     settings = built;
     LOG.log(Level.DEBUG, () -> "ETag Guard valve started in " + getContainer() + ": " + built);
     super.startInternal();
@@ -273,6 +278,9 @@ public class ETagGuardValve extends ValveBase {
   @Override
   protected void stopInternal() throws LifecycleException {
     super.stopInternal();
+    for (Guarding g : guards.values()) {
+      g.remove();
+    }
     guards.clear();
   }
 
@@ -283,8 +291,8 @@ public class ETagGuardValve extends ValveBase {
 
   /** The engine serving the webapp, once it had a guarded request; {@code null} before. */
   public @Nullable GuardEngine engine(Context context) {
-    ServletGuard guard = guards.get(context);
-    return guard == null ? null : guard.engine();
+    Guarding g = guards.get(context);
+    return g == null ? null : g.guard.engine();
   }
 
   /**
@@ -297,11 +305,26 @@ public class ETagGuardValve extends ValveBase {
 
   // ---------------------------------------------------------------- requests
 
+  /**
+   * Makes sure the request's webapp has the guard's own valve after its authenticator, then
+   * passes the request on: the guard itself runs there ({@link Guarding}).
+   */
   @Override
   public void invoke(Request request, Response response) throws IOException, ServletException {
-    ServletGuard guard = guardFor(request, response);
-    if (guard == null) {
-      getNext().invoke(request, response);
+    GuardSettings s = settings;
+    Context context = request.getContext();
+    if (s != null && s.enabled() && context != null && context.getState().isAvailable()
+        && guards.get(context) == null) {
+      guards.computeIfAbsent(context, c -> newGuard(c, s));
+    }
+    getNext().invoke(request, response);
+  }
+
+  /** Guards one request, at the end of its webapp's pipeline. */
+  private void guard(ServletGuard guard, Request request, Response response, ValveBase next)
+      throws IOException, ServletException {
+    if (!guarded(request, response)) {
+      next.getNext().invoke(request, response);
       return;
     }
     HttpServletRequest originalRequest = request.getRequest();
@@ -310,7 +333,7 @@ public class ETagGuardValve extends ValveBase {
       request.setRequest(guardedRequest);
       response.setResponse(guardedResponse);
       try {
-        getNext().invoke(request, response);
+        next.getNext().invoke(request, response);
       } finally {
         request.setRequest(originalRequest);
         response.setResponse(originalResponse);
@@ -318,18 +341,11 @@ public class ETagGuardValve extends ValveBase {
     }, response::isError);
   }
 
-  /** The guard of the request's webapp, or {@code null} to pass the request through. */
-  private @Nullable ServletGuard guardFor(Request request, Response response) {
-    GuardSettings s = settings;
-    Context context = request.getContext();
+  /** Whether the request is one the guard takes; else it passes through. */
+  private static boolean guarded(Request request, Response response) {
     Wrapper wrapper = request.getWrapper();
-    if (s == null || !s.enabled() || context == null || wrapper == null || wrapper.isUnavailable()
-        || request.getDispatcherType() != DispatcherType.REQUEST || request.isAsync() || response.isError()
-        || protectedPath(request.getRequestPathMB())) {
-      return null;
-    }
-    ServletGuard guard = guards.get(context);
-    return guard != null ? guard : guards.computeIfAbsent(context, c -> newGuard(c, s));
+    return wrapper != null && !wrapper.isUnavailable() && request.getDispatcherType() == DispatcherType.REQUEST
+        && !request.isAsync() && !response.isError() && !protectedPath(request.getRequestPathMB());
   }
 
   /** {@code /WEB-INF} and {@code /META-INF}: the context answers 404; an internal GET must not reach them. */
@@ -338,10 +354,47 @@ public class ETagGuardValve extends ValveBase {
         || path.startsWithIgnoreCase("/META-INF/", 0) || path.equalsIgnoreCase("/META-INF");
   }
 
-  private ServletGuard newGuard(Context context, GuardSettings s) {
+  private Guarding newGuard(Context context, GuardSettings s) {
+    Guarding g = new Guarding(context, new ServletGuard(createEngine(context, s)));
     context.addLifecycleListener(new Forget(context));
+    // Appended to the webapp's pipeline: after its authenticator, which the webapp's start put there.
+    context.getPipeline().addValve(g);
     LOG.log(Level.DEBUG, () -> "ETag Guard valve: guarding webapp '" + context.getName() + "'");
-    return new ServletGuard(createEngine(context, s));
+    return g;
+  }
+
+  /**
+   * The guard of one webapp, as a valve at the end of the webapp's pipeline (before its basic
+   * valve), so it runs after the webapp's authenticator has authenticated and authorized the
+   * request. Removed when the webapp or this valve stops.
+   */
+  private final class Guarding extends ValveBase {
+    private final Context context;
+    final ServletGuard guard;
+
+    Guarding(Context context, ServletGuard guard) {
+      super(true);
+      this.context = context;
+      this.guard = guard;
+    }
+
+    @Override
+    public void invoke(Request request, Response response) throws IOException, ServletException {
+      guard(guard, request, response, this);
+    }
+
+    void remove() {
+      try {
+        context.getPipeline().removeValve(this);
+      } catch (RuntimeException e) {
+        LOG.log(Level.DEBUG, () -> "ETag Guard valve: could not remove its valve from " + context.getName(), e);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "ETagGuardValve.Guarding[" + context.getName() + "]";
+    }
   }
 
   /** Drops a webapp's validators and permits when it stops: a restarted webapp is learned afresh. */
@@ -355,7 +408,10 @@ public class ETagGuardValve extends ValveBase {
     @Override
     public void lifecycleEvent(LifecycleEvent event) {
       if (Lifecycle.AFTER_STOP_EVENT.equals(event.getType())) {
-        guards.remove(context);
+        Guarding g = guards.remove(context);
+        if (g != null) {
+          g.remove();
+        }
         context.removeLifecycleListener(this);
       }
     }
