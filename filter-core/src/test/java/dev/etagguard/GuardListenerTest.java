@@ -129,6 +129,9 @@ class GuardListenerTest {
         dev.etagguard.http.EntityTag.strong("v2"), null));
     try (Admission write = engine.admit(request("PUT", "/doc", Map.of("If-Match", "\"v1\"")))) {
       write.acquire().join();
+      // A precondition that fails on the stored validators is confirmed through the application first.
+      assertThat(write.needsCurrentState()).isTrue();
+      write.learnCurrentState(response(200, "\"v2\""), null, 10);
       assertThat(write.needsCurrentState()).isFalse();
       assertThat(write.decide()).isNotNull().extracting(Answer::status).isEqualTo(412);
     }
