@@ -109,28 +109,38 @@ class LinearizableWritesTest {
 
   private static void run(GuardedServer.Adapter adapter, boolean readPermits, int histories, int opsPerClient)
       throws Exception {
-    long start = System.nanoTime();
     GuardSettings settings = GuardSettings.builder().readPermits(readPermits).build();
+    try (GuardedServer server = GuardedServer.start(adapter, settings, new ResourceServlet())) {
+      record(server, "/lin/" + (readPermits ? "r" : "w"), histories, opsPerClient);
+    }
+  }
+
+  /**
+   * Records {@code histories} histories of {@value #CLIENTS} clients on resources under
+   * {@code prefix} of a running server and checks each; used by the option matrix too.
+   */
+  static void record(GuardedServer server, String prefix, int histories, int opsPerClient) throws Exception {
+    GuardedServer.Adapter adapter = server.adapter();
+    boolean readPermits = server.engine().settings().readPermits();
+    long start = System.nanoTime();
     int operations = 0;
     int unknown = 0;
     long configurations = 0;
-    try (GuardedServer server = GuardedServer.start(adapter, settings, new ResourceServlet())) {
-      for (int h = 0; h < histories; h++) {
-        URI uri = server.uri("/lin/" + (readPermits ? "r" : "w") + h);
-        History history = new History(uri, uri, h);
-        history.record(opsPerClient);
-        assertThat(Permits.awaitHeld(server.engine().sequencer(), 0, Duration.ofSeconds(10)))
-            .as("permits held after history %d", h).isZero();
-        assertThat(history.violations).as("%s history %d: responses that no register explains", adapter, h).isEmpty();
-        Verdict verdict = RegisterChecker.check(history.ops, ABSENT);
-        assertThat(verdict.linearizable()).as("%s history %d (%d ops): %s", adapter, h, history.ops.size(),
-            verdict.detail()).isTrue();
-        operations += verdict.operations();
-        unknown += history.unknown.get();
-        configurations += verdict.configurations();
-      }
-      assertThat(server.engine().sequencer().activeKeys()).isZero();
+    for (int h = 0; h < histories; h++) {
+      URI uri = server.uri(prefix + h);
+      History history = new History(uri, uri, h);
+      history.record(opsPerClient);
+      assertThat(Permits.awaitHeld(server.engine().sequencer(), 0, Duration.ofSeconds(10)))
+          .as("permits held after history %d", h).isZero();
+      assertThat(history.violations).as("%s history %d: responses that no register explains", adapter, h).isEmpty();
+      Verdict verdict = RegisterChecker.check(history.ops, ABSENT);
+      assertThat(verdict.linearizable()).as("%s history %d (%d ops): %s", adapter, h, history.ops.size(),
+          verdict.detail()).isTrue();
+      operations += verdict.operations();
+      unknown += history.unknown.get();
+      configurations += verdict.configurations();
     }
+    assertThat(server.engine().sequencer().activeKeys()).isZero();
     System.out.printf("FIGURES linearizability adapter=%s readPermits=%s histories=%d clients=%d operations=%d "
         + "unknown=%d configurations=%d ms=%d%n", adapter, readPermits, histories, CLIENTS, operations, unknown,
         configurations, (System.nanoTime() - start) / 1_000_000);

@@ -1,0 +1,126 @@
+package dev.etagguard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.etagguard.http.EntityTag;
+import dev.etagguard.http.RequestConditions;
+import dev.etagguard.http.Validators;
+import dev.etagguard.spi.EntityTagGenerator;
+import dev.etagguard.spi.RequestView;
+import dev.etagguard.spi.ResourceKey;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link RecentWrites} (option {@code retryRecognition}): a retry is recognized only when it is
+ * the same request in everything the guard can see, on the state that write left.
+ */
+class RecentWritesTest {
+
+  private static final EntityTagGenerator SHA = EntityTagGenerator.sha256();
+  private static final List<String> CLIENT = List.of("Authorization", "Cookie", "X-User");
+
+  /** A request: method, path, query and header fields (names in any case). */
+  record Req(String method, String path, String query, Map<String, List<String>> fields) implements RequestView {
+    Req with(String name, String... values) {
+      Map<String, List<String>> f = new LinkedHashMap<>(fields);
+      f.put(name.toLowerCase(java.util.Locale.ROOT), List.of(values));
+      return new Req(method, path, query, f);
+    }
+
+    @Override
+    public List<String> headers(String name) {
+      return fields.getOrDefault(name.toLowerCase(java.util.Locale.ROOT), List.of());
+    }
+  }
+
+  private static final Req BASE = new Req("PUT", "/x/5", "v=archived", Map.of("if-match", List.of("\"t\"")));
+
+  private static String fingerprint(Req r) {
+    return RecentWrites.fingerprint(r, RequestConditions.from(r::headers), CLIENT, SHA);
+  }
+
+  @Test
+  void theFingerprintCoversEverythingButTheContent() {
+    String base = fingerprint(BASE);
+    assertThat(fingerprint(BASE)).isEqualTo(base);
+    assertThat(fingerprint(BASE.with("X-Trace", "1"))).as("a field the guard does not look at").isEqualTo(base);
+    List<Req> others = new ArrayList<>(List.of(
+        new Req("PATCH", "/x/5", "v=archived", BASE.fields()),
+        new Req("PUT", "/x/6", "v=archived", BASE.fields()),
+        new Req("PUT", "/x/5", "v=published", BASE.fields()),
+        new Req("PUT", "/x/5", null, BASE.fields()),
+        new Req("PUT", "/x/5", "", BASE.fields()),
+        new Req("PUT", "/x/5?v=archived", null, BASE.fields()),
+        BASE.with("If-Match", "\"u\""),
+        BASE.with("If-None-Match", "*"),
+        BASE.with("If-Unmodified-Since", "Sun, 06 Nov 1994 08:49:37 GMT"),
+        BASE.with("Authorization", "Basic Ym9iOng="),
+        BASE.with("Cookie", "s=1"),
+        BASE.with("Cookie", "s=1", "t=2"),
+        BASE.with("X-User", "mary"),
+        BASE.with("X-User", "")));
+    for (String field : RecentWrites.CONTENT_FIELDS) {
+      others.add(BASE.with(field, "v"));
+    }
+    List<String> prints = new ArrayList<>();
+    for (Req other : others) {
+      String print = fingerprint(other);
+      assertThat(print).as("%s", other).isNotEqualTo(base);
+      assertThat(prints).as("%s", other).doesNotContain(print);
+      prints.add(print);
+    }
+    Req mary = BASE.with("X-User", "mary");
+    assertThat(RecentWrites.fingerprint(mary, RequestConditions.from(mary::headers), List.of(), SHA))
+        .as("a field that is not a client field")
+        .isEqualTo(RecentWrites.fingerprint(BASE, RequestConditions.from(BASE::headers), List.of(), SHA));
+    // Values move between fields and parts without colliding.
+    assertThat(fingerprint(BASE.with("Cookie", "a", "b"))).isNotEqualTo(fingerprint(BASE.with("Cookie", "a\nb")));
+    assertThat(fingerprint(BASE.with("Cookie", "a").with("X-User", "b")))
+        .isNotEqualTo(fingerprint(BASE.with("Cookie", "a", "b")));
+    assertThat(fingerprint(BASE.with("Content-Type", "a")))
+        .isNotEqualTo(fingerprint(BASE.with("Content-Language", "a")));
+  }
+
+  @Test
+  void aRetryRepeatsTheRequestTheContentAndFindsTheStateItLeft() {
+    EntityTag left = EntityTag.strong("left");
+    RecentWrites.Content content = new RecentWrites.Content(EntityTag.strong("c"), 3);
+    RecentWrites.Write write = new RecentWrites.Write("fp", content, Validators.of(left, null), 204, Map.of());
+    assertThat(write.repeatedBy("fp", content, Validators.of(left, null))).isTrue();
+    assertThat(write.repeatedBy("fp", new RecentWrites.Content(EntityTag.strong("c"), 3), Validators.of(left, null)))
+        .isTrue();
+    assertThat(write.repeatedBy("other", content, Validators.of(left, null))).isFalse();
+    assertThat(write.repeatedBy("fp", new RecentWrites.Content(EntityTag.strong("d"), 3), Validators.of(left, null)))
+        .isFalse();
+    assertThat(write.repeatedBy("fp", new RecentWrites.Content(EntityTag.strong("c"), 4), Validators.of(left, null)))
+        .isFalse();
+    assertThat(write.repeatedBy("fp", RecentWrites.Content.NONE, Validators.of(left, null))).isFalse();
+    assertThat(write.repeatedBy("fp", content, Validators.of(EntityTag.strong("newer"), null))).isFalse();
+    assertThat(write.repeatedBy("fp", content, Validators.ABSENT)).isFalse();
+
+    RecentWrites.Write delete = new RecentWrites.Write("fp", RecentWrites.Content.NONE, Validators.ABSENT, 204, Map.of());
+    assertThat(delete.repeatedBy("fp", RecentWrites.Content.NONE, Validators.ABSENT)).isTrue();
+    assertThat(delete.repeatedBy("fp", RecentWrites.Content.NONE, Validators.of(left, null))).isFalse();
+  }
+
+  @Test
+  void oneWritePerResourceUntilForgotten() {
+    RecentWrites writes = new RecentWrites(10);
+    ResourceKey a = new ResourceKey("/a");
+    assertThat(writes.get(a)).isNull();
+    RecentWrites.Write w = new RecentWrites.Write("fp", RecentWrites.Content.NONE, Validators.ABSENT, 204, Map.of());
+    writes.record(a, w);
+    assertThat(writes.get(a)).isSameAs(w);
+    assertThat(writes.get(new ResourceKey("/b"))).isNull();
+    writes.forget(a);
+    assertThat(writes.get(a)).isNull();
+    assertThat(RecentWrites.preconditions(RequestConditions.from(BASE::headers)))
+        .isNotEqualTo(RecentWrites.preconditions(RequestConditions.NONE));
+  }
+}
