@@ -160,14 +160,15 @@ public final class Admission implements AutoCloseable {
 
   /**
    * The content as the guard saw it, or {@code null} when the guard cannot tell that it saw all
-   * of it: read to the end, and as long as the request declares (chunked content that arrives
-   * empty may have been consumed before the guard: not seen).
+   * of it: read to the end, and exactly as long as the request's Content-Length (none: no
+   * content). Chunked content declares no length, so whatever was consumed before the guard
+   * would go unnoticed: never seen.
    */
   private RecentWrites.@Nullable Content seen(@Nullable EntityTag digest, long length) {
     if (length < 0) {
       return null;
     }
-    boolean whole = chunked ? length > 0 : declaredLength >= 0 ? length == declaredLength : length == 0;
+    boolean whole = !chunked && (declaredLength >= 0 ? length == declaredLength : length == 0);
     if (!whole || (length > 0 && digest == null)) {
       return null;
     }
@@ -374,7 +375,7 @@ public final class Admission implements AutoCloseable {
     EntityTag variantTag = coding != null && learned.generatedTag() ? null : identity.etag();
     String variant = variantTag == null || request == null ? null
         : NegotiatedVariants.variant(response.header("Vary"), request, java.util.Set.of());
-    if (variant != null) {
+    if (variant != null && (remember || !engine.negotiated.knows(k, variant, variantTag))) {
       boolean store = remember;
       engine.versions.ifUnchanged(k, stamp, () -> {
         if (store) {

@@ -106,6 +106,10 @@ final class EncodedVariants {
         return;
       }
       EntityTag identity = EntityTag.strong(o.substring(0, o.length() - suffix.length()));
+      Sent known = sent.getIfPresent(key);
+      if (known != null && known.identity().equals(identity) && known.codings().contains(coding)) {
+        return; // the common case: nothing new
+      }
       sent.asMap().compute(key, (k, old) -> {
         if (old != null && old.identity().equals(identity)) {
           if (old.codings().contains(coding)) {

@@ -364,7 +364,7 @@ public final class GuardSettings {
    * fields) and the same content, byte for byte. The guard must have seen the whole content of
    * both requests itself: a write whose handler did not read its content to the end through the
    * guard (content parsed by a filter before the guard, a form read with {@code getParameter}, a
-   * non-blocking read, chunked content that arrives empty) is never recognized, and its retry
+   * non-blocking read, chunked content, whose length is not declared) is never recognized, and its retry
    * gets 412. The option is off by default because no guard can see everything a handler may
    * act on: a handler whose result depends on other request fields (a custom header, the time,
    * state outside the resource) can have two requests that look identical here do different

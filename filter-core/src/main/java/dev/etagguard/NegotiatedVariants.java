@@ -26,15 +26,24 @@ import org.jspecify.annotations.Nullable;
  * <p>A variant is named by the values of the request fields its response's {@code Vary} lists
  * ({@code Accept-Encoding} aside: encoded variants are {@link EncodedVariants}' concern). The same
  * variant seen with another tag means the resource changed: the set starts again from that tag.
- * {@code Vary: *} names no variant, and such a response is not recorded. In-process and bounded;
- * a set counts only while the tag the validator store holds is one of its tags.
+ * {@code Vary: *} names no variant, and such a response is not recorded. In-process and bounded:
+ * at most {@value #MAX_VARIANTS} variants per resource (the request fields are the client's, and
+ * any number of them could be sent), and about as many variants in all as the validator store
+ * has entries; a variant not remembered only means a client holding its tag may get 412. Variants
+ * are told apart by a hash of their name: two that collide count as one, and when their tags
+ * differ the set starts again, which again can only refuse more. A set counts only while the tag
+ * the validator store holds is one of its tags.
  */
 final class NegotiatedVariants {
 
-  private final Cache<ResourceKey, Map<String, EntityTag>> variants;
+  /** The most variants remembered per resource. */
+  static final int MAX_VARIANTS = 8;
 
-  NegotiatedVariants(long maximumSize) {
-    this.variants = Caffeine.newBuilder().maximumSize(Math.max(1, maximumSize)).executor(Runnable::run).build();
+  private final Cache<ResourceKey, Map<Integer, EntityTag>> variants;
+
+  NegotiatedVariants(long maximumVariants) {
+    this.variants = Caffeine.newBuilder().maximumWeight(Math.max(MAX_VARIANTS, maximumVariants))
+        .weigher((ResourceKey k, Map<Integer, EntityTag> m) -> m.size()).executor(Runnable::run).build();
   }
 
   /**
@@ -73,21 +82,28 @@ final class NegotiatedVariants {
     return id.toString();
   }
 
+  /** Whether {@code variant} of the resource is known with {@code tag}: nothing to record. */
+  boolean knows(ResourceKey key, String variant, EntityTag tag) {
+    Map<Integer, EntityTag> known = variants.getIfPresent(key);
+    return known != null && tag.equals(known.get(variant.hashCode()));
+  }
+
   /** Records that {@code variant} of the resource has {@code tag}. */
   void learned(ResourceKey key, String variant, EntityTag tag) {
+    Integer id = variant.hashCode();
     variants.asMap().compute(key, (k, old) -> {
       if (old == null) {
-        return Map.of(variant, tag);
+        return Map.of(id, tag);
       }
-      EntityTag before = old.get(variant);
+      EntityTag before = old.get(id);
       if (before != null && !before.equals(tag)) {
-        return Map.of(variant, tag); // the same variant changed: the resource did
+        return Map.of(id, tag); // the same variant changed: the resource did
       }
-      if (tag.equals(before)) {
+      if (tag.equals(before) || old.size() >= MAX_VARIANTS) {
         return old;
       }
-      Map<String, EntityTag> next = new HashMap<>(old);
-      next.put(variant, tag);
+      Map<Integer, EntityTag> next = new HashMap<>(old);
+      next.put(id, tag);
       return Map.copyOf(next);
     });
   }
@@ -107,7 +123,7 @@ final class NegotiatedVariants {
    * is one of them and there are others; else an empty set.
    */
   Set<EntityTag> alongside(ResourceKey key, @Nullable EntityTag current) {
-    Map<String, EntityTag> known = variants.getIfPresent(key);
+    Map<Integer, EntityTag> known = variants.getIfPresent(key);
     if (known == null || known.size() < 2 || current == null || !known.containsValue(current)) {
       return Set.of();
     }

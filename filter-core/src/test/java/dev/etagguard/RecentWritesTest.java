@@ -80,6 +80,8 @@ class RecentWritesTest {
         .as("a field that is not a client field")
         .isEqualTo(RecentWrites.fingerprint(BASE, RequestConditions.from(BASE::headers), List.of(), SHA));
     // Values move between fields and parts without colliding.
+    assertThat(fingerprint(new Req("PUT/", "x/5", "v=archived", BASE.fields())))
+        .isNotEqualTo(fingerprint(new Req("PUT", "/x/5", "v=archived", BASE.fields())));
     assertThat(fingerprint(BASE.with("Cookie", "a", "b"))).isNotEqualTo(fingerprint(BASE.with("Cookie", "a\nb")));
     assertThat(fingerprint(BASE.with("Cookie", "a").with("X-User", "b")))
         .isNotEqualTo(fingerprint(BASE.with("Cookie", "a", "b")));

@@ -64,6 +64,11 @@ class VariantDecisionsTest {
       'gzip, identity' | gzip
       'a b'            | encoded
       'gz/ip'          | encoded
+      a0z9.b_c+d       | a0z9.b_c+d
+      'gz`ip'          | encoded
+      'gz{ip'          | encoded
+      'gz:ip'          | encoded
+      'gz@ip'          | encoded
       """)
   void codingNamesTheContentCodings(String field, String coding) {
     assertThat(EncodedVariants.coding(field)).isEqualTo(coding);
@@ -221,9 +226,26 @@ class VariantDecisionsTest {
     assertThat(variants.alongside(KEY, t2)).as("the text variant changed: the resource did").isEmpty();
     variants.learned(KEY, "json", EntityTag.strong("j2"));
     assertThat(variants.alongside(KEY, t2)).containsExactlyInAnyOrder(EntityTag.strong("j2"), t2);
+    assertThat(variants.knows(KEY, "text", t2)).isTrue();
+    assertThat(variants.knows(KEY, "text", t1)).isFalse();
+    assertThat(variants.knows(KEY, "other", t2)).isFalse();
     variants.forget(KEY);
     assertThat(variants.varies(KEY)).isFalse();
     assertThat(variants.alongside(KEY, t2)).isEmpty();
+    assertThat(variants.knows(KEY, "text", t2)).isFalse();
+  }
+
+  @Test
+  void aResourceKeepsABoundedNumberOfVariants() {
+    NegotiatedVariants variants = new NegotiatedVariants(1000);
+    for (int i = 0; i < NegotiatedVariants.MAX_VARIANTS + 5; i++) {
+      variants.learned(KEY, "accept-" + i, EntityTag.strong("v" + i));
+    }
+    EntityTag first = EntityTag.strong("v0");
+    assertThat(variants.alongside(KEY, first)).hasSize(NegotiatedVariants.MAX_VARIANTS)
+        .doesNotContain(EntityTag.strong("v" + NegotiatedVariants.MAX_VARIANTS));
+    variants.learned(KEY, "accept-0", EntityTag.strong("changed"));
+    assertThat(variants.alongside(KEY, EntityTag.strong("changed"))).as("a known variant changed").isEmpty();
   }
 
   // ---------------------------------------------------------------- Preconditions over variants

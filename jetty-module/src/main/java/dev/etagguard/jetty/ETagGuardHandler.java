@@ -335,10 +335,12 @@ public class ETagGuardHandler extends Handler.Wrapper {
   }
 
   /**
-   * Whether a Jetty {@code SecurityHandler} with constraints is behind {@code next} (an ee
-   * {@code ConstraintSecurityHandler} with constraint mappings, or any other security handler):
-   * it decides who may read, after this handler, so the validator store must not answer first.
-   * Looked up per request, so webapps deployed later count.
+   * Whether a Jetty {@code SecurityHandler} that may refuse a GET is behind {@code next} (an ee
+   * {@code ConstraintSecurityHandler} with a constraint mapping for GET or all methods that does not
+   * allow everyone on any transport, or a security handler of another kind): it decides who may read,
+   * after this handler, so the validator store must not answer first. The mappings of Jetty's
+   * webdefault (TRACE forbidden, everything else allowed) restrict no read. Looked up per request,
+   * so webapps deployed later count.
    */
   static boolean securedBehind(Handler next) {
     java.util.List<Handler> handlers = next instanceof Handler.Container c ? c.getDescendants() : java.util.List.of();
@@ -358,13 +360,44 @@ public class ETagGuardHandler extends Handler.Wrapper {
       if (c.getName().equals("org.eclipse.jetty.security.SecurityHandler")) {
         try {
           Object mappings = h.getClass().getMethod("getConstraintMappings").invoke(h);
-          return !(mappings instanceof java.util.Collection<?> list) || !list.isEmpty();
+          if (!(mappings instanceof java.util.Collection<?> list)) {
+            return true;
+          }
+          for (Object mapping : list) {
+            if (restrictsReads(mapping)) {
+              return true;
+            }
+          }
+          return false;
         } catch (ReflectiveOperationException | RuntimeException e) {
           return true; // a security handler of another kind: it may constrain anything
         }
       }
     }
     return false;
+  }
+
+  /** Whether an ee {@code ConstraintMapping} may refuse a GET. */
+  private static boolean restrictsReads(Object mapping) throws ReflectiveOperationException {
+    Class<?> type = mapping.getClass();
+    String method = (String) type.getMethod("getMethod").invoke(mapping);
+    String[] omissions = (String[]) type.getMethod("getMethodOmissions").invoke(mapping);
+    boolean forGet = method == null || method.equalsIgnoreCase("GET") || method.equalsIgnoreCase("HEAD")
+        || method.equals("*");
+    if (!forGet || (omissions != null && java.util.Arrays.stream(omissions).anyMatch("GET"::equalsIgnoreCase))) {
+      return false;
+    }
+    Object constraint = type.getMethod("getConstraint").invoke(mapping);
+    if (constraint == null) {
+      return false;
+    }
+    // The public type: an implementation class of Jetty's may not be accessible.
+    Class<?> api = Class.forName("org.eclipse.jetty.security.Constraint", false, constraint.getClass().getClassLoader());
+    Object authorization = api.getMethod("getAuthorization").invoke(constraint);
+    Object transport = api.getMethod("getTransport").invoke(constraint);
+    boolean allowed = authorization != null && "ALLOWED".equals(((Enum<?>) authorization).name());
+    boolean anyTransport = transport == null || !"SECURE".equals(((Enum<?>) transport).name());
+    return !(allowed && anyTransport);
   }
 
   private static boolean read(Handler next, Admission admission, Request request, Response response, Callback callback)
