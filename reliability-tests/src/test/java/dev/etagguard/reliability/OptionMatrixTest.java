@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every option that changes a decision, crossed with every adapter: on each cell, the lost-update
  * drill (0 lost), a linearizability history, and the conformance kit's rows (those the option does
  * not change on purpose). The options meet each other in the last cell, all of them on at once.
- * The cluster stores cross the same options in their own modules ({@code ClusterScenarios}).
+ * The in-process store and sequencer only: the shared stores' drills ({@code ClusterScenarios})
+ * run the defaults.
  */
 class OptionMatrixTest {
 
