@@ -257,9 +257,12 @@ public final class ServletGuard {
    * A 304 with the decision's fields, committed at once: a container that completes an
    * uncommitted response without a length declares the bytes written (Jetty: {@code
    * Content-Length: 0}), which in a 304 would be a length the 200 does not have (RFC 9110 8.6).
+   * The handler's Content-Type goes: a 304 carries no representation metadata beyond the fields
+   * RFC 9110 15.4.5 lists (Tomcat's connector drops it itself, Jetty does not).
    */
   private static void notModified(HttpServletResponse response, Map<String, String> headers) throws IOException {
     response.setStatus(304);
+    response.setContentType(null);
     setHeaders(response, headers);
     response.flushBuffer();
   }

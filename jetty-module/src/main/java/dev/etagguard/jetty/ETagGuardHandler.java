@@ -483,6 +483,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
         response.setStatus(304);
         decision.headers().forEach(response.getHeaders()::put);
         response.getHeaders().remove(HttpHeader.CONTENT_LENGTH);
+        response.getHeaders().remove(HttpHeader.CONTENT_TYPE); // RFC 9110 15.4.5: no representation metadata
         // One write commits and completes it; the stream drops the length Jetty declares for it.
         request.addHttpStreamWrapper(stream -> new NotModifiedStream(stream, response));
         response.write(true, null, callback);
@@ -513,6 +514,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
     public void prepareResponse(HttpFields.Mutable headers) {
       if (response.getStatus() == 304) {
         headers.remove(HttpHeader.CONTENT_LENGTH);
+        headers.remove(HttpHeader.CONTENT_TYPE);
       }
       super.prepareResponse(headers);
     }

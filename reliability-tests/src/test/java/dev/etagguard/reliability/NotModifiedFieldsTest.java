@@ -41,4 +41,27 @@ class NotModifiedFieldsTest {
       }
     }
   }
+
+  /**
+   * RFC 9110 15.4.5: a 304 carries no representation metadata beyond the fields it lists (its
+   * validators, Cache-Control, Expires, Vary, Content-Location, Date). Tomcat's connector drops a
+   * handler's Content-Type from a 304; Jetty sends it unless the guard removes it.
+   */
+  @ParameterizedTest
+  @EnumSource(GuardedServer.Adapter.class)
+  void aNotModifiedAnswerCarriesNoContentType(GuardedServer.Adapter adapter) throws Exception {
+    try (GuardedServer server = GuardedServer.start(adapter, GuardSettings.DEFAULTS, new FaultServlet())) {
+      byte[] body = "typed".getBytes(StandardCharsets.US_ASCII);
+      assertThat(RawHttp.exchange(server.port(), "PUT", "/t/r", List.of(), body).status()).isEqualTo(201);
+      RawHttp.Response full = RawHttp.exchange(server.port(), "GET", "/t/r", List.of(), null);
+      assertThat(full.header("Content-Type")).isEqualTo("application/octet-stream");
+      for (String method : List.of("GET", "HEAD")) {
+        RawHttp.Response notModified = RawHttp.exchange(server.port(), method, "/t/r",
+            List.of(new RawHttp.Field("If-None-Match", full.header("ETag"))), null);
+        assertThat(notModified.status()).isEqualTo(304);
+        assertThat(notModified.header("ETag")).isEqualTo(full.header("ETag"));
+        assertThat(notModified.header("Content-Type")).as("%s 304", method).isNull();
+      }
+    }
+  }
 }
