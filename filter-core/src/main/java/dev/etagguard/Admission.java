@@ -114,6 +114,8 @@ public final class Admission implements AutoCloseable {
   private boolean confirmed;
   /** The application's refusal of this client's read (401, 403), which takes precedence over preconditions. */
   private @Nullable Answer refusal;
+  /** The application did not let this client read the resource the store knows: a 412 tells no validators. */
+  private boolean unreadable;
 
   Admission(GuardEngine engine, Kind kind, @Nullable ResourceKey key, String method, RequestConditions conditions,
       long stamp, @Nullable Answer rejection, boolean weakIfMatch) {
@@ -561,9 +563,14 @@ public final class Admission implements AutoCloseable {
   }
 
   /**
-   * Records what an internal GET (conditional headers stripped) answered: 2xx gives the
-   * validators, 404 and 410 an absent resource, anything else leaves the state unknown, which
-   * fails every precondition.
+   * Records what an internal GET (conditional headers stripped) answered. For a resource the store
+   * did not know: 2xx gives the validators, 404 and 410 an absent resource, anything else leaves
+   * the state unknown, which fails every precondition. For one it knew (a failing precondition
+   * being confirmed), the store stays the arbiter, whatever the application's GET shows (a
+   * replica or a cache behind it may lag): the GET only tells whether this client may read it.
+   * Either way, 401 and 403 make the application's refusal the answer; for a known resource, any
+   * other answer that is not 2xx (a redirect to a login, a 404 that hides it from this client)
+   * makes the 412 carry no validators.
    *
    * @param response the internal GET's status and headers
    * @param digest the generated tag of its complete body, or {@code null}
@@ -581,6 +588,8 @@ public final class Admission implements AutoCloseable {
               "The application refuses this client a read of the resource, so its preconditions are not evaluated.",
               k.value()));
       current = null;
+    } else if (current != null) {
+      unreadable = status < 200 || status > 299;
     } else {
       current = learnFromGet(response, digest, length);
     }
@@ -677,16 +686,17 @@ public final class Admission implements AutoCloseable {
           "The current state of the resource could not be determined, so the precondition cannot be verified.");
     }
     if (evaluateWrite(k, v) == Outcome.PRECONDITION_FAILED) {
-      String detail = !v.exists()
+      String detail = unreadable ? "The precondition does not hold."
+          : !v.exists()
           ? "The resource does not exist, so the precondition does not hold."
           : conditions.ifNoneMatch() != null && conditions.ifMatch() == null && conditions.ifUnmodifiedSince() == null
               ? "The resource already exists (or has a listed ETag); If-None-Match forbids this " + method + "."
               : "The resource has changed since the given ETag or date: fetch it again and reapply your change.";
-      Answer retried = recognizeRetry(k, v, requestContent);
+      Answer retried = unreadable ? null : recognizeRetry(k, v, requestContent);
       if (retried != null) {
         return retried;
       }
-      Answer refused = engine.preconditionFailed(k, method, v, detail);
+      Answer refused = engine.preconditionFailed(k, method, unreadable ? Validators.NONE : v, detail);
       engine.listener.onLostUpdatePrevented(k, method);
       return refused;
     }

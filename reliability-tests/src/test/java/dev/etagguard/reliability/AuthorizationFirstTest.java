@@ -120,6 +120,67 @@ class AuthorizationFirstTest {
     }
   }
 
+  /**
+   * Serves what a lagging replica would: GET answers the first version ever written (with its
+   * own ETag), while PUT stores a new version and states its ETag, and {@code /hidden/} answers
+   * 404 to anyone but the owner.
+   */
+  static final class LaggingServlet extends jakarta.servlet.http.HttpServlet {
+    private static final long serialVersionUID = 1L;
+    final transient Map<String, java.util.List<String>> versions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      java.util.List<String> all = versions.get(req.getPathInfo());
+      if (all == null || req.getPathInfo().startsWith("/hidden/") && !"owner".equals(req.getHeader("X-User"))) {
+        resp.sendError(404);
+        return;
+      }
+      resp.setHeader("ETag", "\"v1\"");
+      resp.getOutputStream().write(all.get(0).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      String body = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      java.util.List<String> all = versions.computeIfAbsent(req.getPathInfo(),
+          k -> java.util.Collections.synchronizedList(new java.util.ArrayList<>()));
+      all.add(body);
+      resp.setHeader("ETag", "\"v" + all.size() + "\"");
+      resp.setStatus(all.size() == 1 ? 201 : 204);
+    }
+  }
+
+  /**
+   * The internal GET that confirms a failing precondition only asks whether this client may read:
+   * the validators the guard recorded stay the arbiter, even where the application's GET lags
+   * behind them, and an answer that hides the resource from the client (404) gets a 412 without
+   * validators.
+   */
+  @ParameterizedTest
+  @EnumSource(GuardedServer.Adapter.class)
+  void theConfirmingGetNeverOverridesTheStore(GuardedServer.Adapter adapter) throws Exception {
+    LaggingServlet servlet = new LaggingServlet();
+    try (GuardedServer server = GuardedServer.start(adapter, GuardSettings.builder().guardedPaths("/*").build(),
+        servlet)) {
+      for (String path : new String[] {"/l/a", "/hidden/a"}) {
+        URI doc = server.uri(path);
+        assertThat(put(doc, "a", "If-None-Match", "*").statusCode()).isEqualTo(201);
+        assertThat(put(doc, "b", "If-Match", "\"v1\"").statusCode()).isEqualTo(204);
+        HttpResponse<byte[]> stale = put(doc, "c", "If-Match", "\"v1\"", "X-User", "eve");
+        assertThat(stale.statusCode()).as("%s: a stale write while the application's GET lags", path).isEqualTo(412);
+        assertThat(servlet.versions.get(path)).containsExactly("a", "b");
+        if (path.startsWith("/hidden/")) {
+          assertThat(stale.headers().firstValue("ETag")).as("hidden from this client").isEmpty();
+          assertThat(new String(stale.body(), StandardCharsets.UTF_8)).doesNotContain("exist");
+        } else {
+          assertThat(header(stale, "ETag")).isEqualTo("\"v2\"");
+        }
+        assertThat(put(doc, "d", "If-Match", "\"v2\"").statusCode()).isEqualTo(204);
+      }
+    }
+  }
+
   private static String[] concat(String[] a, String[] b) {
     String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, all, a.length, b.length);
