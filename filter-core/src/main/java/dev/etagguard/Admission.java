@@ -97,10 +97,8 @@ public final class Admission implements AutoCloseable {
   private RecentWrites.@Nullable Content content;
   /** Option retryRecognition: the fingerprint of the request without its content (see {@link RecentWrites#fingerprint}). */
   private String fingerprint = "";
-  /** The request's Content-Length, {@code -1} when it has none. */
+  /** The length of the request content as declared, {@code -1} when unknown (see {@link GuardEngine#declaredLength}). */
   private long declaredLength = -1;
-  /** Whether the request declares chunked content (Transfer-Encoding). */
-  private boolean chunked;
   /** The status of a successful conditional write whose result the internal GET will tell. */
   private int recordStatus;
   /** Option invalidationRules: the keys a write changes besides its own. */
@@ -153,25 +151,23 @@ public final class Admission implements AutoCloseable {
    * Option retryRecognition: sets what identifies the write request besides its content (see
    * {@link RecentWrites#fingerprint}) and the content it declares; once.
    */
-  Admission recognizable(String fingerprint, long declaredLength, boolean chunked) {
+  Admission recognizable(String fingerprint, long declaredLength) {
     this.fingerprint = fingerprint;
     this.declaredLength = declaredLength;
-    this.chunked = chunked;
     return this;
   }
 
   /**
    * The content as the guard saw it, or {@code null} when the guard cannot tell that it saw all
-   * of it: read to the end, and exactly as long as the request's Content-Length (none: no
-   * content). Chunked content declares no length, so whatever was consumed before the guard
-   * would go unnoticed: never seen.
+   * of it: read to the end, and exactly as long as the request declares. Content of an undeclared
+   * length (chunked, HTTP/2 without Content-Length) could have been consumed before the guard
+   * unnoticed: never seen.
    */
   private RecentWrites.@Nullable Content seen(@Nullable EntityTag digest, long length) {
     if (length < 0) {
       return null;
     }
-    boolean whole = !chunked && (declaredLength >= 0 ? length == declaredLength : length == 0);
-    if (!whole || (length > 0 && digest == null)) {
+    if (declaredLength < 0 || length != declaredLength || (length > 0 && digest == null)) {
       return null;
     }
     return length == 0 ? RecentWrites.Content.NONE : new RecentWrites.Content(digest, length);

@@ -161,14 +161,24 @@ public final class GuardEngine {
     Admission admission = new Admission(this, Admission.Kind.WRITE, key, method, conditions, 0, rejection, weakIfMatch);
     if (rejection == null && settings.retryRecognition() && conditions.hasWritePrecondition()) {
       admission.recognizable(RecentWrites.fingerprint(request, conditions, settings.retryClientFields(), generator),
-          declaredLength(request), !request.headers("Transfer-Encoding").isEmpty());
+          declaredLength(request));
     }
     return rejection != null || settings.invalidationRules().isEmpty() ? admission : admission.invalidating(relatedKeys(path));
   }
 
-  /** The request's Content-Length, {@code -1} when absent or not one valid number. */
-  private static long declaredLength(RequestView request) {
+  /**
+   * The length of the request's content as the request declares it: its Content-Length; {@code 0}
+   * for an HTTP/1.x request with neither Content-Length nor Transfer-Encoding (RFC 9112 6.3);
+   * else {@code -1}, unknown (chunked, HTTP/2 or HTTP/3 without Content-Length, a malformed or
+   * repeated Content-Length).
+   */
+  static long declaredLength(RequestView request) {
     List<String> values = request.headers("Content-Length");
+    if (values.isEmpty()) {
+      String protocol = request.protocol();
+      return request.headers("Transfer-Encoding").isEmpty() && protocol != null && protocol.startsWith("HTTP/1.")
+          ? 0 : -1;
+    }
     if (values.size() != 1) {
       return -1;
     }

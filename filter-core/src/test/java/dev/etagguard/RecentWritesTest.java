@@ -25,12 +25,21 @@ class RecentWritesTest {
   private static final EntityTagGenerator SHA = EntityTagGenerator.sha256();
   private static final List<String> CLIENT = List.of("Authorization", "Cookie", "X-User");
 
-  /** A request: method, path, query and header fields (names in any case). */
-  record Req(String method, String path, String query, Map<String, List<String>> fields) implements RequestView {
+  /** A request: method, path, query and header fields (names in any case), over HTTP/1.1. */
+  record Req(String method, String path, String query, Map<String, List<String>> fields, String protocol)
+      implements RequestView {
+    Req(String method, String path, String query, Map<String, List<String>> fields) {
+      this(method, path, query, fields, "HTTP/1.1");
+    }
+
     Req with(String name, String... values) {
       Map<String, List<String>> f = new LinkedHashMap<>(fields);
       f.put(name.toLowerCase(java.util.Locale.ROOT), List.of(values));
-      return new Req(method, path, query, f);
+      return new Req(method, path, query, f, protocol);
+    }
+
+    Req over(String protocol) {
+      return new Req(method, path, query, fields, protocol);
     }
 
     @Override
@@ -124,5 +133,64 @@ class RecentWritesTest {
     assertThat(writes.get(a)).isNull();
     assertThat(RecentWrites.preconditions(RequestConditions.from(BASE::headers)))
         .isNotEqualTo(RecentWrites.preconditions(RequestConditions.NONE));
+  }
+
+  @Test
+  void onlyHttp1SaysThatARequestWithoutLengthHasNoContent() {
+    assertThat(GuardEngine.declaredLength(BASE)).isZero();
+    assertThat(GuardEngine.declaredLength(BASE.with("Content-Length", "12"))).isEqualTo(12);
+    assertThat(GuardEngine.declaredLength(BASE.with("Content-Length", "12", "12"))).isEqualTo(-1);
+    assertThat(GuardEngine.declaredLength(BASE.with("Content-Length", "x"))).isEqualTo(-1);
+    assertThat(GuardEngine.declaredLength(BASE.with("Transfer-Encoding", "chunked"))).isEqualTo(-1);
+    assertThat(GuardEngine.declaredLength(BASE.over("HTTP/1.0"))).isZero();
+    assertThat(GuardEngine.declaredLength(BASE.over("HTTP/2.0"))).as("h2 sends content without a length").isEqualTo(-1);
+    assertThat(GuardEngine.declaredLength(BASE.over("HTTP/2.0").with("Content-Length", "3"))).isEqualTo(3);
+    assertThat(GuardEngine.declaredLength(BASE.over(null))).as("a view that does not know").isEqualTo(-1);
+  }
+
+  /** An HTTP/2 write whose content a filter consumed before the guard looks empty: never a retry. */
+  @Test
+  void anHttp2WriteWithoutLengthIsNeverRecognized() throws Exception {
+    GuardEngine engine = GuardEngine.create(GuardSettings.builder().retryRecognition(true).build());
+    ResourceKey key = new ResourceKey("/x/5");
+    engine.store().put(key, Validators.of(EntityTag.strong("t"), null));
+    Req h2 = new Req("PUT", "/x/5", null, Map.of("if-match", List.of("\"t\"")), "HTTP/2.0");
+    try (Admission first = engine.admit(h2)) {
+      first.acquire().join();
+      assertThat(first.decide(() -> java.io.InputStream.nullInputStream())).isNull();
+      assertThat(first.completeWrite(status(204), null, 0)).isTrue();
+      first.learnAfterWrite(status(200, "\"u\""), null, -1, null);
+    }
+    try (Admission second = engine.admit(h2)) {
+      second.acquire().join();
+      if (second.needsCurrentState()) {
+        second.learnCurrentState(status(200, "\"u\""), null, -1);
+      }
+      Answer answer = second.decide(() -> java.io.InputStream.nullInputStream());
+      assertThat(answer).isNotNull().extracting(Answer::status).isEqualTo(412);
+    }
+    try (Admission http1 = engine.admit(h2.over("HTTP/1.1"))) {
+      http1.acquire().join();
+      assertThat(http1.decide(null)).as("nothing recorded to recognize").isNotNull()
+          .extracting(Answer::status).isEqualTo(412);
+    }
+  }
+
+  private static dev.etagguard.spi.ResponseView status(int status) {
+    return status(status, null);
+  }
+
+  private static dev.etagguard.spi.ResponseView status(int status, String etag) {
+    return new dev.etagguard.spi.ResponseView() {
+      @Override
+      public int status() {
+        return status;
+      }
+
+      @Override
+      public String header(String name) {
+        return "ETag".equals(name) ? etag : null;
+      }
+    };
   }
 }

@@ -26,6 +26,11 @@ final class ServletRequestView implements RequestView {
   }
 
   @Override
+  public @Nullable String protocol() {
+    return request.getProtocol();
+  }
+
+  @Override
   public String path() {
     return pathInContext(request);
   }

@@ -30,4 +30,16 @@ public interface RequestView {
 
   /** Every field line of a header, in order; empty when absent. Names are case-insensitive. */
   List<String> headers(String name);
+
+  /**
+   * The request's protocol as the server names it ({@code HTTP/1.1}, {@code HTTP/2.0}), or
+   * {@code null} when the view does not know it. Only HTTP/1.x says that a request without
+   * Content-Length and Transfer-Encoding has no content (RFC 9112 6.3); HTTP/2 and HTTP/3 send
+   * content without either. Default {@code null}.
+   *
+   * @since 0.1
+   */
+  default @Nullable String protocol() {
+    return null;
+  }
 }

@@ -18,6 +18,11 @@ record CoreRequestView(Request request) implements RequestView {
   }
 
   @Override
+  public @Nullable String protocol() {
+    return request.getConnectionMetaData().getProtocol();
+  }
+
+  @Override
   public String path() {
     // Jetty's canonical path decodes some escapes and keeps others (%20, %3B): decode it fully and
     // encode it the one way every adapter does, so a resource has the key the servlet adapters give it.
