@@ -17,6 +17,8 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.apache.catalina.Container;
+import org.apache.catalina.ContainerListener;
 import org.apache.catalina.Context;
 import org.apache.catalina.Lifecycle;
 import org.apache.catalina.LifecycleEvent;
@@ -80,6 +82,8 @@ public class ETagGuardValve extends ValveBase {
   private final Map<String, String> options = Collections.synchronizedMap(new LinkedHashMap<>());
   private final @Nullable GuardSettings given;
   private final ConcurrentMap<Context, Guarding> guards = new ConcurrentHashMap<>();
+  /** The containers this valve listens to for webapps to guard. */
+  private final ConcurrentMap<Container, ETagGuardValve> watching = new ConcurrentHashMap<>();
   private volatile @Nullable GuardSettings settings;
 
   /** A valve configured by its attributes (setters) when Tomcat starts it. */
@@ -271,6 +275,9 @@ public class ETagGuardValve extends ValveBase {
       }
     }
     settings = built;
+    if (built.enabled()) {
+      watch(getContainer());
+    }
     LOG.log(Level.DEBUG, () -> "ETag Guard valve started in " + getContainer() + ": " + built);
     super.startInternal();
   }
@@ -278,18 +285,101 @@ public class ETagGuardValve extends ValveBase {
   @Override
   protected void stopInternal() throws LifecycleException {
     super.stopInternal();
-    for (Guarding g : guards.values()) {
+    for (Container watched : watching.keySet()) {
+      unwatch(watched);
+    }
+    for (Context context : guards.keySet()) {
+      uninstall(context);
+    }
+  }
+
+  // ---------------------------------------------------------------- installation
+
+  /**
+   * Puts the guard into every webapp below {@code container}, now and as webapps are added
+   * (ADD_CHILD comes before the child starts): into a webapp that is started, or whose pipeline
+   * this valve is starting in, at once; into one that starts later, when it is configured
+   * (CONFIGURE_START, after Tomcat's own configuration has added its authenticator) and before
+   * its pipeline starts or any request reaches it. A webapp's guard is removed when it stops.
+   */
+  private void watch(@Nullable Container container) {
+    if (container instanceof Context context) {
+      if (watching.putIfAbsent(context, this) == null) {
+        context.addLifecycleListener(lifecycle);
+      }
+      GuardSettings s = settings;
+      // Started, or starting with this valve in its own pipeline (context.xml): configured already.
+      if (s != null && (context.getState().isAvailable() || getContainer() == context)) {
+        install(context, s);
+      }
+    } else if (container != null && !(container instanceof Wrapper)) {
+      if (watching.putIfAbsent(container, this) == null) {
+        container.addContainerListener(children);
+      }
+      for (Container child : container.findChildren()) {
+        watch(child);
+      }
+    }
+  }
+
+  private void unwatch(Container container) {
+    watching.remove(container);
+    if (container instanceof Context context) {
+      context.removeLifecycleListener(lifecycle);
+    } else {
+      container.removeContainerListener(children);
+    }
+  }
+
+  /** Adds the webapp's guard, once, at the end of its pipeline: after its authenticator. */
+  private void install(Context context, GuardSettings s) {
+    guards.computeIfAbsent(context, c -> {
+      Guarding g = new Guarding(c, new ServletGuard(createEngine(c, s)));
+      c.getPipeline().addValve(g);
+      LOG.log(Level.DEBUG, () -> "ETag Guard valve: guarding webapp '" + c.getName() + "'");
+      return g;
+    });
+  }
+
+  /** Removes the webapp's guard, its validators and permits: a restarted webapp is learned afresh. */
+  private void uninstall(Context context) {
+    Guarding g = guards.remove(context);
+    if (g != null) {
       g.remove();
     }
-    guards.clear();
   }
+
+  /** Watches the webapps and hosts added below a watched container, and forgets removed ones. */
+  private final ContainerListener children = event -> {
+    if (Container.ADD_CHILD_EVENT.equals(event.getType()) && event.getData() instanceof Container child) {
+      watch(child);
+    } else if (Container.REMOVE_CHILD_EVENT.equals(event.getType()) && event.getData() instanceof Container child) {
+      unwatch(child);
+      if (child instanceof Context context) {
+        uninstall(context);
+      }
+    }
+  };
+
+  /** Installs a webapp's guard when it is configured, and removes it when the webapp stops. */
+  private final LifecycleListener lifecycle = event -> {
+    if (!(event.getLifecycle() instanceof Context context)) {
+      return;
+    }
+    GuardSettings s = settings;
+    if (Lifecycle.CONFIGURE_START_EVENT.equals(event.getType()) && s != null && s.enabled()) {
+      install(context, s);
+    } else if (Lifecycle.AFTER_STOP_EVENT.equals(event.getType())) {
+      uninstall(context);
+    }
+  };
 
   /** The settings, once started. */
   public @Nullable GuardSettings settings() {
     return settings;
   }
 
-  /** The engine serving the webapp, once it had a guarded request; {@code null} before. */
+  /** The engine serving the webapp, once it started under this valve; {@code null} before and after. */
   public @Nullable GuardEngine engine(Context context) {
     Guarding g = guards.get(context);
     return g == null ? null : g.guard.engine();
@@ -306,17 +396,11 @@ public class ETagGuardValve extends ValveBase {
   // ---------------------------------------------------------------- requests
 
   /**
-   * Makes sure the request's webapp has the guard's own valve after its authenticator, then
-   * passes the request on: the guard itself runs there ({@link Guarding}).
+   * Passes the request on: the guard runs in its own valve at the end of the webapp's pipeline
+   * ({@link Guarding}), installed when the webapp starts.
    */
   @Override
   public void invoke(Request request, Response response) throws IOException, ServletException {
-    GuardSettings s = settings;
-    Context context = request.getContext();
-    if (s != null && s.enabled() && context != null && context.getState().isAvailable()
-        && guards.get(context) == null) {
-      guards.computeIfAbsent(context, c -> newGuard(c, s));
-    }
     getNext().invoke(request, response);
   }
 
@@ -354,15 +438,6 @@ public class ETagGuardValve extends ValveBase {
         || path.startsWithIgnoreCase("/META-INF/", 0) || path.equalsIgnoreCase("/META-INF");
   }
 
-  private Guarding newGuard(Context context, GuardSettings s) {
-    Guarding g = new Guarding(context, new ServletGuard(createEngine(context, s)));
-    context.addLifecycleListener(new Forget(context));
-    // Appended to the webapp's pipeline: after its authenticator, which the webapp's start put there.
-    context.getPipeline().addValve(g);
-    LOG.log(Level.DEBUG, () -> "ETag Guard valve: guarding webapp '" + context.getName() + "'");
-    return g;
-  }
-
   /**
    * The guard of one webapp, as a valve at the end of the webapp's pipeline (before its basic
    * valve), so it runs after the webapp's authenticator has authenticated and authorized the
@@ -394,26 +469,6 @@ public class ETagGuardValve extends ValveBase {
     @Override
     public String toString() {
       return "ETagGuardValve.Guarding[" + context.getName() + "]";
-    }
-  }
-
-  /** Drops a webapp's validators and permits when it stops: a restarted webapp is learned afresh. */
-  private final class Forget implements LifecycleListener {
-    private final Context context;
-
-    Forget(Context context) {
-      this.context = context;
-    }
-
-    @Override
-    public void lifecycleEvent(LifecycleEvent event) {
-      if (Lifecycle.AFTER_STOP_EVENT.equals(event.getType())) {
-        Guarding g = guards.remove(context);
-        if (g != null) {
-          g.remove();
-        }
-        context.removeLifecycleListener(this);
-      }
     }
   }
 }

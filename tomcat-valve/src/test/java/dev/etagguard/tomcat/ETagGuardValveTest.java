@@ -409,13 +409,71 @@ class ETagGuardValveTest {
 
   @Test
   void requestsOutsideAnyWebappPassThrough() throws Exception {
-    valve = new ETagGuardValve(GUARDED);
+    AtomicInteger decisions = new AtomicInteger();
+    valve = new ETagGuardValve(GUARDED) {
+      @Override
+      protected GuardEngine createEngine(Context context, GuardSettings settings) {
+        return GuardEngine.builder(settings).listener(new GuardListener() {
+          @Override
+          public void onDecision(ResourceKey key, String method, Decision decision) {
+            decisions.incrementAndGet();
+          }
+        }).build();
+      }
+    };
     server = ValveServer.start(valve, tomcat -> {
       Context app = ValveServer.webapp(tomcat, "/app");
       contexts.add(app);
       ValveServer.addServlet(app, "app", new ResourceServlet(), "/*");
     });
     assertThat(put(server.uri("/elsewhere/guarded/x"), "v").statusCode()).isEqualTo(404);
-    assertThat(valve.engine(contexts.get(0))).isNull();
+    // The webapp's guard is in place from its start, and it saw nothing of that request.
+    assertThat(valve.engine(contexts.get(0))).isNotNull();
+    assertThat(decisions).hasValue(0);
+    assertThat(put(server.uri("/app/guarded/x"), "v").statusCode()).as("the webapp's own request").isEqualTo(428);
+    assertThat(decisions).hasValue(1);
+  }
+
+  /**
+   * The guard runs in a valve of its own at the end of each webapp's pipeline, after the
+   * webapp's authenticator, in place before the first request (not inserted while requests run),
+   * and back after a reload, with a fresh engine.
+   */
+  @Test
+  void theGuardIsInEachWebappAfterItsAuthenticatorFromTheStart() throws Exception {
+    valve = new ETagGuardValve(GUARDED);
+    server = ValveServer.start(valve, tomcat -> {
+      Context app = ValveServer.webapp(tomcat, "/app");
+      app.getPipeline().addValve(new org.apache.catalina.authenticator.BasicAuthenticator());
+      contexts.add(app);
+      ValveServer.addServlet(app, "app", new ResourceServlet(), "/*");
+    });
+    Context app = contexts.get(0);
+    assertGuardAfterAuthenticators(valveNames(app));
+    GuardEngine before = valve.engine(app);
+    assertThat(before).isNotNull();
+    assertThat(put(server.uri("/app/guarded/x"), "v").statusCode()).isEqualTo(428);
+    app.reload(); // (a reload drops the servlet this test added by hand: only the pipeline is checked after it)
+    assertGuardAfterAuthenticators(valveNames(app));
+    assertThat(valve.engine(app)).isNotNull().isNotSameAs(before);
+  }
+
+  private static void assertGuardAfterAuthenticators(List<String> valves) {
+    assertThat(valves).filteredOn(n -> n.startsWith("ETagGuardValve.Guarding")).containsExactly("ETagGuardValve.Guarding[/app]");
+    assertThat(valves).contains("BasicAuthenticator").last().isEqualTo("StandardContextValve");
+    int guard = valves.indexOf("ETagGuardValve.Guarding[/app]");
+    for (int i = 0; i < valves.size(); i++) {
+      if (valves.get(i).endsWith("Authenticator")) {
+        assertThat(i).as("%s before the guard in %s", valves.get(i), valves).isLessThan(guard);
+      }
+    }
+  }
+
+  private static List<String> valveNames(Context context) {
+    List<String> names = new ArrayList<>();
+    for (org.apache.catalina.Valve v : context.getPipeline().getValves()) {
+      names.add(v.toString().startsWith("ETagGuardValve.") ? v.toString() : v.getClass().getSimpleName());
+    }
+    return names;
   }
 }
