@@ -344,10 +344,13 @@ public final class Admission implements AutoCloseable {
     Map<String, String> supplied = learned.suppliedHeaders();
     if (learned.suppliedLastModified() && !engine.settings.heuristicFreshness() && !statesFreshness(response)) {
       // The guard's own date must not make the response heuristically fresh (RFC 9111 4.2.2).
+      // Every line of the handler's field is kept, in one line (the same field, RFC 9110 5.3).
       Map<String, String> fields = new ReadDecision.Fields();
       fields.putAll(supplied);
-      String own = response.header("Cache-Control");
-      fields.put("Cache-Control", own == null || own.isBlank() ? "no-cache" : own + ", no-cache");
+      List<String> own = new java.util.ArrayList<>(response.headers("Cache-Control"));
+      own.removeIf(String::isBlank);
+      own.add("no-cache");
+      fields.put("Cache-Control", String.join(", ", own));
       supplied = fields;
     }
     // An encoded (compressed) response is a representation of its own (RFC 9110 8.8.3.3).
@@ -428,16 +431,14 @@ public final class Admission implements AutoCloseable {
     if (response.header("Expires") != null) {
       return true;
     }
-    String cacheControl = response.header("Cache-Control");
-    if (cacheControl == null) {
-      return false;
-    }
-    for (String directive : cacheControl.split(",")) {
-      String d = directive.strip();
-      int eq = d.indexOf('=');
-      String name = (eq < 0 ? d : d.substring(0, eq).strip()).toLowerCase(java.util.Locale.ROOT);
-      if (name.equals("max-age") || name.equals("s-maxage") || name.equals("no-cache") || name.equals("no-store")) {
-        return true;
+    for (String cacheControl : response.headers("Cache-Control")) {
+      for (String directive : cacheControl.split(",")) {
+        String d = directive.strip();
+        int eq = d.indexOf('=');
+        String name = (eq < 0 ? d : d.substring(0, eq).strip()).toLowerCase(java.util.Locale.ROOT);
+        if (name.equals("max-age") || name.equals("s-maxage") || name.equals("no-cache") || name.equals("no-store")) {
+          return true;
+        }
       }
     }
     return false;

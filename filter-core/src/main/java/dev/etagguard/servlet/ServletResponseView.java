@@ -18,4 +18,9 @@ record ServletResponseView(HttpServletResponse response) implements ResponseView
   public @Nullable String header(String name) {
     return response.getHeader(name);
   }
+
+  @Override
+  public java.util.List<String> headers(String name) {
+    return java.util.List.copyOf(response.getHeaders(name));
+  }
 }

@@ -1,5 +1,7 @@
 package dev.etagguard.spi;
 
+import java.util.List;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,4 +16,15 @@ public interface ResponseView {
 
   /** The first value of a response header, or {@code null}. Names are case-insensitive. */
   @Nullable String header(String name);
+
+  /**
+   * Every field line of a response header, in order; empty when absent. Names are
+   * case-insensitive. Default: the {@linkplain #header first} alone.
+   *
+   * @since 0.1
+   */
+  default List<String> headers(String name) {
+    String value = header(name);
+    return value == null ? List.of() : List.of(value);
+  }
 }

@@ -51,6 +51,11 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
     return getHeaders().get(name);
   }
 
+  @Override
+  public java.util.List<String> headers(String name) {
+    return getHeaders().getValuesList(name);
+  }
+
   BodyBuffer body() {
     return body;
   }

@@ -37,6 +37,9 @@ class HeuristicFreshnessTest {
         if (req.getParameter("cc") != null) {
           resp.setHeader("Cache-Control", req.getParameter("cc"));
         }
+        if (req.getParameter("cc2") != null) {
+          resp.addHeader("Cache-Control", req.getParameter("cc2"));
+        }
         if (req.getParameter("expires") != null) {
           resp.setHeader("Expires", req.getParameter("expires"));
         }
@@ -61,6 +64,10 @@ class HeuristicFreshnessTest {
       assertThat(get(server.uri("/c/a?cc=private")).headers().allValues("Cache-Control"))
           .containsExactly("private, no-cache");
 
+      assertThat(get(server.uri("/c/a?cc=private&cc2=no-store")).headers().allValues("Cache-Control"))
+          .as("a second line states it").containsExactly("private", "no-store");
+      assertThat(get(server.uri("/c/a?cc=private&cc2=must-revalidate")).headers().allValues("Cache-Control"))
+          .as("every line kept").containsExactly("private, must-revalidate, no-cache");
       assertThat(get(server.uri("/c/a?cc=max-age%3D60")).headers().allValues("Cache-Control"))
           .as("the handler's freshness").containsExactly("max-age=60");
       HttpResponse<byte[]> expires = get(server.uri("/c/a?expires=Thu,%2001%20Jan%202099%2000:00:00%20GMT"));
