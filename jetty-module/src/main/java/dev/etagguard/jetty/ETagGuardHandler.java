@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.etagguard.Admission;
 import dev.etagguard.Answer;
@@ -25,6 +26,7 @@ import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,6 +66,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
   /** A handler configured by its setters, built at start. */
   public ETagGuardHandler() {
     this.fixedEngine = false;
+    addEventListener(security);
   }
 
   /** A handler with the given settings; setters are not used. */
@@ -75,6 +78,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
   public ETagGuardHandler(GuardEngine engine) {
     this.engine = engine;
     this.fixedEngine = true;
+    addEventListener(security);
   }
 
   /** The engine, once started (or given). */
@@ -299,7 +303,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
    * Option readPermits: the read runs once its shared permit is granted, at once when nobody
    * writes the resource, else on the executor when the write ahead of it is done (no thread waits).
    */
-  private static boolean readWithPermit(Handler next, Admission admission, Request request, Response response,
+  private boolean readWithPermit(Handler next, Admission admission, Request request, Response response,
       Callback callback) throws Exception {
     Callback done = releasing(admission, callback);
     // Abandoned requests (idle timeout, client gone) must not keep a permit or a place in line.
@@ -334,13 +338,71 @@ public class ETagGuardHandler extends Handler.Wrapper {
     return true;
   }
 
+  /** Whether a security handler behind this one may refuse reads (see {@link #securedBehind(Handler)}). */
+  private final SecurityWatch security = new SecurityWatch();
+
+  /** Whether answers from the store are held back now: a security handler behind may refuse reads. */
+  boolean securedBehind() {
+    Handler next = getHandler();
+    return next != null && security.securedBehind(next);
+  }
+
+  /**
+   * {@link #securedBehind(Handler)}, looked up again whenever a handler is added below this one,
+   * removed, started or stopped (a webapp deployed, its constraints configured as it starts):
+   * an inherited listener hears of every handler below.
+   */
+  private static final class SecurityWatch implements org.eclipse.jetty.util.component.Container.InheritedListener,
+      LifeCycle.Listener {
+    private final AtomicLong changes = new AtomicLong();
+    private volatile @Nullable Checked checked;
+
+    /** A lookup and the count of changes it saw. */
+    private record Checked(long changes, boolean secured) {
+    }
+
+    boolean securedBehind(Handler next) {
+      long now = changes.get();
+      Checked c = checked;
+      if (c != null && c.changes() == now) {
+        return c.secured();
+      }
+      boolean secured = ETagGuardHandler.securedBehind(next);
+      checked = new Checked(now, secured);
+      return secured;
+    }
+
+    private void changed() {
+      changes.incrementAndGet();
+    }
+
+    @Override
+    public void beanAdded(org.eclipse.jetty.util.component.Container parent, Object child) {
+      changed();
+    }
+
+    @Override
+    public void beanRemoved(org.eclipse.jetty.util.component.Container parent, Object child) {
+      changed();
+    }
+
+    @Override
+    public void lifeCycleStarted(LifeCycle event) {
+      changed();
+    }
+
+    @Override
+    public void lifeCycleStopped(LifeCycle event) {
+      changed();
+    }
+  }
+
   /**
    * Whether a Jetty {@code SecurityHandler} that may refuse a GET is behind {@code next} (an ee
    * {@code ConstraintSecurityHandler} with a constraint mapping for GET or all methods that does not
    * allow everyone on any transport, or a security handler of another kind): it decides who may read,
    * after this handler, so the validator store must not answer first. The mappings of Jetty's
-   * webdefault (TRACE forbidden, everything else allowed) restrict no read. Looked up per request,
-   * so webapps deployed later count.
+   * webdefault (TRACE forbidden, everything else allowed) restrict no read.
    */
   static boolean securedBehind(Handler next) {
     java.util.List<Handler> handlers = next instanceof Handler.Container c ? c.getDescendants() : java.util.List.of();
@@ -377,14 +439,12 @@ public class ETagGuardHandler extends Handler.Wrapper {
     return false;
   }
 
-  /** Whether an ee {@code ConstraintMapping} may refuse a GET. */
+  /** Whether an ee {@code ConstraintMapping} may refuse a GET or a HEAD. */
   private static boolean restrictsReads(Object mapping) throws ReflectiveOperationException {
     Class<?> type = mapping.getClass();
     String method = (String) type.getMethod("getMethod").invoke(mapping);
     String[] omissions = (String[]) type.getMethod("getMethodOmissions").invoke(mapping);
-    boolean forGet = method == null || method.equalsIgnoreCase("GET") || method.equalsIgnoreCase("HEAD")
-        || method.equals("*");
-    if (!forGet || (omissions != null && java.util.Arrays.stream(omissions).anyMatch("GET"::equalsIgnoreCase))) {
+    if (!appliesTo(method, omissions, "GET") && !appliesTo(method, omissions, "HEAD")) {
       return false;
     }
     Object constraint = type.getMethod("getConstraint").invoke(mapping);
@@ -400,12 +460,20 @@ public class ETagGuardHandler extends Handler.Wrapper {
     return !(allowed && anyTransport);
   }
 
-  private static boolean read(Handler next, Admission admission, Request request, Response response, Callback callback)
+  private static boolean appliesTo(@Nullable String method, String @Nullable [] omissions, String read) {
+    if (method != null && !method.equals("*")) {
+      return method.equalsIgnoreCase(read);
+    }
+    return omissions == null || java.util.Arrays.stream(omissions).noneMatch(read::equalsIgnoreCase);
+  }
+
+  private boolean read(Handler next, Admission admission, Request request, Response response, Callback callback)
       throws Exception {
     boolean head = "HEAD".equals(request.getMethod());
     // Option authoritativePaths: never before Jetty's authentication and authorization, which run
     // behind this handler; where constraints are behind it, the handler answers.
-    ReadDecision stored = !admission.storeMayAnswer() || securedBehind(next) ? null : admission.answerFromStore();
+    ReadDecision stored = !admission.storeMayAnswer() || security.securedBehind(next) ? null
+        : admission.answerFromStore();
     if (stored != null) {
       // Option authoritativePaths: 304 or 412 on the stored validators; the handler does not run.
       apply(stored, request, response, null, head, callback);

@@ -61,4 +61,42 @@ class SecuredBehindTest {
     writesOnly.addConstraintMapping(mapping(null, new String[] {"GET", "HEAD"}, Constraint.from("user")));
     assertThat(ETagGuardHandler.securedBehind(tree(writesOnly))).as("constraints on writes only").isFalse();
   }
+
+  @Test
+  void aMappingThatOmitsOnlyGetStillConstrainsHead() {
+    ConstraintSecurityHandler security = new ConstraintSecurityHandler();
+    security.addConstraintMapping(mapping(null, new String[] {"GET"}, Constraint.from("user")));
+    assertThat(ETagGuardHandler.securedBehind(tree(security))).isTrue();
+    ConstraintSecurityHandler head = new ConstraintSecurityHandler();
+    head.addConstraintMapping(mapping("HEAD", null, Constraint.ANY_USER));
+    assertThat(ETagGuardHandler.securedBehind(tree(head))).isTrue();
+  }
+
+  /** The lookup is cached, and looked up again when a webapp with constraints is deployed behind the handler. */
+  @Test
+  void aWebappDeployedLaterCounts() throws Exception {
+    org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
+    ETagGuardHandler guard = new ETagGuardHandler(dev.etagguard.GuardSettings.DEFAULTS);
+    ContextHandlerCollection contexts = new ContextHandlerCollection();
+    guard.setHandler(contexts);
+    server.setHandler(guard);
+    server.start();
+    try {
+      assertThat(guard.securedBehind()).isFalse();
+      assertThat(guard.securedBehind()).isFalse();
+      ServletContextHandler app = new ServletContextHandler();
+      app.setContextPath("/app");
+      ConstraintSecurityHandler security = new ConstraintSecurityHandler();
+      security.addConstraintMapping(mapping(null, null, Constraint.from("user")));
+      app.setSecurityHandler(security);
+      contexts.addHandler(app);
+      app.start();
+      assertThat(guard.securedBehind()).as("after the deploy").isTrue();
+      contexts.removeHandler(app);
+      app.stop();
+      assertThat(guard.securedBehind()).as("after the undeploy").isFalse();
+    } finally {
+      server.stop();
+    }
+  }
 }
