@@ -379,8 +379,8 @@ public final class GuardSettings {
    * The request fields that tell one client's writes from another's (option
    * {@code retryRecognition}): a retry must repeat them exactly, so the same write from another
    * client is never taken for a retry. Default {@code Authorization, Proxy-Authorization, Cookie,
-   * Idempotency-Key}; add the fields your clients authenticate with (e.g. {@code X-User},
-   * {@code X-Api-Key}). Two clients that send byte-identical writes with none of these fields
+   * Idempotency-Key}. The option replaces the list: to add the fields your clients authenticate
+   * with (e.g. {@code X-User}, {@code X-Api-Key}), list the defaults too. Two clients that send byte-identical writes with none of these fields
    * cannot be told apart, and the second is answered as a retry of the first.
    */
   public List<String> retryClientFields() {
