@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  * @see Admission for the per-request protocol
  * @since 0.1
  */
-public final class GuardEngine {
+public final class GuardEngine implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(GuardEngine.class.getName());
 
@@ -47,6 +47,8 @@ public final class GuardEngine {
   final RecentChanges recentChanges;
   final RecentWrites recentWrites;
   final DigestCache digestCache;
+  /** Whether the engine made its sequencer (the built-in one), so it closes it. */
+  private final boolean ownsSequencer;
   final EncodedVariants.Issued encodedVariants;
   final NegotiatedVariants negotiated;
 
@@ -55,6 +57,7 @@ public final class GuardEngine {
     this.resolver = b.resolver != null ? b.resolver : ResourceKeyResolver.path(settings.keyQueryParameters());
     this.store = b.store != null ? b.store : ValidatorStore.caffeine(settings.validatorStoreSize());
     this.sequencer = b.sequencer != null ? b.sequencer : WriteSequencer.local(settings.maxWaitersPerKey());
+    this.ownsSequencer = b.sequencer == null;
     this.generator = b.generator != null ? b.generator : EntityTagGenerator.sha256();
     this.listener = b.listener != null ? b.listener : GuardListener.none();
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
@@ -95,6 +98,21 @@ public final class GuardEngine {
     }
     if (settings.maxBufferSize() == 0) {
       LOG.log(Level.WARNING, "ETag Guard: maxBufferSize=0 disables generated ETags; only handlers' own ETags are used");
+    }
+  }
+
+  /**
+   * Stops what the engine started: the built-in sequencer's timer thread; requests waiting for a
+   * permit get 503. A sequencer given to the {@link Builder} is its giver's to close. The filter,
+   * the valve and the Jetty handler close the engines they made when they stop; close one you
+   * made yourself when its server stops. Idempotent.
+   *
+   * @since 0.1
+   */
+  @Override
+  public void close() {
+    if (ownsSequencer) {
+      sequencer.close();
     }
   }
 

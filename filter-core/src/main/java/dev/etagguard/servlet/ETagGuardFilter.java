@@ -77,6 +77,8 @@ public class ETagGuardFilter implements Filter {
   private static final System.Logger LOG = System.getLogger(ETagGuardFilter.class.getName());
 
   private volatile @Nullable ServletGuard guard;
+  /** Whether this filter made its engine (from init-params), so it closes it. */
+  private volatile boolean ownsEngine;
 
   /** A filter configured from its init-params when the container initializes it. */
   public ETagGuardFilter() {
@@ -124,6 +126,7 @@ public class ETagGuardFilter implements Filter {
       throw new ServletException("ETag Guard filter '" + config.getFilterName() + "': " + e.getMessage(), e);
     }
     guard = g;
+    ownsEngine = true;
     if (context.getAttribute(ENGINE_ATTRIBUTE) == null) {
       context.setAttribute(ENGINE_ATTRIBUTE, g.engine());
     }
@@ -145,6 +148,11 @@ public class ETagGuardFilter implements Filter {
 
   @Override
   public void destroy() {
-    // Nothing to release: permits are released per request, the store is garbage.
+    // Permits are released per request and the store is garbage; the engine this filter made
+    // has a timer thread to end (an engine given to the constructor is its giver's to close).
+    ServletGuard g = guard;
+    if (ownsEngine && g != null) {
+      g.engine().close();
+    }
   }
 }

@@ -22,7 +22,7 @@ import dev.etagguard.support.Builtins;
  *
  * @since 0.1
  */
-public interface WriteSequencer {
+public interface WriteSequencer extends AutoCloseable {
 
   /** Requests the exclusive (write) permit of {@code key}. */
   CompletableFuture<Permit> acquire(ResourceKey key, Duration maxWait);
@@ -60,6 +60,18 @@ public interface WriteSequencer {
   /** How many keys have state in the sequencer right now (holders or waiters); {@code -1} when not known. */
   default int activeKeys() {
     return -1;
+  }
+
+  /**
+   * Ends what the sequencer started (timer threads, lease renewals): the engine that made a
+   * sequencer closes it when its filter, valve or handler stops, so no thread outlives them.
+   * Waiting acquisitions fail with {@link PermitUnavailableException}; permits held are still
+   * released as usual. Idempotent. The default does nothing.
+   *
+   * @since 0.1
+   */
+  @Override
+  default void close() {
   }
 
   /**

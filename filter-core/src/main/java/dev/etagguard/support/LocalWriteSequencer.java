@@ -30,17 +30,14 @@ import org.jspecify.annotations.Nullable;
  */
 final class LocalWriteSequencer implements WriteSequencer {
 
-  /** One timer thread for all sequencers, daemon, cancelled tasks removed at once. */
-  private static final ScheduledThreadPoolExecutor TIMER;
-
-  static {
-    TIMER = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "etag-guard-permit-timer");
-      t.setDaemon(true);
-      return t;
-    });
-    TIMER.setRemoveOnCancelPolicy(true);
-  }
+  /**
+   * This sequencer's timer for permit timeouts: one daemon thread, started with the first request
+   * that has to wait, ended by {@link #close()}, so no thread outlives the filter, valve or
+   * handler whose engine made the sequencer (an undeployed webapp's class loader stays
+   * collectable). Cancelled tasks are removed at once.
+   */
+  private @Nullable ScheduledThreadPoolExecutor timer;
+  private boolean closed;
 
   private final ConcurrentHashMap<ResourceKey, Lane> lanes = new ConcurrentHashMap<>();
   private final AtomicInteger held = new AtomicInteger();
@@ -98,12 +95,7 @@ final class LocalWriteSequencer implements WriteSequencer {
             "More than " + maxWaitersPerKey + " requests are waiting for " + key, true));
       }
       default -> {
-        long nanos = maxWait.toNanos();
-        waiter.timeout = TIMER.schedule(() -> waiter.completeExceptionally(new PermitUnavailableException(
-            "Waited more than " + maxWait.toMillis() + " ms for the " + (shared ? "read" : "write")
-                + " permit of " + key, false)),
-            nanos, TimeUnit.NANOSECONDS);
-        // A waiter that ends without a permit (timeout, cancel) leaves the queue; if it was a
+        // A waiter that ends without a permit (timeout, cancel, close) leaves the queue; if it was a
         // writer ahead of readers while readers hold the key, those readers may go now.
         waiter.whenComplete((permit, failure) -> {
           if (failure != null) {
@@ -126,8 +118,62 @@ final class LocalWriteSequencer implements WriteSequencer {
             deliver(key, granted);
           }
         });
+        ScheduledThreadPoolExecutor t = timer();
+        if (t == null) {
+          waiter.completeExceptionally(new PermitUnavailableException("The guard is stopping", false));
+          return waiter;
+        }
+        waiter.timeout = t.schedule(() -> waiter.completeExceptionally(new PermitUnavailableException(
+            "Waited more than " + maxWait.toMillis() + " ms for the " + (shared ? "read" : "write")
+                + " permit of " + key, false)),
+            maxWait.toNanos(), TimeUnit.NANOSECONDS);
         return waiter;
       }
+    }
+  }
+
+  /** The timer, started on first use; {@code null} once closed. */
+  private synchronized @Nullable ScheduledThreadPoolExecutor timer() {
+    if (closed) {
+      return null;
+    }
+    if (timer == null) {
+      ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread thread = new Thread(r, "etag-guard-permit-timer");
+        thread.setDaemon(true);
+        return thread;
+      });
+      t.setRemoveOnCancelPolicy(true);
+      timer = t;
+    }
+    return timer;
+  }
+
+  /**
+   * Ends the timer thread and fails every waiting request (503 for the adapters); a request that
+   * comes later and must wait fails at once. Permits held are still released as usual.
+   * Idempotent.
+   */
+  @Override
+  public void close() {
+    ScheduledThreadPoolExecutor t;
+    synchronized (this) {
+      closed = true;
+      t = timer;
+      timer = null;
+    }
+    if (t != null) {
+      t.shutdownNow();
+    }
+    List<Waiter> waiters = new ArrayList<>();
+    for (ResourceKey key : lanes.keySet()) {
+      lanes.computeIfPresent(key, (k, lane) -> {
+        waiters.addAll(lane.waiters);
+        return lane;
+      });
+    }
+    for (Waiter w : waiters) {
+      w.completeExceptionally(new PermitUnavailableException("The guard is stopping", false));
     }
   }
 

@@ -61,23 +61,35 @@ public class ETagGuardHandler extends Handler.Wrapper {
 
   private final Map<String, String> options = new LinkedHashMap<>();
   private final boolean fixedEngine;
+  /** The settings the handler makes its engine from when it was given settings, else {@code null}. */
+  private final @Nullable GuardSettings givenSettings;
   private volatile @Nullable GuardEngine engine;
+  /** Whether the engine was closed by a stop, so a restart makes a new one. */
+  private volatile boolean engineClosed;
 
   /** A handler configured by its setters, built at start. */
   public ETagGuardHandler() {
     this.fixedEngine = false;
+    this.givenSettings = null;
     addEventListener(security);
   }
 
-  /** A handler with the given settings; setters are not used. */
+  /** A handler with the given settings; setters are not used. Its engine is closed when it stops. */
   public ETagGuardHandler(GuardSettings settings) {
-    this(GuardEngine.create(settings));
+    this.fixedEngine = true;
+    this.givenSettings = settings;
+    this.engine = GuardEngine.create(settings);
+    addEventListener(security);
   }
 
-  /** A handler driven by the given engine (custom SPIs); setters are not used. */
+  /**
+   * A handler driven by the given engine (custom SPIs); setters are not used. The engine is its
+   * giver's to close.
+   */
   public ETagGuardHandler(GuardEngine engine) {
     this.engine = engine;
     this.fixedEngine = true;
+    this.givenSettings = null;
     addEventListener(security);
   }
 
@@ -90,8 +102,22 @@ public class ETagGuardHandler extends Handler.Wrapper {
   protected void doStart() throws Exception {
     if (!fixedEngine) {
       engine = GuardEngine.create(GuardSettings.fromOptions(options));
+    } else if (givenSettings != null && engineClosed) {
+      engine = GuardEngine.create(givenSettings);
     }
+    engineClosed = false;
     super.doStart();
+  }
+
+  /** Stops, and closes the engine this handler made (its timer thread ends with it). */
+  @Override
+  protected void doStop() throws Exception {
+    super.doStop();
+    GuardEngine e = engine;
+    if (e != null && (!fixedEngine || givenSettings != null)) {
+      e.close();
+      engineClosed = true;
+    }
   }
 
   private void option(String name, @Nullable String value) {

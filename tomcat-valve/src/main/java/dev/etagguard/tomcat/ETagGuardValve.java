@@ -346,6 +346,7 @@ public class ETagGuardValve extends ValveBase {
     Guarding g = guards.remove(context);
     if (g != null) {
       g.remove();
+      g.guard.engine().close();
     }
   }
 
@@ -387,7 +388,9 @@ public class ETagGuardValve extends ValveBase {
 
   /**
    * Creates the engine of one webapp. Override to replace built-in SPIs (store, sequencer,
-   * listener) with {@link GuardEngine#builder(GuardSettings)}.
+   * listener) with {@link GuardEngine#builder(GuardSettings)}. The valve closes the engine when the
+   * webapp or the valve stops ({@link GuardEngine#close()}: what the engine made itself ends, a
+   * sequencer given to its builder stays its giver's).
    */
   protected GuardEngine createEngine(Context context, GuardSettings settings) {
     return GuardEngine.create(settings);

@@ -185,6 +185,7 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
   public void close() {
     renewals.shutdownNow();
     executor.shutdown();
+    local.close();
   }
 
   @Override

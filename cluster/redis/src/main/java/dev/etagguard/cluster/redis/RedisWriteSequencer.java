@@ -164,6 +164,7 @@ final class RedisWriteSequencer implements WriteSequencer, AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+    local.close();
   }
 
   @Override
