@@ -91,6 +91,10 @@ public final class Admission implements AutoCloseable {
   private long acquireStart;
   /** Option authoritativePaths: a conditional read that the validator store may answer. */
   private boolean storeAnswers;
+  /** The request fields the handler does not see (see {@link #hiddenFields()}); {@code null} until decided. */
+  private java.util.@Nullable Set<String> hidden;
+  /** The validators on which If-Range held, so Range went to the handler; {@code null} otherwise. */
+  private @Nullable Validators rangeBasis;
   /** The request of a read, whose fields name the variant its response is (see {@link NegotiatedVariants}). */
   private dev.etagguard.spi.@Nullable RequestView request;
   /** The request content the handler read through the guard, whole, for recognizing a retry of this write. */
@@ -209,12 +213,38 @@ public final class Admission implements AutoCloseable {
   }
 
   /**
-   * Whether the handler must not see the request's Accept-Encoding (option
-   * {@code compressionMode=identity}, for GET and HEAD), so nothing behind the guard compresses
-   * what it tags.
+   * The request fields (lower case) the handler must not see, decided once, before the handler
+   * runs (after a read's permit, when it takes one):
+   * <ul>
+   *   <li>{@code accept-encoding} with the option {@code compressionMode=identity}, so nothing
+   *       behind the guard compresses what it tags;
+   *   <li>{@code if-range} on a GET with Range: the guard evaluates it (RFC 9110 13.1.5), for a
+   *       handler may ignore it (and serve a part of another version, which a resumed download
+   *       splices in) or may not know the guard's own tag; and {@code range} too unless If-Range
+   *       holds on the validators the guard knows, so the handler sends the whole current
+   *       representation, from which the guard cuts the range itself when it holds all of it.
+   * </ul>
    */
-  public boolean hideAcceptEncoding() {
-    return kind == Kind.READ && engine.settings.compressionMode() == CompressionMode.IDENTITY;
+  public java.util.Set<String> hiddenFields() {
+    java.util.Set<String> h = hidden;
+    if (h == null) {
+      java.util.Set<String> names = new java.util.HashSet<>(4);
+      if (kind == Kind.READ && engine.settings.compressionMode() == CompressionMode.IDENTITY) {
+        names.add("accept-encoding");
+      }
+      if (kind == Kind.READ && "GET".equals(method) && conditions.range() != null && conditions.ifRange() != null) {
+        names.add("if-range");
+        Validators v = engine.store.get(requireKey());
+        if (v != null && v.etag() != null && Preconditions.ifRange(conditions.ifRange(), v)) {
+          rangeBasis = v;
+        } else {
+          names.add("range");
+        }
+      }
+      h = java.util.Set.copyOf(names);
+      hidden = h;
+    }
+    return h;
   }
 
   /** The largest body to hold back. */
@@ -331,7 +361,10 @@ public final class Admission implements AutoCloseable {
   public ReadDecision completeRead(ResponseView response, @Nullable EntityTag digest, long length) {
     ResourceKey k = requireKey();
     int status = response.status();
-    if (status < 200 || status > 299 || status == 206) {
+    if (status == 206) {
+      return partialFromHandler(k, response);
+    }
+    if (status < 200 || status > 299) {
       engine.listener.onDecision(k, method, status == 304 ? Decision.NOT_MODIFIED : Decision.SERVED);
       if (status == 304) {
         engine.listener.onNotModified(k, method, -1);
@@ -420,6 +453,29 @@ public final class Admission implements AutoCloseable {
         return new ReadDecision(ReadDecision.Action.FULL, supplied, null, null);
       }
     }
+  }
+
+  /**
+   * A part the handler sent itself (it honoured Range): it carries the validators the whole
+   * representation would (RFC 9110 15.3.7), so the guard adds the ones it knows where the
+   * handler sent none: those If-Range held on, else the stored ones. Not to an encoded part
+   * (the stored tags name the identity representation).
+   */
+  private ReadDecision partialFromHandler(ResourceKey k, ResponseView response) {
+    engine.listener.onDecision(k, method, Decision.SERVED);
+    if (response.header("ETag") != null || EncodedVariants.coding(response.header("Content-Encoding")) != null) {
+      return ReadDecision.PASS;
+    }
+    Validators v = rangeBasis != null ? rangeBasis : engine.store.get(k);
+    if (v == null || !v.exists() || v.etag() == null) {
+      return ReadDecision.PASS;
+    }
+    Map<String, String> fields = new ReadDecision.Fields();
+    fields.put("ETag", v.etag().toString());
+    if (v.lastModified() != null && response.header("Last-Modified") == null) {
+      fields.put("Last-Modified", dev.etagguard.http.HttpDates.format(v.lastModified()));
+    }
+    return new ReadDecision(ReadDecision.Action.FULL, fields, null, null);
   }
 
   /**

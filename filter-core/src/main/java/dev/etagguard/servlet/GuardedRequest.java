@@ -48,7 +48,7 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   private @Nullable DigestingInputStream input;
   private @Nullable BufferedReader reader;
   private boolean asyncNotified;
-  private boolean hideAcceptEncoding;
+  private Set<String> hiddenFields = Set.of();
 
   private GuardedRequest(HttpServletRequest request, @Nullable String method, boolean internal,
       Set<String> keyParameters, @Nullable AsyncStart asyncStart, EntityTagGenerator.@Nullable Digest bodyDigest) {
@@ -126,9 +126,9 @@ final class GuardedRequest extends HttpServletRequestWrapper {
     return internal ? getParameterMap().get(name) : super.getParameterValues(name);
   }
 
-  /** Hides Accept-Encoding from the handler (option {@code compressionMode=identity}); returns this. */
-  GuardedRequest hidingAcceptEncoding(boolean hide) {
-    this.hideAcceptEncoding = hide;
+  /** Hides these request fields (lower case) from the handler (see {@code Admission.hiddenFields}); returns this. */
+  GuardedRequest hiding(Set<String> fields) {
+    this.hiddenFields = fields;
     return this;
   }
 
@@ -149,7 +149,7 @@ final class GuardedRequest extends HttpServletRequestWrapper {
 
   @Override
   public Enumeration<String> getHeaderNames() {
-    if (!internal && !hideAcceptEncoding) {
+    if (!internal && hiddenFields.isEmpty()) {
       return super.getHeaderNames();
     }
     java.util.List<String> names = Collections.list(super.getHeaderNames());
@@ -184,7 +184,7 @@ final class GuardedRequest extends HttpServletRequestWrapper {
 
   private boolean hidden(String name) {
     return internal ? INTERNAL_GET_HIDDEN.contains(name.toLowerCase(Locale.ROOT))
-        : hideAcceptEncoding && name.equalsIgnoreCase("accept-encoding");
+        : !hiddenFields.isEmpty() && hiddenFields.contains(name.toLowerCase(Locale.ROOT));
   }
 
   @Override

@@ -190,7 +190,7 @@ public final class ServletGuard {
       if (admission.needsPermit()) {
         context.addListener(new PermitRelease(admission));
       }
-    }, null).hidingAcceptEncoding(admission.hideAcceptEncoding());
+    }, null).hiding(admission.hiddenFields());
     next.proceed(guarded, capture);
     if (request.isAsyncStarted() || capture.containerOwned()) {
       return;

@@ -537,8 +537,9 @@ public class ETagGuardHandler extends Handler.Wrapper {
         return callback.getInvocationType();
       }
     };
-    return next.handle(head || admission.hideAcceptEncoding()
-        ? GuardedRequest.reading(request, head, admission.hideAcceptEncoding())
+    java.util.Set<String> hidden = admission.hiddenFields();
+    return next.handle(head || !hidden.isEmpty()
+        ? GuardedRequest.reading(request, head, hidden)
         : request, capture, done);
   }
 

@@ -58,16 +58,21 @@ final class GuardedRequest extends Request.Wrapper {
   }
 
   /**
-   * A read as the handler sees it: HEAD as GET when {@code headAsGet}, and without Accept-Encoding
-   * when {@code hideAcceptEncoding} (option {@code compressionMode=identity}).
+   * A read as the handler sees it: HEAD as GET when {@code headAsGet}, and without the
+   * {@code hidden} fields (lower case; see {@code Admission.hiddenFields}).
    */
-  static GuardedRequest reading(Request request, boolean headAsGet, boolean hideAcceptEncoding) {
+  static GuardedRequest reading(Request request, boolean headAsGet, Set<String> hidden) {
     String method = headAsGet ? "GET" : request.getMethod();
-    if (!hideAcceptEncoding) {
+    if (hidden.isEmpty()) {
       return new GuardedRequest(request, method, null, null, null);
     }
-    HttpFields fields = HttpFields.build(request.getHeaders()).remove(HttpHeader.ACCEPT_ENCODING).asImmutable();
-    return new GuardedRequest(request, method, fields, null, null, false);
+    HttpFields.Mutable fields = HttpFields.build();
+    for (var field : request.getHeaders()) {
+      if (!hidden.contains(field.getLowerCaseName())) {
+        fields.add(field);
+      }
+    }
+    return new GuardedRequest(request, method, fields.asImmutable(), null, null, false);
   }
 
   /** The write itself, its body digested. */
