@@ -218,11 +218,13 @@ public final class Admission implements AutoCloseable {
    * <ul>
    *   <li>{@code accept-encoding} with the option {@code compressionMode=identity}, so nothing
    *       behind the guard compresses what it tags;
-   *   <li>{@code if-range} on a GET with Range: the guard evaluates it (RFC 9110 13.1.5), for a
-   *       handler may ignore it (and serve a part of another version, which a resumed download
-   *       splices in) or may not know the guard's own tag; and {@code range} too unless If-Range
-   *       holds on the validators the guard knows, so the handler sends the whole current
-   *       representation, from which the guard cuts the range itself when it holds all of it.
+   *   <li>{@code range} and {@code if-range} on a GET whose If-Range does not hold on the
+   *       validators the guard knows (RFC 9110 13.1.5): the client must get the whole current
+   *       representation, and a handler may ignore If-Range (and send a part of another version,
+   *       which a resumed download splices in) or not know the guard's own tag. The handler sends
+   *       it whole; the guard cuts the range itself where If-Range holds on the response. Where
+   *       If-Range holds on what the guard knows, or it knows nothing, both go to the handler,
+   *       which knows best whether a write has just changed the resource.
    * </ul>
    */
   public java.util.Set<String> hiddenFields() {
@@ -233,12 +235,14 @@ public final class Admission implements AutoCloseable {
         names.add("accept-encoding");
       }
       if (kind == Kind.READ && "GET".equals(method) && conditions.range() != null && conditions.ifRange() != null) {
-        names.add("if-range");
         Validators v = engine.store.get(requireKey());
-        if (v != null && v.etag() != null && Preconditions.ifRange(conditions.ifRange(), v)) {
-          rangeBasis = v;
-        } else {
-          names.add("range");
+        if (v != null && v.exists() && (v.etag() != null || v.lastModified() != null)) {
+          if (Preconditions.ifRange(conditions.ifRange(), v)) {
+            rangeBasis = v;
+          } else {
+            names.add("range");
+            names.add("if-range");
+          }
         }
       }
       h = java.util.Set.copyOf(names);
