@@ -123,10 +123,14 @@ final class LocalWriteSequencer implements WriteSequencer {
           waiter.completeExceptionally(new PermitUnavailableException("The guard is stopping", false));
           return waiter;
         }
-        waiter.timeout = t.schedule(() -> waiter.completeExceptionally(new PermitUnavailableException(
-            "Waited more than " + maxWait.toMillis() + " ms for the " + (shared ? "read" : "write")
-                + " permit of " + key, false)),
-            maxWait.toNanos(), TimeUnit.NANOSECONDS);
+        try {
+          waiter.timeout = t.schedule(() -> waiter.completeExceptionally(new PermitUnavailableException(
+              "Waited more than " + maxWait.toMillis() + " ms for the " + (shared ? "read" : "write")
+                  + " permit of " + key, false)),
+              maxWait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closedMeanwhile) {
+          waiter.completeExceptionally(new PermitUnavailableException("The guard is stopping", false));
+        }
         return waiter;
       }
     }

@@ -452,4 +452,24 @@ class LocalWriteSequencerTest {
     }
     return list;
   }
+
+  @Test
+  void closeFailsTheWaitersAndEndsTheTimerButHeldPermitsStillRelease() throws Exception {
+    WriteSequencer closing = WriteSequencer.local(16);
+    ResourceKey key = new ResourceKey("/closing");
+    Permit held = closing.acquire(key, Duration.ofSeconds(30)).get();
+    CompletableFuture<Permit> waiting = closing.acquire(key, Duration.ofSeconds(30));
+    assertThat(waiting).isNotDone();
+    closing.close();
+    assertThatThrownBy(waiting::get).hasCauseInstanceOf(PermitUnavailableException.class);
+    assertThatThrownBy(() -> closing.acquire(key, Duration.ofSeconds(30)).get())
+        .as("a request that must wait after the close").hasCauseInstanceOf(PermitUnavailableException.class);
+    held.release();
+    assertThat(closing.heldPermits()).isZero();
+    assertThat(closing.waitingPermits()).isZero();
+    assertThat(closing.activeKeys()).isZero();
+    Permit free = closing.acquire(key, Duration.ofSeconds(30)).get(1, TimeUnit.SECONDS);
+    free.release();
+    closing.close(); // idempotent
+  }
 }
