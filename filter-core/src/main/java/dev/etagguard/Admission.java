@@ -85,6 +85,8 @@ public final class Admission implements AutoCloseable {
   private @Nullable Validators current;
   private boolean currentLoaded;
   private boolean written;
+  /** The handler's response to the write was recorded ({@link #completeWrite}), variants forgotten with it. */
+  private boolean completed;
   private boolean settled;
   private @Nullable Permit permit;
   private boolean closed;
@@ -853,6 +855,7 @@ public final class Admission implements AutoCloseable {
     content = seen(requestContent, requestContentLength);
     engine.recentWrites.forget(k);
     engine.forgetVariants(k);
+    completed = true;
     engine.recentChanges.changed(k, engine.clock.instant().getEpochSecond());
     engine.invalidateRelated(related);
     int status = response.status();
@@ -983,15 +986,14 @@ public final class Admission implements AutoCloseable {
       p = permit;
       permit = null;
     }
-    if (kind == Kind.WRITE && written && key != null) {
-      engine.forgetVariants(key);
-    }
     if (kind == Kind.WRITE && written && !settled && key != null && fenced == null) {
       // (A fenced write's marker already stands for an unknown state.)
       ResourceKey k = key;
       engine.recentChanges.changed(k, engine.clock.instant().getEpochSecond());
-      engine.invalidate(k);
+      engine.invalidate(k); // the variants with the validators
       engine.invalidateRelated(related);
+    } else if (kind == Kind.WRITE && written && !completed && key != null) {
+      engine.forgetVariants(key); // a write whose outcome never reached completeWrite
     }
     if (p != null) {
       p.release();

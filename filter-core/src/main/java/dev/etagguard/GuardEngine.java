@@ -243,10 +243,12 @@ public final class GuardEngine implements AutoCloseable {
    * read that began before cannot record a variant of the state before the write.
    */
   void forgetVariants(ResourceKey key) {
-    versions.write(key, () -> {
-      encodedVariants.forget(key);
-      negotiated.forget(key);
-    });
+    versions.write(key, () -> forgetVariantsNow(key));
+  }
+
+  private void forgetVariantsNow(ResourceKey key) {
+    encodedVariants.forget(key);
+    negotiated.forget(key);
   }
 
   /** Drops the validators of keys a write changed besides its own (option invalidationRules). */
@@ -260,8 +262,7 @@ public final class GuardEngine implements AutoCloseable {
   void invalidate(ResourceKey key) {
     versions.write(key, () -> {
       store.invalidate(key);
-      encodedVariants.forget(key);
-      negotiated.forget(key);
+      forgetVariantsNow(key);
     });
   }
 

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +14,7 @@ import dev.etagguard.GuardSettings;
 import dev.etagguard.jetty.ETagGuardHandler;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.testing.ResourceServlet;
+import dev.etagguard.testing.Threads;
 import dev.etagguard.tomcat.ETagGuardValve;
 
 import org.apache.catalina.Context;
@@ -40,13 +40,7 @@ class UndeployTest {
   private static final String TIMER = "etag-guard-permit-timer";
 
   private static Set<Thread> timers() {
-    Set<Thread> timers = new HashSet<>();
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().equals(TIMER) && t.isAlive()) {
-        timers.add(t);
-      }
-    }
-    return timers;
+    return Threads.alive(TIMER);
   }
 
   /** Two writes to one resource, the first slow: the second waits for the permit. */

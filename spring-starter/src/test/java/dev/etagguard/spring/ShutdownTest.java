@@ -4,10 +4,11 @@ import static dev.etagguard.testing.Http.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+
+import dev.etagguard.testing.Threads;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.SpringBootConfiguration;
@@ -28,13 +29,7 @@ import org.springframework.web.bind.annotation.RestController;
 class ShutdownTest {
 
   private static Set<Thread> timers() {
-    Set<Thread> timers = new HashSet<>();
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().equals("etag-guard-permit-timer") && t.isAlive()) {
-        timers.add(t);
-      }
-    }
-    return timers;
+    return Threads.alive("etag-guard-permit-timer");
   }
 
   @Test
