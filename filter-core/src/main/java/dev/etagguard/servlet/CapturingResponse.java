@@ -49,6 +49,7 @@ class CapturingResponse extends HttpServletResponseWrapper {
   private long declaredLength = -1;
   private final BooleanSupplier containerError;
   private boolean errorSent;
+  private volatile boolean awaitingClaim;
 
   CapturingResponse(HttpServletResponse response, BodyBuffer body, Spill spill, BooleanSupplier containerError) {
     super(response);
@@ -99,6 +100,27 @@ class CapturingResponse extends HttpServletResponseWrapper {
     stream.spill();
   }
 
+  /**
+   * The handler dispatched its async result: unless the guard claims the ASYNC dispatch
+   * ({@link #claimed()}) before the handler asks for the body's stream or writer, the guard does
+   * not see that dispatch end (a filter mapped for REQUEST only), and the body streams.
+   */
+  void awaitClaim() {
+    awaitingClaim = true;
+  }
+
+  /** The guard runs the ASYNC dispatch: the body stays held. */
+  void claimed() {
+    awaitingClaim = false;
+  }
+
+  private void streamUnlessClaimed() throws IOException {
+    if (awaitingClaim) {
+      awaitingClaim = false;
+      passThrough();
+    }
+  }
+
   /** Flushes characters the handler's writer still holds into the capture. */
   void flushWriter() {
     if (writer != null) {
@@ -114,6 +136,7 @@ class CapturingResponse extends HttpServletResponseWrapper {
     if (writer != null) {
       throw new IllegalStateException("getWriter() has already been called for this response");
     }
+    streamUnlessClaimed();
     usingStream = true;
     return stream;
   }
@@ -126,6 +149,7 @@ class CapturingResponse extends HttpServletResponseWrapper {
     if (usingStream) {
       throw new IllegalStateException("getOutputStream() has already been called for this response");
     }
+    streamUnlessClaimed();
     if (writer == null) {
       String encoding = getCharacterEncoding();
       Charset charset = Charsets.orLatin1(encoding);

@@ -7,12 +7,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.spi.EntityTagGenerator;
 
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
@@ -37,7 +39,11 @@ final class GuardedRequest extends HttpServletRequestWrapper {
 
   /** Called on the request thread when async processing has started, before the handler goes on. */
   interface AsyncStart {
-    void onStartAsync(AsyncContext context) throws IOException;
+    /**
+     * @param context the container's context
+     * @return the context the handler gets (the same, or one that tells the guard of its end)
+     */
+    AsyncContext onStartAsync(AsyncContext context) throws IOException;
   }
 
   private final @Nullable String method;
@@ -45,33 +51,112 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   private final Set<String> keyParameters;
   private final @Nullable AsyncStart asyncStart;
   private final EntityTagGenerator.@Nullable Digest bodyDigest;
+  private final @Nullable ServletResponse response;
   private @Nullable DigestingInputStream input;
   private @Nullable BufferedReader reader;
-  private boolean asyncNotified;
+  private @Nullable AsyncContext handedOut;
   private Set<String> hiddenFields = Set.of();
 
+  // An internal GET's own async processing and attributes, never the client's request's.
+  private @Nullable ServletResponse internalResponse;
+  private @Nullable InternalAsync internalAsync;
+  private boolean internalAsyncStarted;
+  private boolean asyncDispatch;
+  private final java.util.Map<String, Object> attributes = new java.util.HashMap<>();
+  private final Set<String> removedAttributes = new java.util.HashSet<>();
+
   private GuardedRequest(HttpServletRequest request, @Nullable String method, boolean internal,
-      Set<String> keyParameters, @Nullable AsyncStart asyncStart, EntityTagGenerator.@Nullable Digest bodyDigest) {
+      Set<String> keyParameters, @Nullable AsyncStart asyncStart, EntityTagGenerator.@Nullable Digest bodyDigest,
+      @Nullable ServletResponse response) {
     super(request);
     this.method = method;
     this.internal = internal;
     this.keyParameters = keyParameters;
     this.asyncStart = asyncStart;
     this.bodyDigest = bodyDigest;
-  }
-
-  /** The request as the handler sees it: HEAD as GET, body digested if {@code bodyDigest} is set. */
-  static GuardedRequest forHandler(HttpServletRequest request, boolean headAsGet, AsyncStart asyncStart,
-      EntityTagGenerator.@Nullable Digest bodyDigest) {
-    return new GuardedRequest(request, headAsGet ? "GET" : null, false, Set.of(), asyncStart, bodyDigest);
+    this.response = response;
   }
 
   /**
-   * An internal GET of the same resource: no conditions, no body, and of the query only the
-   * parameters that are part of the resource key.
+   * The request as the handler sees it: HEAD as GET, body digested if {@code bodyDigest} is set.
+   * Async processing the handler starts without naming a request and response keeps these
+   * wrappers ({@code response} is the guard's), so what it writes later still reaches the guard.
+   */
+  static GuardedRequest forHandler(HttpServletRequest request, ServletResponse response, boolean headAsGet,
+      AsyncStart asyncStart, EntityTagGenerator.@Nullable Digest bodyDigest) {
+    return new GuardedRequest(request, headAsGet ? "GET" : null, false, Set.of(), asyncStart, bodyDigest, response);
+  }
+
+  /**
+   * An internal GET of the same resource: no conditions, no body, of the query only the
+   * parameters that are part of the resource key, async processing of its own
+   * ({@link InternalAsync}), and attributes that it sets kept to itself.
    */
   static GuardedRequest internalGet(HttpServletRequest request, Set<String> keyParameters) {
-    return new GuardedRequest(request, "GET", true, keyParameters, null, null);
+    return new GuardedRequest(request, "GET", true, keyParameters, null, null, null);
+  }
+
+  /** The internal GET's async processing, if its handler started one and has not ended the cycle. */
+  @Nullable InternalAsync startedInternalAsync() {
+    return internalAsyncStarted ? internalAsync : null;
+  }
+
+  /** The internal GET's async processing if its handler ever started one, to be told of the end. */
+  @Nullable InternalAsync internalAsyncUsed() {
+    return internalAsync;
+  }
+
+  /** The internal GET goes on as an ASYNC dispatch: the handler sees its cycle ended. */
+  void beginInternalDispatch() {
+    internalAsyncStarted = false;
+    asyncDispatch = true;
+  }
+
+  @Override
+  public DispatcherType getDispatcherType() {
+    return asyncDispatch ? DispatcherType.ASYNC : super.getDispatcherType();
+  }
+
+  @Override
+  public @Nullable Object getAttribute(String name) {
+    if (!internal) {
+      return super.getAttribute(name);
+    }
+    Object own = attributes.get(name);
+    return own != null || removedAttributes.contains(name) ? own : super.getAttribute(name);
+  }
+
+  @Override
+  public Enumeration<String> getAttributeNames() {
+    if (!internal) {
+      return super.getAttributeNames();
+    }
+    Set<String> names = new java.util.LinkedHashSet<>(Collections.list(super.getAttributeNames()));
+    names.removeAll(removedAttributes);
+    names.addAll(attributes.keySet());
+    return Collections.enumeration(names);
+  }
+
+  @Override
+  public void setAttribute(String name, @Nullable Object value) {
+    if (!internal) {
+      super.setAttribute(name, value);
+    } else if (value == null) {
+      removeAttribute(name);
+    } else {
+      attributes.put(name, value);
+      removedAttributes.remove(name);
+    }
+  }
+
+  @Override
+  public void removeAttribute(String name) {
+    if (!internal) {
+      super.removeAttribute(name);
+    } else {
+      attributes.remove(name);
+      removedAttributes.add(name);
+    }
   }
 
   @Override
@@ -236,24 +321,72 @@ final class GuardedRequest extends HttpServletRequestWrapper {
 
   @Override
   public AsyncContext startAsync() throws IllegalStateException {
-    return started(super.startAsync());
+    if (internal) {
+      return startInternalAsync(this, Objects.requireNonNull(internalResponse), true);
+    }
+    return started(response != null ? super.startAsync(this, response) : super.startAsync());
   }
 
   @Override
   public AsyncContext startAsync(ServletRequest servletRequest, ServletResponse servletResponse) {
+    if (internal) {
+      return startInternalAsync(servletRequest, servletResponse, false);
+    }
     return started(super.startAsync(servletRequest, servletResponse));
   }
 
-  private AsyncContext started(AsyncContext context) {
-    if (asyncStart != null && !asyncNotified) {
-      asyncNotified = true;
-      try {
-        asyncStart.onStartAsync(context);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
+  /** The response of the internal GET, for {@link #startAsync()}. */
+  void internalResponse(ServletResponse detached) {
+    internalResponse = detached;
+  }
+
+  private AsyncContext startInternalAsync(ServletRequest servletRequest, ServletResponse servletResponse,
+      boolean original) {
+    if (internalAsyncStarted) {
+      throw new IllegalStateException("Async processing has already been started");
     }
-    return context;
+    if (internalAsync == null) {
+      internalAsync = new InternalAsync(servletRequest, servletResponse, original);
+    } else {
+      internalAsync.restart();
+    }
+    internalAsyncStarted = true;
+    asyncDispatch = false;
+    return internalAsync;
+  }
+
+  @Override
+  public boolean isAsyncStarted() {
+    return internal ? internalAsyncStarted : super.isAsyncStarted();
+  }
+
+  @Override
+  public boolean isAsyncSupported() {
+    return internal || super.isAsyncSupported();
+  }
+
+  @Override
+  public AsyncContext getAsyncContext() {
+    if (internal) {
+      if (!internalAsyncStarted || internalAsync == null) {
+        throw new IllegalStateException("Async processing has not been started");
+      }
+      return internalAsync;
+    }
+    AsyncContext context = super.getAsyncContext();
+    return handedOut != null && super.isAsyncStarted() ? handedOut : context;
+  }
+
+  private AsyncContext started(AsyncContext context) {
+    if (asyncStart == null) {
+      return context;
+    }
+    try {
+      handedOut = asyncStart.onStartAsync(context);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return handedOut;
   }
 
   /** Digests the body as it is read; the digest counts only if the body was read to the end. */

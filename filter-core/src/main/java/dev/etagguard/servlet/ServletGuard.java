@@ -16,13 +16,17 @@ import dev.etagguard.ReadDecision;
 import dev.etagguard.http.ByteRange;
 import dev.etagguard.http.EntityTag;
 
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -60,6 +64,12 @@ public final class ServletGuard {
    */
   public static final String STREAMING_ATTRIBUTE = "dev.etagguard.streaming";
 
+  /** The most ASYNC dispatches one internal GET runs before it gives up on its handler. */
+  private static final int MAX_INTERNAL_DISPATCHES = 16;
+
+  /** Request attribute naming the {@link HeldRead} of a read whose handler went async. */
+  private static final String HELD_READ_ATTRIBUTE = "dev.etagguard.heldRead";
+
   private static final System.Logger LOG = System.getLogger(ServletGuard.class.getName());
 
   private static final BooleanSupplier NEVER = () -> false;
@@ -85,6 +95,12 @@ public final class ServletGuard {
   }
 
   private final GuardEngine engine;
+
+  /**
+   * Whether an ASYNC dispatch of a held read has reached this guard: until then the guard does
+   * not know it is mapped for ASYNC dispatches, and a read whose handler dispatches streams.
+   */
+  private volatile boolean asyncDispatchesSeen;
 
   /** A guard driven by the given engine. */
   public ServletGuard(GuardEngine engine) {
@@ -124,6 +140,10 @@ public final class ServletGuard {
    */
   public void handle(HttpServletRequest request, HttpServletResponse response, Chain next,
       BooleanSupplier containerError) throws IOException, ServletException {
+    if (request.getDispatcherType() == DispatcherType.ASYNC) {
+      asyncDispatch(request, response, next);
+      return;
+    }
     if (request.getDispatcherType() != DispatcherType.REQUEST || request.getAttribute(GUARDED_ATTRIBUTE) != null) {
       next.proceed(request, response);
       return;
@@ -146,9 +166,33 @@ public final class ServletGuard {
     }
   }
 
+  /**
+   * Runs an ASYNC dispatch (the result of a handler's {@code AsyncContext.dispatch}): when it
+   * renders the result of a read whose body the guard holds, the read ends when the dispatch
+   * returns without starting another cycle. For a host that knows a dispatch is an ASYNC one
+   * where the request does not say so (Tomcat's pipeline).
+   *
+   * @param request the request as the container gives it
+   * @param response the response as the container gives it
+   * @param next the rest of the dispatch
+   */
+  public void asyncDispatch(HttpServletRequest request, HttpServletResponse response, Chain next)
+      throws IOException, ServletException {
+    if (!(request.getAttribute(HELD_READ_ATTRIBUTE) instanceof HeldRead held)) {
+      next.proceed(request, response);
+      return;
+    }
+    asyncDispatchesSeen = true;
+    held.capture.claimed();
+    next.proceed(request, response);
+    if (!request.isAsyncStarted()) {
+      held.finish();
+    }
+  }
+
   // ---------------------------------------------------------------- reads
 
-  private static void read(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
+  private void read(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
       BooleanSupplier containerError) throws IOException, ServletException {
     if (!admission.needsPermit()) {
       runRead(admission, request, response, next, containerError);
@@ -169,7 +213,7 @@ public final class ServletGuard {
     }
   }
 
-  private static void runRead(Admission admission, HttpServletRequest request, HttpServletResponse response,
+  private void runRead(Admission admission, HttpServletRequest request, HttpServletResponse response,
       Chain next, BooleanSupplier containerError) throws IOException, ServletException {
     ReadDecision stored = admission.answerFromStore();
     if (stored != null) {
@@ -177,35 +221,96 @@ public final class ServletGuard {
       applyEarly(stored, response, true);
       return;
     }
-    boolean head = "HEAD".equals(request.getMethod());
-    ReadDecision.Action[] early = new ReadDecision.Action[1];
-    CapturingResponse capture = new CapturingResponse(response, admission.bodyBuffer(!head, admission.digestBody()), c -> {
-          // The body outgrew the buffer: decide on the handler's own validators, then stream.
-          ReadDecision decision = admission.completeRead(new ServletResponseView(c), null, -1);
-          early[0] = decision.action();
-          return applyEarly(decision, response, head);
-        }, containerError);
-    GuardedRequest guarded = GuardedRequest.forHandler(request, head, context -> {
-      capture.passThrough();
+    HeldRead held = new HeldRead(admission, request, response, containerError);
+    GuardedRequest guarded = GuardedRequest.forHandler(request, held.capture, held.head, held::started, null)
+        .hiding(admission.hiddenFields());
+    next.proceed(guarded, held.capture);
+    if (!request.isAsyncStarted()) {
+      held.finish();
+    }
+  }
+
+  /**
+   * A read whose body the guard holds until the handler is done with it: when the handler
+   * returns, or, when it goes async, when it completes its {@code AsyncContext} or the ASYNC
+   * dispatch that renders its result returns without starting another cycle (Spring MVC's
+   * {@code DeferredResult}, {@code Callable}, {@code CompletableFuture}, ...).
+   */
+  private final class HeldRead {
+    final Admission admission;
+    final HttpServletRequest request;
+    final HttpServletResponse response;
+    final boolean head;
+    final CapturingResponse capture;
+    private ReadDecision.@Nullable Action early;
+    private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+
+    HeldRead(Admission admission, HttpServletRequest request, HttpServletResponse response,
+        BooleanSupplier containerError) {
+      this.admission = admission;
+      this.request = request;
+      this.response = response;
+      this.head = "HEAD".equals(request.getMethod());
+      this.capture = new CapturingResponse(response, admission.bodyBuffer(!head, admission.digestBody()), c -> {
+            // The body outgrew the buffer: decide on the handler's own validators, then stream.
+            ReadDecision decision = admission.completeRead(new ServletResponseView(c), null, -1);
+            early = decision.action();
+            return applyEarly(decision, response, head);
+          }, containerError);
+    }
+
+    /** The handler went async: the body stays held, the handler's context tells this read of its end. */
+    AsyncContext started(AsyncContext context) {
       if (admission.needsPermit()) {
         context.addListener(new PermitRelease(admission));
       }
-    }, null).hiding(admission.hiddenFields());
-    next.proceed(guarded, capture);
-    if (request.isAsyncStarted() || capture.containerOwned()) {
-      return;
+      request.setAttribute(HELD_READ_ATTRIBUTE, this);
+      return new HeldAsyncContext(context, this);
     }
-    capture.flushWriter();
-    CaptureStream body = capture.capture();
-    if (!body.complete()) {
-      // Decided at the spill, body streamed or discarded. A HEAD sent nothing yet: it declares the
-      // length a GET would have (RFC 9110 8.6), else the container would declare none, or 0.
-      if (head && (early[0] == ReadDecision.Action.FULL || early[0] == ReadDecision.Action.PASS)
-          && !response.isCommitted()) {
-        response.setContentLengthLong(capture.declaredLength() >= 0 ? capture.declaredLength() : body.count());
+
+    /**
+     * The handler dispatches its result. Bytes it wrote before stay held only when this guard is
+     * known to see ASYNC dispatches (a filter mapped for REQUEST only never sees this one end);
+     * what the dispatch writes stays held only when the guard claims it.
+     */
+    void dispatching() throws IOException {
+      capture.flushWriter();
+      if (!asyncDispatchesSeen && capture.capture().count() > 0) {
+        capture.passThrough();
+      } else {
+        capture.awaitClaim();
       }
-      return;
     }
+
+    /** The handler is done: decide and send, once. */
+    void finish() throws IOException {
+      if (!finished.compareAndSet(false, true)) {
+        return;
+      }
+      request.removeAttribute(HELD_READ_ATTRIBUTE);
+      if (capture.containerOwned()) {
+        return;
+      }
+      capture.flushWriter();
+      CaptureStream body = capture.capture();
+      if (!body.complete()) {
+        // Decided at the spill, body streamed or discarded. A HEAD sent nothing yet: it declares the
+        // length a GET would have (RFC 9110 8.6), else the container would declare none, or 0.
+        if (head && (early == ReadDecision.Action.FULL || early == ReadDecision.Action.PASS)
+            && !response.isCommitted()) {
+          response.setContentLengthLong(capture.declaredLength() >= 0 ? capture.declaredLength() : body.count());
+        }
+        return;
+      }
+      if (response.isCommitted()) {
+        return; // the container answered meanwhile (an async timeout or error)
+      }
+      sendRead(admission, request, response, capture, body, head);
+    }
+  }
+
+  private static void sendRead(Admission admission, HttpServletRequest request, HttpServletResponse response,
+      CapturingResponse capture, CaptureStream body, boolean head) throws IOException {
     if (request.getAttribute(STREAMING_ATTRIBUTE) != null) {
       writeHeld(response, body, null, head, capture.declaredLength());
       return;
@@ -315,9 +420,11 @@ public final class ServletGuard {
       boolean digest = admission.digestsContent();
       CapturingResponse capture = new CapturingResponse(response, admission.bodyBuffer(true, false), c -> true,
           containerError);
-      GuardedRequest guarded = GuardedRequest.forHandler(request, false, context -> {
+      GuardedRequest guarded = GuardedRequest.forHandler(request, capture, false, context -> {
+        // A write that goes async streams its response; its permit is held until the end.
         capture.passThrough();
         context.addListener(new PermitRelease(admission));
+        return context;
       }, digest ? admission.generator().start() : null);
       next.proceed(guarded, capture);
       if (request.isAsyncStarted()) {
@@ -368,22 +475,59 @@ public final class ServletGuard {
     }
   }
 
-  /** Runs a GET of the request's resource through the application, detached from the client. */
+  /**
+   * Runs a GET of the request's resource through the application, detached from the client. A
+   * handler that goes async gets an {@link InternalAsync} of its own: this thread waits for its
+   * dispatch or completion (bounded by its timeout) and runs each dispatch as one more forward.
+   */
   private static DetachedResponse internalGet(Admission admission, HttpServletRequest request) throws IOException {
     DetachedResponse detached = new DetachedResponse(admission.bodyBuffer(false, true));
-    RequestDispatcher dispatcher = request.getRequestDispatcher(ServletRequestView.pathInContext(request));
-    if (dispatcher == null) {
-      detached.setStatus(500);
-      return detached;
-    }
+    GuardedRequest internal = GuardedRequest.internalGet(request, admission.keyParameters());
+    internal.internalResponse(detached);
+    String path = ServletRequestView.pathInContext(request);
+    InternalAsync async = null;
     try {
-      dispatcher.forward(GuardedRequest.internalGet(request, admission.keyParameters()), detached);
+      for (int dispatches = 0; ; dispatches++) {
+        if (dispatches > MAX_INTERNAL_DISPATCHES) {
+          detached.setStatus(500); // a handler that never finishes: the state stays unknown
+          return detached;
+        }
+        RequestDispatcher dispatcher = request.getRequestDispatcher(path);
+        if (dispatcher == null) {
+          detached.setStatus(500);
+          return detached;
+        }
+        dispatcher.forward(internal, detached);
+        async = internal.startedInternalAsync();
+        if (async == null) {
+          return detached;
+        }
+        InternalAsync.Step step = async.awaitNext();
+        if (step != InternalAsync.Step.DISPATCH) {
+          if (step == InternalAsync.Step.TIMEOUT) {
+            detached.setStatus(500);
+          }
+          return detached;
+        }
+        String to = async.dispatchPath();
+        path = to != null ? to : path;
+        internal.beginInternalDispatch();
+      }
     } catch (ServletException | RuntimeException e) {
       // The state stays unknown: every precondition then fails, and nothing is written.
       LOG.log(Level.DEBUG, () -> "Internal GET of " + admission.key() + " failed", e);
       detached.setStatus(500);
+      return detached;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      detached.setStatus(500);
+      return detached;
+    } finally {
+      InternalAsync used = internal.internalAsyncUsed();
+      if (used != null) {
+        used.fire(InternalAsync.Step.COMPLETE);
+      }
     }
-    return detached;
   }
 
   // ---------------------------------------------------------------- answers
@@ -438,6 +582,94 @@ public final class ServletGuard {
   @Override
   public String toString() {
     return "ServletGuard{" + engine + "}";
+  }
+
+  /**
+   * The async context a read's handler gets: the container's, except that completing it, or
+   * dispatching from it, first tells the held read.
+   */
+  private record HeldAsyncContext(AsyncContext context, HeldRead read) implements AsyncContext {
+    @Override
+    public ServletRequest getRequest() {
+      return context.getRequest();
+    }
+
+    @Override
+    public ServletResponse getResponse() {
+      return context.getResponse();
+    }
+
+    @Override
+    public boolean hasOriginalRequestAndResponse() {
+      return context.hasOriginalRequestAndResponse();
+    }
+
+    @Override
+    public void dispatch() {
+      dispatching();
+      context.dispatch();
+    }
+
+    @Override
+    public void dispatch(String path) {
+      dispatching();
+      context.dispatch(path);
+    }
+
+    @Override
+    public void dispatch(ServletContext servletContext, String path) {
+      dispatching();
+      context.dispatch(servletContext, path);
+    }
+
+    private void dispatching() {
+      try {
+        read.dispatching();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public void complete() {
+      try {
+        read.finish();
+      } catch (IOException | RuntimeException e) {
+        LOG.log(Level.DEBUG, "Held async response not sent", e);
+      } finally {
+        context.complete();
+      }
+    }
+
+    @Override
+    public void start(Runnable run) {
+      context.start(run);
+    }
+
+    @Override
+    public void addListener(AsyncListener listener) {
+      context.addListener(listener);
+    }
+
+    @Override
+    public void addListener(AsyncListener listener, ServletRequest servletRequest, ServletResponse servletResponse) {
+      context.addListener(listener, servletRequest, servletResponse);
+    }
+
+    @Override
+    public <T extends AsyncListener> T createListener(Class<T> type) throws ServletException {
+      return context.createListener(type);
+    }
+
+    @Override
+    public void setTimeout(long timeout) {
+      context.setTimeout(timeout);
+    }
+
+    @Override
+    public long getTimeout() {
+      return context.getTimeout();
+    }
   }
 
   /** Releases a request's permit when its async processing ends, however it ends. */

@@ -410,6 +410,12 @@ public class ETagGuardValve extends ValveBase {
   /** Guards one request, at the end of its webapp's pipeline. */
   private void guard(ServletGuard guard, Request request, Response response, ValveBase next)
       throws IOException, ServletException {
+    if (request.isAsyncDispatching()) {
+      // Tomcat runs the async result (AsyncContext.dispatch) with the wrappers the handler
+      // started async with, the guard's; the guard learns here when a held read's result is done.
+      guard.asyncDispatch(request.getRequest(), response.getResponse(), (r, s) -> next.getNext().invoke(request, response));
+      return;
+    }
     if (!guarded(request, response)) {
       next.getNext().invoke(request, response);
       return;
