@@ -121,12 +121,54 @@ final class GuardedServer implements AutoCloseable {
    */
   static GuardedServer start(Adapter adapter, GuardEngine engine, Servlet servlet, Map<Integer, String> errorPages,
       boolean compression, jakarta.servlet.Filter before, String secured) throws Exception {
-    return adapter.tomcat()
-        ? tomcat(adapter, engine, servlet, errorPages, compression, before, secured)
-        : jetty(adapter, engine, servlet, errorPages, compression, before, secured);
+    return start(adapter, engine, Webapp.of(servlet), errorPages, compression, before, secured);
   }
 
-  private static GuardedServer tomcat(Adapter adapter, GuardEngine engine, Servlet servlet,
+  /**
+   * What a test deploys into the root webapp instead of one servlet of its own at {@code /*}: for
+   * the handler corpus, the containers' own servlets with their init parameters and files.
+   */
+  interface Webapp {
+    /** Deploys into embedded Tomcat's root context, whose document base is {@code docBase}. */
+    void tomcat(Context context, Path docBase) throws Exception;
+
+    /** Deploys into embedded Jetty's root (ee11) servlet context. */
+    void jetty(ServletContextHandler context) throws Exception;
+
+    /** One servlet at {@code /*}, asynchronous-capable. */
+    static Webapp of(Servlet servlet) {
+      return new Webapp() {
+        @Override
+        public void tomcat(Context context, Path docBase) {
+          Wrapper wrapper = Tomcat.addServlet(context, "app", servlet);
+          wrapper.setAsyncSupported(true);
+          wrapper.addMapping("/*");
+        }
+
+        @Override
+        public void jetty(ServletContextHandler context) {
+          ServletHolder holder = new ServletHolder(servlet);
+          holder.setAsyncSupported(true);
+          context.addServlet(holder, "/*");
+        }
+      };
+    }
+  }
+
+  /** Starts {@code webapp} behind {@code engine}. */
+  static GuardedServer start(Adapter adapter, GuardEngine engine, Webapp webapp) throws Exception {
+    return start(adapter, engine, webapp, Map.of(), false, null, null);
+  }
+
+  private static GuardedServer start(Adapter adapter, GuardEngine engine, Webapp webapp,
+      Map<Integer, String> errorPages, boolean compression, jakarta.servlet.Filter before, String secured)
+      throws Exception {
+    return adapter.tomcat()
+        ? tomcat(adapter, engine, webapp, errorPages, compression, before, secured)
+        : jetty(adapter, engine, webapp, errorPages, compression, before, secured);
+  }
+
+  private static GuardedServer tomcat(Adapter adapter, GuardEngine engine, Webapp webapp,
       Map<Integer, String> errorPages, boolean compression, jakarta.servlet.Filter before, String secured)
       throws Exception {
     Path dir = Files.createTempDirectory("etag-guard-reliability");
@@ -154,9 +196,7 @@ final class GuardedServer implements AutoCloseable {
     }
     Path docBase = Files.createDirectories(dir.resolve("ROOT"));
     Context context = tomcat.addContext("", docBase.toString());
-    Wrapper wrapper = Tomcat.addServlet(context, "app", servlet);
-    wrapper.setAsyncSupported(true);
-    wrapper.addMapping("/*");
+    webapp.tomcat(context, docBase);
     errorPages.forEach((code, location) -> {
       ErrorPage page = new ErrorPage();
       page.setErrorCode(code);
@@ -236,7 +276,7 @@ final class GuardedServer implements AutoCloseable {
     }
   }
 
-  private static GuardedServer jetty(Adapter adapter, GuardEngine engine, Servlet servlet,
+  private static GuardedServer jetty(Adapter adapter, GuardEngine engine, Webapp webapp,
       Map<Integer, String> errorPages, boolean compression, jakarta.servlet.Filter before, String secured)
       throws Exception {
     Server server = new Server();
@@ -246,9 +286,7 @@ final class GuardedServer implements AutoCloseable {
     server.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
-    ServletHolder holder = new ServletHolder(servlet);
-    holder.setAsyncSupported(true);
-    context.addServlet(holder, "/*");
+    webapp.jetty(context);
     if (!errorPages.isEmpty()) {
       ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
       errorPages.forEach(errors::addErrorPage);
