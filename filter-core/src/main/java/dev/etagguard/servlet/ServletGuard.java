@@ -96,6 +96,8 @@ public final class ServletGuard {
 
   private final GuardEngine engine;
 
+  private final boolean inPipeline;
+
   /**
    * Whether an ASYNC dispatch of a held read has reached this guard: until then the guard does
    * not know it is mapped for ASYNC dispatches, and a read whose handler dispatches streams.
@@ -104,7 +106,23 @@ public final class ServletGuard {
 
   /** A guard driven by the given engine. */
   public ServletGuard(GuardEngine engine) {
+    this(engine, false);
+  }
+
+  /**
+   * A guard driven by the given engine, for a host in the container's own pipeline.
+   *
+   * @param engine the engine
+   * @param inPipeline {@code true} for a host that installs the guard's wrappers as the
+   *     container's request and response (a Tomcat valve): they then wrap the container's response
+   *     directly, as Tomcat requires, and the host itself undoes the suspension Tomcat applies
+   *     after a handler's own forward ({@code suspendWrappedResponseAfterForward}); {@code false}
+   *     for a filter, whose wrapper keeps Tomcat from finding the response to suspend
+   * @since 0.3
+   */
+  public ServletGuard(GuardEngine engine, boolean inPipeline) {
     this.engine = Objects.requireNonNull(engine, "engine");
+    this.inPipeline = inPipeline;
   }
 
   /** The engine. */
@@ -251,7 +269,7 @@ public final class ServletGuard {
       this.request = request;
       this.response = response;
       this.head = "HEAD".equals(request.getMethod());
-      this.capture = new CapturingResponse(response, admission.bodyBuffer(!head, admission.digestBody()), c -> {
+      this.capture = new CapturingResponse(shielded(response), admission.bodyBuffer(!head, admission.digestBody()), c -> {
             // The body outgrew the buffer: decide on the handler's own validators, then stream.
             ReadDecision decision = admission.completeRead(new ServletResponseView(c), null, -1);
             early = decision.action();
@@ -396,7 +414,11 @@ public final class ServletGuard {
 
   // ---------------------------------------------------------------- writes
 
-  private static void write(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
+  private HttpServletResponse shielded(HttpServletResponse response) {
+    return inPipeline ? response : ForwardShield.around(response);
+  }
+
+  private void write(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
       BooleanSupplier containerError) throws IOException, ServletException {
     if (!acquired(admission, response)) {
       discardContent(request, response);
@@ -418,7 +440,7 @@ public final class ServletGuard {
       }
       admission.fencingToken().ifPresent(token -> request.setAttribute(Admission.FENCING_TOKEN_ATTRIBUTE, token));
       boolean digest = admission.digestsContent();
-      CapturingResponse capture = new CapturingResponse(response, admission.bodyBuffer(true, false), c -> true,
+      CapturingResponse capture = new CapturingResponse(shielded(response), admission.bodyBuffer(true, false), c -> true,
           containerError);
       GuardedRequest guarded = GuardedRequest.forHandler(request, capture, false, context -> {
         // A write that goes async streams its response; its permit is held until the end.

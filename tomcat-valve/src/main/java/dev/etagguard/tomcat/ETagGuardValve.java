@@ -334,7 +334,7 @@ public class ETagGuardValve extends ValveBase {
   /** Adds the webapp's guard, once, at the end of its pipeline: after its authenticator. */
   private void install(Context context, GuardSettings s) {
     guards.computeIfAbsent(context, c -> {
-      Guarding g = new Guarding(c, new ServletGuard(createEngine(c, s)));
+      Guarding g = new Guarding(c, new ServletGuard(createEngine(c, s), true));
       c.getPipeline().addValve(g);
       LOG.log(Level.DEBUG, () -> "ETag Guard valve: guarding webapp '" + c.getName() + "'");
       return g;
@@ -430,6 +430,11 @@ public class ETagGuardValve extends ValveBase {
       } finally {
         request.setRequest(originalRequest);
         response.setResponse(originalResponse);
+        if (response.isSuspended() && !response.isError()) {
+          // A handler's own forward (a JSP view) had Tomcat suspend the response under the
+          // guard's wrapper (suspendWrappedResponseAfterForward): the guard still sends the body.
+          response.setSuspended(false);
+        }
       }
     }, response::isError);
   }
