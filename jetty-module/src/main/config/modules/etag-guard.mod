@@ -11,7 +11,9 @@ handler
 [depends]
 server
 
-[after]
+# Inside compression: each of these modules inserts its handler at the root, so the one whose
+# XML runs last is outermost; the guard's XML runs first, and compression wraps it.
+[before]
 compression
 gzip
 

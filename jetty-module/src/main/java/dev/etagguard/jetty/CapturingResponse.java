@@ -31,6 +31,8 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
   private final Spill spill;
   private final boolean head;
   private Mode mode = Mode.HOLDING;
+  /** Whether the handler made its last write while the body was held or discarded. */
+  private boolean completed;
 
   CapturingResponse(Request request, Response response, BodyBuffer body, boolean head, Spill spill) {
     super(request, response);
@@ -65,9 +67,22 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
     return mode == Mode.HOLDING;
   }
 
+  /**
+   * Whether the handler made its last write: its response is complete, as if committed and sent.
+   */
+  boolean completed() {
+    return completed;
+  }
+
+  /**
+   * Streaming: the real response's state. Held or discarded: committed once the handler's last
+   * write is made, as a real response would be by then, so nothing behind the guard resets the
+   * complete response it holds to write an error page instead (Jetty's servlet layer does, when
+   * it miscounts what the {@code DefaultServlet} wrote through the core response).
+   */
   @Override
   public boolean isCommitted() {
-    return mode == Mode.STREAMING && super.isCommitted();
+    return mode == Mode.STREAMING ? super.isCommitted() : completed;
   }
 
   @Override
@@ -84,6 +99,7 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
   public void write(boolean last, @Nullable ByteBuffer buffer, Callback callback) {
     switch (mode) {
       case HOLDING -> {
+        completed |= last;
         if (body.count() == 0 && buffer != null) {
           body.expectLength(getHeaders().getLongField(HttpHeader.CONTENT_LENGTH));
         }
@@ -100,10 +116,12 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
           callback.succeeded();
           return;
         }
+        completed = false; // the real response completes it now
         mode = Mode.STREAMING;
         if (head) {
           // HEAD: the headers go out with the completion, the body never.
           mode = Mode.DISCARDING;
+          completed = last;
           DetachedResponse.consume(buffer);
           callback.succeeded();
           return;
@@ -114,6 +132,7 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
       }
       case STREAMING -> super.write(last, buffer, callback);
       case DISCARDING -> {
+        completed |= last;
         DetachedResponse.consume(buffer);
         callback.succeeded();
       }
@@ -125,9 +144,12 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
     return mode == Mode.DISCARDING;
   }
 
-  /** Ends a streamed or discarded response. */
+  /**
+   * Ends a streamed response, or a HEAD whose body was discarded: its headers go out with this
+   * last write, before any failure the caller passes on after it.
+   */
   void finishPassedOn(Callback callback) {
-    if (mode == Mode.STREAMING && !getWrapped().hasLastWrite()) {
+    if (mode != Mode.HOLDING && !getWrapped().hasLastWrite()) {
       super.write(true, null, callback);
     } else {
       callback.succeeded();

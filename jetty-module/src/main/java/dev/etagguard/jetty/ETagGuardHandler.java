@@ -520,16 +520,27 @@ public class ETagGuardHandler extends Handler.Wrapper {
     Callback done = new Callback() {
       @Override
       public void succeeded() {
-        try {
-          finishRead(admission, request, response, capture, early[0], head, callback);
-        } catch (Throwable x) {
-          callback.failed(x);
-        }
+        finish(callback);
       }
 
       @Override
       public void failed(Throwable x) {
-        callback.failed(x);
+        if (capture.completed()) {
+          // The handler's response is complete and held: it goes out, then the failure, as it would
+          // without the guard. Jetty's servlet layer fails every response the DefaultServlet writes
+          // through the core response (it counts no bytes against the Content-Length it saw).
+          finish(failingAfter(callback, x));
+        } else {
+          callback.failed(x);
+        }
+      }
+
+      private void finish(Callback then) {
+        try {
+          finishRead(admission, request, response, capture, early[0], head, then);
+        } catch (Throwable x) {
+          then.failed(x);
+        }
       }
 
       @Override
@@ -541,6 +552,29 @@ public class ETagGuardHandler extends Handler.Wrapper {
     return next.handle(head || !hidden.isEmpty()
         ? GuardedRequest.reading(request, head, hidden)
         : request, capture, done);
+  }
+
+  /** A callback that fails {@code callback} with {@code failure} when it completes either way. */
+  private static Callback failingAfter(Callback callback, Throwable failure) {
+    return new Callback() {
+      @Override
+      public void succeeded() {
+        callback.failed(failure);
+      }
+
+      @Override
+      public void failed(Throwable x) {
+        if (x != failure) {
+          failure.addSuppressed(x);
+        }
+        callback.failed(failure);
+      }
+
+      @Override
+      public InvocationType getInvocationType() {
+        return callback.getInvocationType();
+      }
+    };
   }
 
   private static void finishRead(Admission admission, Request request, Response response, CapturingResponse capture,
@@ -812,7 +846,10 @@ public class ETagGuardHandler extends Handler.Wrapper {
 
         @Override
         public void failed(Throwable x) {
-          detached.failed();
+          // A complete response stands (see read): Jetty's servlet layer fails the DefaultServlet's.
+          if (!detached.hasLastWrite()) {
+            detached.failed();
+          }
           executor.execute(() -> guard(() -> then.accept(detached)));
         }
       };
