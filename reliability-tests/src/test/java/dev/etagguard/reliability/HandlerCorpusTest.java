@@ -61,8 +61,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * defaults (only what a handler needs to be writable is set), behind every adapter it can sit
  * behind, each with the conformance rows of {@link HandlerRows}, and, where it writes, the
  * lost-update drill and the conformance kit's rows. What a handler does wrong by itself the
- * guard corrects; a cell the guard does not (yet) get right is listed in {@link #KNOWN}, with the
- * observed failure, and the test fails both when another row fails and when a listed one passes.
+ * guard corrects where it can; what it cannot (the handler's own deviations, each shown by the
+ * bare handler too) is listed per handler, and the test fails both when another row fails and
+ * when a listed one passes.
  */
 class HandlerCorpusTest {
 
@@ -132,24 +133,6 @@ class HandlerCorpusTest {
     }
   }
 
-  private static final Set<String> JSP_FORWARD_ROWS = Set.of("get-strong-etag", "if-none-match-304",
-      "head-like-get", "range-206", "current-if-range-206", "stale-if-range-200", "stale-if-match-412",
-      "no-precondition-428", "if-match-write-cycle", "lost-update-drill", "kit fixtures");
-
-  /**
-   * Cells that fail today because of the guard, by handler and adapter: the rows that fail, each
-   * with the issue 18 number under which the report describes it. The same rows against the bare
-   * handler are in the report.
-   */
-  static final Map<String, Set<String>> KNOWN = Map.of(
-      // issue 18 #1: "500 Insufficient content written 0 < 26" on every GET/HEAD of a small file.
-      "JETTY_EE11_DEFAULT_SERVLET JETTY_HANDLER", Set.of("get-strong-etag", "if-none-match-304", "head-like-get",
-          "range-206", "current-if-range-206", "stale-if-range-200", "stale-if-match-412", "no-precondition-428"),
-      // issue 18 #2: the forward's response reaches the client with an empty body and no ETag
-      // (suspendWrappedResponseAfterForward=true, Tomcat's default).
-      "TOMCAT_JSP_FORWARD FILTER_TOMCAT", JSP_FORWARD_ROWS,
-      "TOMCAT_JSP_FORWARD TOMCAT_VALVE", JSP_FORWARD_ROWS);
-
   static Stream<Arguments> cells() {
     List<Arguments> all = new ArrayList<>();
     for (Corpus handler : Corpus.values()) {
@@ -183,7 +166,6 @@ class HandlerCorpusTest {
       String cell = handler + " " + adapter;
       failures.forEach((row, detail) -> System.out.println("[corpus] " + cell + " " + row + ": " + detail));
       Set<String> expected = new TreeSet<>(handler.ownDeviations);
-      expected.addAll(KNOWN.getOrDefault(cell, Set.of()));
       assertThat(new TreeSet<>(failures.keySet())).as("failing rows of %s: %s", cell, failures).isEqualTo(expected);
     }
   }
@@ -191,7 +173,7 @@ class HandlerCorpusTest {
   /**
    * The same cell with the guard switched off ({@code enabled=false}: the adapter passes every
    * request through), the evidence of whose failure a failing row is. The bare handler serves the
-   * document whole (so a 500 or an empty body in {@link #KNOWN} is the guard's); the read rows a
+   * document whole (so a 500 or an empty body behind the guard would be the guard's); the read rows a
    * handler fails by itself fail bare too; and a handler whose own 412 the kit refuses answers a
    * stale If-Match on GET with a 412 of its own, without a problem body.
    */
