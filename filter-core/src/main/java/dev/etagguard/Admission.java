@@ -580,6 +580,16 @@ public final class Admission implements AutoCloseable {
         "Service Unavailable", 503, detail, k.value()));
   }
 
+  /**
+   * The 400 answer for a write whose content did not arrive whole before its permit was to be
+   * taken: the client broke off, or stopped sending until the server's read timeout.
+   */
+  public Answer incompleteContent() {
+    ResourceKey k = requireKey();
+    return new Answer(400, Map.of("Connection", "close"), Problem.of("incomplete-content", "Bad Request", 400,
+        "The request content did not arrive whole; nothing was written.", k.value()));
+  }
+
   // ---------------------------------------------------------------- writes
 
   /**

@@ -52,6 +52,8 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   private final @Nullable AsyncStart asyncStart;
   private final EntityTagGenerator.@Nullable Digest bodyDigest;
   private final @Nullable ServletResponse response;
+  private @Nullable SpooledContent spooled;
+  private @Nullable ServletInputStream spooledStream;
   private @Nullable DigestingInputStream input;
   private @Nullable BufferedReader reader;
   private @Nullable AsyncContext handedOut;
@@ -211,6 +213,22 @@ final class GuardedRequest extends HttpServletRequestWrapper {
     return internal ? getParameterMap().get(name) : super.getParameterValues(name);
   }
 
+  /** The handler reads this content, received by the guard, instead of the container's stream; returns this. */
+  GuardedRequest reading(@Nullable SpooledContent content) {
+    this.spooled = content;
+    return this;
+  }
+
+  private ServletInputStream source() throws IOException {
+    if (spooled == null) {
+      return super.getInputStream();
+    }
+    if (spooledStream == null) {
+      spooledStream = spooled.open();
+    }
+    return spooledStream;
+  }
+
   /** Hides these request fields (lower case) from the handler (see {@code Admission.hiddenFields}); returns this. */
   GuardedRequest hiding(Set<String> fields) {
     this.hiddenFields = fields;
@@ -278,28 +296,36 @@ final class GuardedRequest extends HttpServletRequestWrapper {
       return new DigestingInputStream(null, null);
     }
     if (bodyDigest == null) {
-      return super.getInputStream();
+      return source();
     }
     if (reader != null) {
       throw new IllegalStateException("getReader() has already been called for this request");
     }
     if (input == null) {
-      input = new DigestingInputStream(super.getInputStream(), bodyDigest);
+      input = new DigestingInputStream(source(), bodyDigest);
     }
     return input;
   }
 
   @Override
   public BufferedReader getReader() throws IOException {
-    if (internal || bodyDigest == null) {
-      return internal ? new BufferedReader(new InputStreamReader(getInputStream(), StandardCharsets.UTF_8))
-          : super.getReader();
+    if (internal) {
+      return new BufferedReader(new InputStreamReader(getInputStream(), StandardCharsets.UTF_8));
+    }
+    if (bodyDigest == null) {
+      if (spooled == null) {
+        return super.getReader();
+      }
+      if (reader == null) {
+        reader = new BufferedReader(new InputStreamReader(source(), Charsets.orLatin1(getCharacterEncoding())));
+      }
+      return reader;
     }
     if (reader == null) {
       if (input != null) {
         throw new IllegalStateException("getInputStream() has already been called for this request");
       }
-      input = new DigestingInputStream(super.getInputStream(), bodyDigest);
+      input = new DigestingInputStream(source(), bodyDigest);
       reader = new BufferedReader(new InputStreamReader(input, Charsets.orLatin1(getCharacterEncoding())));
     }
     return reader;

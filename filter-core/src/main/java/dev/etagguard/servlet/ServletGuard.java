@@ -280,7 +280,7 @@ public final class ServletGuard {
     /** The handler went async: the body stays held, the handler's context tells this read of its end. */
     AsyncContext started(AsyncContext context) {
       if (admission.needsPermit()) {
-        context.addListener(new PermitRelease(admission));
+        context.addListener(new PermitRelease(admission::close));
       }
       request.setAttribute(HELD_READ_ATTRIBUTE, this);
       return new HeldAsyncContext(context, this);
@@ -420,6 +420,34 @@ public final class ServletGuard {
 
   private void write(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
       BooleanSupplier containerError) throws IOException, ServletException {
+    // The content arrives before the permit is asked for: a client that sends slowly delays
+    // only itself, never the other writers of its resource.
+    SpooledContent content;
+    try {
+      content = SpooledContent.receive(request);
+    } catch (IOException e) {
+      admission.close();
+      LOG.log(Level.DEBUG, () -> "Request content of " + admission.key() + " not received", e);
+      try {
+        send(response, admission.incompleteContent());
+      } catch (IOException | IllegalStateException gone) {
+        // The client is gone: nobody to answer.
+      }
+      return;
+    }
+    boolean async = false;
+    try {
+      write(admission, request, response, next, containerError, content);
+      async = request.isAsyncStarted();
+    } finally {
+      if (content != null && !async) {
+        content.close();
+      }
+    }
+  }
+
+  private void write(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
+      BooleanSupplier containerError, @Nullable SpooledContent content) throws IOException, ServletException {
     if (!acquired(admission, response)) {
       discardContent(request, response);
       return;
@@ -431,7 +459,7 @@ public final class ServletGuard {
         CaptureStream body = current.capture();
         admission.learnCurrentState(current, body.finishDigest(), body.complete() ? body.count() : -1);
       }
-      Answer refusal = admission.decide(request::getInputStream);
+      Answer refusal = admission.decide(content != null ? content::open : request::getInputStream);
       if (refusal != null) {
         send(response, refusal);
         admission.close(); // not held while the content is discarded
@@ -445,9 +473,12 @@ public final class ServletGuard {
       GuardedRequest guarded = GuardedRequest.forHandler(request, capture, false, context -> {
         // A write that goes async streams its response; its permit is held until the end.
         capture.passThrough();
-        context.addListener(new PermitRelease(admission));
+        context.addListener(new PermitRelease(admission::close));
+        if (content != null) {
+          context.addListener(new PermitRelease(content::close));
+        }
         return context;
-      }, digest ? admission.generator().start() : null);
+      }, digest ? admission.generator().start() : null).reading(content);
       next.proceed(guarded, capture);
       if (request.isAsyncStarted()) {
         async = true;
@@ -694,21 +725,24 @@ public final class ServletGuard {
     }
   }
 
-  /** Releases a request's permit when its async processing ends, however it ends. */
-  private record PermitRelease(Admission admission) implements AsyncListener {
+  /**
+   * Releases a request's permit (or its received content) when its async processing ends,
+   * however it ends.
+   */
+  private record PermitRelease(Runnable release) implements AsyncListener {
     @Override
     public void onComplete(AsyncEvent event) {
-      admission.close();
+      release.run();
     }
 
     @Override
     public void onTimeout(AsyncEvent event) {
-      admission.close();
+      release.run();
     }
 
     @Override
     public void onError(AsyncEvent event) {
-      admission.close();
+      release.run();
     }
 
     @Override

@@ -1,0 +1,181 @@
+package dev.etagguard.servlet;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A write's request content, received whole before the write waits for its resource's permit,
+ * so that a client sending slowly delays only itself: the first {@value #IN_MEMORY} bytes are
+ * kept in memory, the rest in a temporary file deleted by {@link #close()}. The handler reads it
+ * through {@link #open()}, as it would the container's stream.
+ *
+ * <p>Form content ({@code application/x-www-form-urlencoded}) is left to the container, which
+ * parses it into the request's parameters (read here, before the permit, the same way);
+ * {@code multipart/form-data} is left to the container too and read by the handler under the
+ * permit, as the container parses parts only for a servlet configured for them.
+ */
+final class SpooledContent implements AutoCloseable {
+
+  /** The bytes of content kept in memory; the rest goes to a temporary file. */
+  static final int IN_MEMORY = 64 * 1024;
+
+  private final byte[] head;
+  private final int headLength;
+  private final @Nullable Path file;
+  private final long length;
+
+  private SpooledContent(byte[] head, int headLength, @Nullable Path file, long length) {
+    this.head = head;
+    this.headLength = headLength;
+    this.file = file;
+    this.length = length;
+  }
+
+  /**
+   * Receives the request's content, or returns {@code null} when there is none to receive here
+   * (no content, a form the container has now parsed, multipart).
+   *
+   * @throws IOException when the content cannot be read to its end (the client stopped or broke off)
+   */
+  static @Nullable SpooledContent receive(HttpServletRequest request) throws IOException {
+    long declared = request.getContentLengthLong();
+    if (declared == 0 || declared < 0 && request.getHeader("Transfer-Encoding") == null) {
+      return null;
+    }
+    String type = request.getContentType() == null ? "" : request.getContentType().toLowerCase(Locale.ROOT);
+    if (type.startsWith("application/x-www-form-urlencoded")) {
+      request.getParameterMap(); // the container reads and parses the form now
+      return null;
+    }
+    if (type.startsWith("multipart/")) {
+      return null;
+    }
+    InputStream in = request.getInputStream();
+    byte[] head = new byte[(int) Math.min(IN_MEMORY, declared > 0 ? declared : IN_MEMORY)];
+    int filled = 0;
+    for (int n; filled < head.length && (n = in.read(head, filled, head.length - filled)) != -1; ) {
+      filled += n;
+    }
+    int next = filled < head.length ? -1 : in.read();
+    if (next == -1) {
+      return complete(new SpooledContent(head, filled, null, filled), declared);
+    }
+    // More than the in-memory part: the rest, from the byte just read, goes to a file.
+    Path file = Files.createTempFile("etag-guard-content", ".tmp");
+    long length = filled + 1L;
+    try (OutputStream out = Files.newOutputStream(file)) {
+      out.write(next);
+      byte[] buffer = new byte[8192];
+      for (int n; (n = in.read(buffer)) != -1; ) {
+        out.write(buffer, 0, n);
+        length += n;
+      }
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(file);
+      throw e;
+    }
+    return complete(new SpooledContent(head, filled, file, length), declared);
+  }
+
+  private static SpooledContent complete(SpooledContent content, long declared) throws IOException {
+    if (declared > 0 && content.length != declared) {
+      content.close();
+      throw new java.io.EOFException("Request content ended after " + content.length + " of " + declared + " bytes");
+    }
+    return content;
+  }
+
+  /** The number of bytes received. */
+  long length() {
+    return length;
+  }
+
+  /** A fresh stream over the whole content. */
+  ServletInputStream open() throws IOException {
+    InputStream whole = new ByteArrayInputStream(head, 0, headLength);
+    if (file != null) {
+      whole = new SequenceInputStream(whole, Files.newInputStream(file));
+    }
+    return new Stream(whole, length);
+  }
+
+  /** Deletes the temporary file, if any. */
+  @Override
+  public void close() {
+    if (file != null) {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        file.toFile().deleteOnExit();
+      }
+    }
+  }
+
+  /** The content as a Servlet stream: always ready; a read listener is told at once. */
+  private static final class Stream extends ServletInputStream {
+    private final InputStream in;
+    private long left;
+
+    Stream(InputStream in, long length) {
+      this.in = in;
+      this.left = length;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        left--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
+    }
+
+    @Override
+    public boolean isFinished() {
+      return left <= 0;
+    }
+
+    @Override
+    public boolean isReady() {
+      return true;
+    }
+
+    @Override
+    public void setReadListener(ReadListener listener) {
+      try {
+        if (!isFinished()) {
+          listener.onDataAvailable();
+        }
+        listener.onAllDataRead();
+      } catch (IOException e) {
+        listener.onError(e);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
+  }
+}
