@@ -44,7 +44,10 @@ import org.jspecify.annotations.Nullable;
  * resource's permit holds no thread; it continues on the server's executor when the permit is
  * granted. Bodies beyond {@code maxBufferSize} stream with the real response's callbacks, so
  * demand and back-pressure hold. The permit is released when the request's callback completes,
- * succeeded or failed.
+ * succeeded or failed. A write's request content is received in full before its permit is
+ * taken (read with demand callbacks; up to 64 KiB in memory, beyond that in a temporary file
+ * deleted when the exchange completes), so a client that sends slowly holds no permit; a client
+ * that fails to send its content gets a 400, with no permit taken.
  *
  * <p>Place it inside a compression handler (compression outermost): the guard then sees and
  * tags identity bytes, and the compression handler gives the compressed variant its own ETag
@@ -699,7 +702,8 @@ public class ETagGuardHandler extends Handler.Wrapper {
   private static final class Write {
     private final Handler next;
     private final Admission admission;
-    private final Request request;
+    /** The client's request, then (once its content has arrived) the request serving that content. */
+    private Request request;
     private final Response response;
     private final Callback callback;
     private final Executor executor;
@@ -734,6 +738,35 @@ public class ETagGuardHandler extends Handler.Wrapper {
     void start() {
       // Abandoned requests (idle timeout, client gone) must not keep a permit or a place in line.
       Request.addCompletionListener(request, failure -> admission.close());
+      if (request.getLength() == 0) {
+        acquire();
+        return;
+      }
+      // The content arrives before the permit is taken: a slow client holds no permit while it
+      // sends. Read with demand callbacks (no thread waits), spooled to a file beyond 64 KiB.
+      SpooledRequest.spool(request, spooled -> {
+        request = spooled;
+        acquire();
+      }, this::contentFailed);
+    }
+
+    /** The content could not be received: no permit was taken; 400 (or the failure's 4xx). */
+    private void contentFailed(Throwable failure) {
+      admission.close();
+      if (response.isCommitted()) {
+        callback.failed(failure);
+        return;
+      }
+      int status = failure instanceof SpooledRequest.StorageFailure ? 500
+          : failure instanceof org.eclipse.jetty.http.HttpException http && http.getCode() >= 400
+              && http.getCode() < 500 ? http.getCode() : 400;
+      response.setStatus(status);
+      response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+      response.write(true, null, callback);
+    }
+
+    private void acquire() {
       admission.acquire().whenCompleteAsync((granted, failure) -> {
         if (failure != null) {
           admission.close();
