@@ -752,18 +752,23 @@ public class ETagGuardHandler extends Handler.Wrapper {
 
     /** The content could not be received: no permit was taken; 400 (or the failure's 4xx). */
     private void contentFailed(Throwable failure) {
+      Answer incomplete = admission.incompleteContent();
       admission.close();
       if (response.isCommitted()) {
         callback.failed(failure);
         return;
       }
-      int status = failure instanceof SpooledRequest.StorageFailure ? 500
-          : failure instanceof org.eclipse.jetty.http.HttpException http && http.getCode() >= 400
-              && http.getCode() < 500 ? http.getCode() : 400;
-      response.setStatus(status);
-      response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
-      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
-      response.write(true, null, callback);
+      if (failure instanceof SpooledRequest.StorageFailure
+          || failure instanceof org.eclipse.jetty.http.HttpException http && http.getCode() >= 400
+              && http.getCode() < 500 && http.getCode() != 400) {
+        int status = failure instanceof org.eclipse.jetty.http.HttpException http ? http.getCode() : 500;
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+        response.write(true, null, callback);
+        return;
+      }
+      send(incomplete, response, callback);
     }
 
     private void acquire() {
