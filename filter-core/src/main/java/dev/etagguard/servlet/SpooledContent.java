@@ -21,10 +21,9 @@ import org.jspecify.annotations.Nullable;
  * kept in memory, the rest in a temporary file deleted by {@link #close()}. The handler reads it
  * through {@link #open()}, as it would the container's stream.
  *
- * <p>Form content ({@code application/x-www-form-urlencoded}) is left to the container, which
- * parses it into the request's parameters (read here, before the permit, the same way);
- * {@code multipart/form-data} is left to the container too and read by the handler under the
- * permit, as the container parses parts only for a servlet configured for them.
+ * <p>Form content ({@code application/x-www-form-urlencoded} and {@code multipart/form-data}) is
+ * left to the container and read by the handler under the permit: a handler may read it raw or
+ * as parameters and parts, which the container parses from its own stream.
  */
 final class SpooledContent implements AutoCloseable {
 
@@ -55,12 +54,8 @@ final class SpooledContent implements AutoCloseable {
       return null;
     }
     String type = request.getContentType() == null ? "" : request.getContentType().toLowerCase(Locale.ROOT);
-    if (type.startsWith("application/x-www-form-urlencoded")) {
-      request.getParameterMap(); // the container reads and parses the form now
-      return null;
-    }
-    if (type.startsWith("multipart/")) {
-      return null;
+    if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")) {
+      return null; // the handler may read it raw or as parameters, which the container parses from its own stream
     }
     InputStream in = request.getInputStream();
     byte[] head = new byte[(int) Math.min(IN_MEMORY, declared > 0 ? declared : IN_MEMORY)];
