@@ -21,6 +21,10 @@ import org.jspecify.annotations.Nullable;
  * kept in memory, the rest in a temporary file deleted by {@link #close()}. The handler reads it
  * through {@link #open()}, as it would the container's stream.
  *
+ * <p>A client that waits to hear first ({@code Expect: 100-continue}) sends its content only when
+ * the handler reads it: the guard decides first, so a refusal (412) costs no upload, and the
+ * content is then read under the permit, as the client asked.
+ *
  * <p>Form content ({@code application/x-www-form-urlencoded} and {@code multipart/form-data}) is
  * left to the container and read by the handler under the permit: a handler may read it raw or
  * as parameters and parts, which the container parses from its own stream.
@@ -50,8 +54,9 @@ final class SpooledContent implements AutoCloseable {
    */
   static @Nullable SpooledContent receive(HttpServletRequest request) throws IOException {
     long declared = request.getContentLengthLong();
-    if (declared == 0 || declared < 0 && request.getHeader("Transfer-Encoding") == null) {
-      return null;
+    if (declared == 0 || declared < 0 && request.getHeader("Transfer-Encoding") == null
+        || request.getHeader("Expect") != null) {
+      return null; // no content, or a client that waits to hear first (Expect: 100-continue)
     }
     String type = request.getContentType() == null ? "" : request.getContentType().toLowerCase(Locale.ROOT);
     if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")) {

@@ -738,7 +738,9 @@ public class ETagGuardHandler extends Handler.Wrapper {
     void start() {
       // Abandoned requests (idle timeout, client gone) must not keep a permit or a place in line.
       Request.addCompletionListener(request, failure -> admission.close());
-      if (request.getLength() == 0) {
+      if (request.getLength() == 0 || request.getHeaders().contains(HttpHeader.EXPECT)) {
+        // No content, or a client that waits to hear first (Expect: 100-continue): a refusal
+        // comes before any content, which the handler then reads.
         acquire();
         return;
       }
