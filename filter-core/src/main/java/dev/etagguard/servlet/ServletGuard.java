@@ -786,12 +786,12 @@ public final class ServletGuard {
 
     @Override
     public void addListener(AsyncListener listener) {
-      context.addListener(listener);
+      context.addListener(new HeldListener(listener, this));
     }
 
     @Override
     public void addListener(AsyncListener listener, ServletRequest servletRequest, ServletResponse servletResponse) {
-      context.addListener(listener, servletRequest, servletResponse);
+      context.addListener(new HeldListener(listener, this), servletRequest, servletResponse);
     }
 
     @Override
@@ -807,6 +807,36 @@ public final class ServletGuard {
     @Override
     public long getTimeout() {
       return context.getTimeout();
+    }
+  }
+
+  /**
+   * A handler's listener on a held read: its events carry the {@link HeldAsyncContext}, so a
+   * listener that completes the context it is given (the usual timeout fallback) ends the read.
+   */
+  private record HeldListener(AsyncListener listener, AsyncContext held) implements AsyncListener {
+    private AsyncEvent held(AsyncEvent event) {
+      return new AsyncEvent(held, event.getSuppliedRequest(), event.getSuppliedResponse(), event.getThrowable());
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) throws IOException {
+      listener.onComplete(held(event));
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) throws IOException {
+      listener.onTimeout(held(event));
+    }
+
+    @Override
+    public void onError(AsyncEvent event) throws IOException {
+      listener.onError(held(event));
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) throws IOException {
+      listener.onStartAsync(held(event));
     }
   }
 

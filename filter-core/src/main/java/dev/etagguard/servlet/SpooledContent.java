@@ -16,9 +16,10 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A write's request content, received whole before the write waits for its resource's permit,
- * so that a client sending slowly delays only itself: the first {@value #IN_MEMORY} bytes are
- * kept in memory, the rest in a temporary file deleted by {@link #close()}. The handler reads it
+ * A write's request content, received before the write waits for its resource's permit, so that
+ * a client sending slowly delays only itself: the first {@value #IN_MEMORY} bytes are kept in
+ * memory, the rest in a temporary file deleted by {@link #close()}, up to {@link #LIMIT} bytes;
+ * content beyond that streams from the client to the handler under the permit. The handler reads it
  * through {@link #open()}, as it would the container's stream.
  *
  * <p>A client that waits to hear first ({@code Expect: 100-continue}) sends its content only when
@@ -34,16 +35,24 @@ final class SpooledContent implements AutoCloseable {
   /** The bytes of content kept in memory; the rest goes to a temporary file. */
   static final int IN_MEMORY = 64 * 1024;
 
+  /**
+   * The most bytes received before the permit: content beyond streams from the client to the
+   * handler under the permit, so no request holds more than this on disk.
+   */
+  static final long LIMIT = 8L * 1024 * 1024;
+
   private final byte[] head;
   private final int headLength;
   private final @Nullable Path file;
   private final long length;
+  private final @Nullable InputStream rest;
 
-  private SpooledContent(byte[] head, int headLength, @Nullable Path file, long length) {
+  private SpooledContent(byte[] head, int headLength, @Nullable Path file, long length, @Nullable InputStream rest) {
     this.head = head;
     this.headLength = headLength;
     this.file = file;
     this.length = length;
+    this.rest = rest;
   }
 
   /**
@@ -70,7 +79,7 @@ final class SpooledContent implements AutoCloseable {
     }
     int next = filled < head.length ? -1 : in.read();
     if (next == -1) {
-      return complete(new SpooledContent(head, filled, null, filled), declared);
+      return complete(new SpooledContent(head, filled, null, filled, null), declared);
     }
     // More than the in-memory part: the rest, from the byte just read, goes to a file.
     Path file = Files.createTempFile("etag-guard-content", ".tmp");
@@ -78,7 +87,11 @@ final class SpooledContent implements AutoCloseable {
     try (OutputStream out = Files.newOutputStream(file)) {
       out.write(next);
       byte[] buffer = new byte[8192];
-      for (int n; (n = in.read(buffer)) != -1; ) {
+      while (length < LIMIT) {
+        int n = in.read(buffer, 0, (int) Math.min(buffer.length, LIMIT - length));
+        if (n == -1) {
+          break;
+        }
         out.write(buffer, 0, n);
         length += n;
       }
@@ -86,7 +99,10 @@ final class SpooledContent implements AutoCloseable {
       Files.deleteIfExists(file);
       throw e;
     }
-    return complete(new SpooledContent(head, filled, file, length), declared);
+    if (length >= LIMIT && declared != length) {
+      return new SpooledContent(head, filled, file, -1, in); // the rest streams from the client
+    }
+    return complete(new SpooledContent(head, filled, file, length, null), declared);
   }
 
   private static SpooledContent complete(SpooledContent content, long declared) throws IOException {
@@ -97,18 +113,19 @@ final class SpooledContent implements AutoCloseable {
     return content;
   }
 
-  /** The number of bytes received. */
-  long length() {
-    return length;
-  }
-
-  /** A fresh stream over the whole content. */
+  /**
+   * A fresh stream over the whole content: what was received, then, for content beyond
+   * {@link #LIMIT}, the rest as the client sends it (which only the first stream can read).
+   */
   ServletInputStream open() throws IOException {
     InputStream whole = new ByteArrayInputStream(head, 0, headLength);
     if (file != null) {
       whole = new SequenceInputStream(whole, Files.newInputStream(file));
     }
-    return new Stream(whole, length);
+    if (rest != null) {
+      whole = new SequenceInputStream(whole, rest);
+    }
+    return new Stream(whole);
   }
 
   /** Deletes the temporary file, if any. */
@@ -123,37 +140,32 @@ final class SpooledContent implements AutoCloseable {
     }
   }
 
-  /** The content as a Servlet stream: always ready; a read listener is told at once. */
+  /** The content as a Servlet stream: read blocking; a read listener is told at once. */
   private static final class Stream extends ServletInputStream {
     private final InputStream in;
-    private long left;
+    private boolean finished;
 
-    Stream(InputStream in, long length) {
+    Stream(InputStream in) {
       this.in = in;
-      this.left = length;
     }
 
     @Override
     public int read() throws IOException {
       int b = in.read();
-      if (b >= 0) {
-        left--;
-      }
+      finished |= b < 0;
       return b;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
       int n = in.read(b, off, len);
-      if (n > 0) {
-        left -= n;
-      }
+      finished |= n < 0;
       return n;
     }
 
     @Override
     public boolean isFinished() {
-      return left <= 0;
+      return finished;
     }
 
     @Override

@@ -30,6 +30,11 @@ final class SpooledRequest extends Request.Wrapper {
   static final int MEMORY_LIMIT = 64 * 1024;
   /** The name prefix of the temporary files. */
   static final String TEMP_PREFIX = "etagguard-body-";
+  /**
+   * The most bytes of one request's content received before the permit: the rest streams from
+   * the client to the handler under the permit, so no request holds more than this on disk.
+   */
+  static final long LIMIT = 8L * 1024 * 1024;
 
   private final Content.Source content;
   private final long length;
@@ -81,6 +86,50 @@ final class SpooledRequest extends Request.Wrapper {
       if (chunk.isLast()) {
         return true;
       }
+    }
+  }
+
+  /** The content received before the permit, then the rest of it as the client sends it. */
+  private static final class Joined implements Content.Source {
+    private final Content.Source received;
+    private final Content.Source rest;
+    private volatile boolean inRest;
+
+    Joined(Content.Source received, Content.Source rest) {
+      this.received = received;
+      this.rest = rest;
+    }
+
+    @Override
+    public Content.Chunk read() {
+      if (inRest) {
+        return rest.read();
+      }
+      Content.Chunk chunk = received.read();
+      if (chunk == null || Content.Chunk.isFailure(chunk) || !chunk.isLast()) {
+        return chunk;
+      }
+      inRest = true;
+      if (chunk.hasRemaining()) {
+        return Content.Chunk.from(chunk.getByteBuffer(), false, chunk::release);
+      }
+      chunk.release();
+      return rest.read();
+    }
+
+    @Override
+    public void demand(Runnable demandCallback) {
+      if (inRest) {
+        rest.demand(demandCallback);
+      } else {
+        received.demand(demandCallback);
+      }
+    }
+
+    @Override
+    public void fail(Throwable failure) {
+      received.fail(failure);
+      rest.fail(failure);
     }
   }
 
@@ -136,7 +185,11 @@ final class SpooledRequest extends Request.Wrapper {
         boolean last = chunk.isLast();
         chunk.release();
         if (last) {
-          complete();
+          complete(false);
+          return;
+        }
+        if (total >= LIMIT) {
+          complete(true); // the rest is read from the client by the handler
           return;
         }
       }
@@ -178,7 +231,7 @@ final class SpooledRequest extends Request.Wrapper {
       }
     }
 
-    private void complete() {
+    private void complete(boolean more) {
       Content.Source source;
       try {
         FileChannel c = channel;
@@ -194,10 +247,11 @@ final class SpooledRequest extends Request.Wrapper {
         fail(new StorageFailure(x));
         return;
       }
-      SpooledRequest spooled = new SpooledRequest(request, source, total);
+      Content.Source received = source;
       // A handler that stops reading early leaves the file open: close it with the exchange.
-      Request.addCompletionListener(request, failure -> source.fail(new IOException("exchange complete")));
-      then.accept(spooled);
+      Request.addCompletionListener(request, failure -> received.fail(new IOException("exchange complete")));
+      then.accept(more ? new SpooledRequest(request, new Joined(received, request), request.getLength())
+          : new SpooledRequest(request, received, total));
     }
 
     private void fail(Throwable failure) {

@@ -80,6 +80,20 @@ class SlowClientTest {
     assertThat(spoolFiles()).as("temporary files of received content").isEqualTo(filesBefore);
   }
 
+  /** Content beyond what the guard receives before the permit streams on to the handler, whole. */
+  @ParameterizedTest
+  @EnumSource(GuardedServer.Adapter.class)
+  void contentBeyondTheSpoolLimitArrivesWhole(GuardedServer.Adapter adapter) throws Exception {
+    ResourceServlet servlet = new ResourceServlet();
+    try (GuardedServer server = GuardedServer.start(adapter, SETTINGS, servlet)) {
+      String body = "0123456789abcdef".repeat(12 * 1024 * 1024 / 16 + 3);
+      HttpResponse<byte[]> created = put(server.uri("/r/huge"), body, "If-None-Match", "*");
+      assertThat(created.statusCode()).isEqualTo(201);
+      assertThat(new String(servlet.store.get("/r/huge"), StandardCharsets.UTF_8)).isEqualTo(body);
+      assertThat(header(created, "ETag")).isEqualTo(header(get(server.uri("/r/huge")), "ETag"));
+    }
+  }
+
   private static long spoolFiles() throws Exception {
     try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
       return files.filter(p -> p.getFileName().toString().startsWith("etag-guard-content")).count();
