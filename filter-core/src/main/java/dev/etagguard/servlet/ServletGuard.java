@@ -139,6 +139,21 @@ public final class ServletGuard {
     this(engine, true, waitWithoutThread);
   }
 
+  /**
+   * A guard for a filter whose host knows how the application's filters are mapped (the Spring
+   * starter): a write may then wait for its permit suspended, its handler running in the ASYNC
+   * dispatch that resumes it, which the filter must see (map it for ASYNC dispatches).
+   *
+   * @param engine the engine
+   * @param waitWithoutThread whether a write may now wait suspended: only when every filter of the
+   *     application that runs on REQUEST dispatches runs on ASYNC ones too
+   * @return the guard
+   * @since 0.3
+   */
+  public static ServletGuard forFilter(GuardEngine engine, BooleanSupplier waitWithoutThread) {
+    return new ServletGuard(engine, false, waitWithoutThread);
+  }
+
   private ServletGuard(GuardEngine engine, boolean inPipeline, BooleanSupplier waitWithoutThread) {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.inPipeline = inPipeline;
@@ -519,8 +534,12 @@ public final class ServletGuard {
       if (acquired(admission, response, suspended.permit())) {
         // The handler gets the guard's wrappers through those the request was suspended with.
         holding(admission, request, response, (req, resp) -> {
-          suspended.request().setRequest(req);
-          suspended.response().setResponse(resp);
+          if (inPipeline) {
+            // Tomcat runs the dispatch on the wrappers the request was suspended with: they now
+            // hold the guard's. A filter hands the guard's on itself (they wrap those).
+            suspended.request().setRequest(req);
+            suspended.response().setResponse(resp);
+          }
           next.proceed(req, resp);
         }, suspended.containerError(), suspended.content(), true);
         async = request.isAsyncStarted();
