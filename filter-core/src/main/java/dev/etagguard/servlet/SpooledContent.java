@@ -63,8 +63,9 @@ final class SpooledContent implements AutoCloseable {
    */
   static @Nullable SpooledContent receive(HttpServletRequest request) throws IOException {
     long declared = request.getContentLengthLong();
-    if (declared == 0 || declared < 0 && request.getHeader("Transfer-Encoding") == null
-        || request.getHeader("Expect") != null) {
+    boolean framed = declared >= 0 || request.getHeader("Transfer-Encoding") != null
+        || !request.getProtocol().startsWith("HTTP/1"); // HTTP/2 and 3 frame content without either field
+    if (declared == 0 || !framed || request.getHeader("Expect") != null) {
       return null; // no content, or a client that waits to hear first (Expect: 100-continue)
     }
     String type = request.getContentType() == null ? "" : request.getContentType().toLowerCase(Locale.ROOT);
@@ -72,10 +73,16 @@ final class SpooledContent implements AutoCloseable {
       return null; // the handler may read it raw or as parameters, which the container parses from its own stream
     }
     InputStream in = request.getInputStream();
-    byte[] head = new byte[(int) Math.min(IN_MEMORY, declared > 0 ? declared : IN_MEMORY)];
+    byte[] head = new byte[(int) Math.min(IN_MEMORY, declared > 0 ? declared : 8192)];
     int filled = 0;
-    for (int n; filled < head.length && (n = in.read(head, filled, head.length - filled)) != -1; ) {
+    for (int n; (n = in.read(head, filled, head.length - filled)) != -1; ) {
       filled += n;
+      if (filled == head.length) {
+        if (head.length == IN_MEMORY || declared > 0) {
+          break;
+        }
+        head = java.util.Arrays.copyOf(head, Math.min(IN_MEMORY, head.length * 2)); // unknown length: grow
+      }
     }
     int next = filled < head.length ? -1 : in.read();
     if (next == -1) {
