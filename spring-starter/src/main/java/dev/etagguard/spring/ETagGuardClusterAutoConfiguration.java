@@ -11,6 +11,7 @@ import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 import org.springframework.beans.factory.ObjectProvider;
+
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -19,6 +20,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * ETag Guard's state shared by several instances: with {@code etag-guard.cluster.redis.enabled}
@@ -26,7 +28,8 @@ import org.springframework.context.annotation.Configuration;
  * {@code etag-guard.cluster.postgres.enabled} (and {@code etag-guard-cluster-postgres}, and a
  * {@link DataSource} bean), the {@link ValidatorStore} and {@link WriteSequencer} beans that
  * {@link ETagGuardAutoConfiguration} hands to the engine are the cluster's. Runs before it, so its
- * in-process defaults back off; beans of the application's own still win.
+ * in-process defaults back off; beans of the application's own still win. Either enabled without
+ * its module (or PostgreSQL without a DataSource), or both enabled, fails the start.
  *
  * @since 0.1
  */
@@ -35,6 +38,12 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnBooleanProperty(name = "etag-guard.enabled", matchIfMissing = true)
 @EnableConfigurationProperties({ETagGuardClusterProperties.class, ETagGuardProperties.class})
 public final class ETagGuardClusterAutoConfiguration {
+
+  /** Shared state asked for without what it needs fails the start (see {@link ClusterPrerequisites}). */
+  @Bean
+  static ClusterPrerequisites etagGuardClusterPrerequisites(Environment environment) {
+    return new ClusterPrerequisites(environment);
+  }
 
   /** Redis, through the application's RedissonClient or one made from the address. */
   @Configuration(proxyBeanMethods = false)

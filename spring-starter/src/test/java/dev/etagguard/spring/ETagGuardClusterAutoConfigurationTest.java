@@ -9,6 +9,7 @@ import dev.etagguard.cluster.postgres.PostgresCluster;
 import dev.etagguard.cluster.redis.RedisCluster;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
@@ -74,11 +75,31 @@ class ETagGuardClusterAutoConfigurationTest {
   }
 
   @Test
-  void postgresBacksOffWithoutADataSource() {
-    runner.withPropertyValues("etag-guard.cluster.postgres.enabled=true").run(context -> {
-      assertThat(context).hasNotFailed().doesNotHaveBean(PostgresCluster.class);
-      assertThat(context.getBean(GuardEngine.class).store().toString()).startsWith("CaffeineValidatorStore");
-    });
+  void postgresWithoutADataSourceFailsTheStartNamingIt() {
+    runner.withPropertyValues("etag-guard.cluster.postgres.enabled=true").run(context -> assertThat(context)
+        .hasFailed().getFailure().hasMessageContaining("etag-guard.cluster.postgres.enabled=true needs a "
+            + "DataSource bean").hasMessageContaining("every instance would guard alone"));
+  }
+
+  @Test
+  void redisWithoutItsModuleFailsTheStartNamingIt() {
+    runner.withClassLoader(new FilteredClassLoader(RedisCluster.class))
+        .withPropertyValues("etag-guard.cluster.redis.enabled=true").run(context -> assertThat(context).hasFailed()
+            .getFailure().hasMessageContaining("needs dev.etagguard:etag-guard-cluster-redis on the class path"));
+  }
+
+  @Test
+  void postgresWithoutItsModuleFailsTheStartNamingIt() {
+    runner.withClassLoader(new FilteredClassLoader(PostgresCluster.class)).withUserConfiguration(WithDataSource.class)
+        .withPropertyValues("etag-guard.cluster.postgres.enabled=true").run(context -> assertThat(context).hasFailed()
+            .getFailure().hasMessageContaining("needs dev.etagguard:etag-guard-cluster-postgres on the class path"));
+  }
+
+  @Test
+  void bothStoresEnabledFailTheStart() {
+    runner.withUserConfiguration(WithDataSource.class, WithRedisson.class)
+        .withPropertyValues("etag-guard.cluster.redis.enabled=true", "etag-guard.cluster.postgres.enabled=true")
+        .run(context -> assertThat(context).hasFailed().getFailure().hasMessageContaining("both true"));
   }
 
   @Test
