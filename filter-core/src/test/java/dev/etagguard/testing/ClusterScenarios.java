@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
@@ -28,6 +29,9 @@ import dev.etagguard.spi.WriteSequencer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The scale-out scenarios every shared engine runs: three guard instances (two embedded Tomcats
@@ -73,11 +77,16 @@ public abstract class ClusterScenarios {
   /** Three guard instances on the shared engine, in front of {@code storage}. */
   private List<EmbeddedServer> instances(FencedStorage storage, Duration leaseTime, boolean renewLease)
       throws Exception {
+    return instances(storage, leaseTime, renewLease, SETTINGS);
+  }
+
+  private List<EmbeddedServer> instances(FencedStorage storage, Duration leaseTime, boolean renewLease,
+      GuardSettings settings) throws Exception {
     List<EmbeddedServer> servers = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       Node node = node(namespace, leaseTime, renewLease);
       closeables.add(node.resources());
-      GuardEngine engine = GuardEngine.builder(SETTINGS).store(node.store()).sequencer(node.sequencer()).build();
+      GuardEngine engine = GuardEngine.builder(settings).store(node.store()).sequencer(node.sequencer()).build();
       EmbeddedServer server = i == 1
           ? EmbeddedServer.jetty(storage.servlet(), new ETagGuardFilter(engine))
           : EmbeddedServer.tomcat(storage.servlet(), new ETagGuardFilter(engine));
@@ -126,6 +135,51 @@ public abstract class ClusterScenarios {
     System.out.println(name() + " three instances: " + report);
     assertThat(report.conflicts()).isZero();
     assertThat(storage.refused()).as("fenced writes refused: no permit was lost").isZero();
+  }
+
+  /**
+   * The options that change how a write or a read meets the shared store, each with three
+   * instances and the drill: no acknowledged increment is lost in any cell, and no write is left
+   * waiting. Mid-run every instance answers a conditional GET (with {@code authoritativePaths}
+   * from the shared store, taking and giving back a shared permit there).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.etagguard.testing.ClusterScenarios#optionCells")
+  void threeInstancesLoseNoUpdateWithEachOption(String cell, GuardSettings settings) throws Exception {
+    FencedStorage storage = new FencedStorage();
+    List<EmbeddedServer> servers = instances(storage, Duration.ofSeconds(30), true, settings);
+    List<URI> counter = uris(servers, "/counter");
+    // Mid-run, every instance answers a conditional GET (from the shared store with authoritativePaths).
+    List<Integer> conditional = Collections.synchronizedList(new ArrayList<>());
+    LostUpdateDrill.Report report = LostUpdateDrill.across(counter).clients(6).incrementsEach(6).midRun(() -> {
+      for (URI uri : counter) {
+        try {
+          conditional.add(get(uri, "If-None-Match", header(get(uri), "ETag")).statusCode());
+        } catch (Exception e) {
+          conditional.add(-1);
+        }
+      }
+    }).run();
+    assertThat(conditional).as("%s: conditional GETs mid-run", cell).hasSize(3).allMatch(s -> s == 304 || s == 200);
+    System.out.println(name() + " three instances, " + cell + ": " + report);
+    assertThat(report.conflicts()).as(cell).isZero();
+    assertThat(storage.refused()).as("%s: fenced writes refused", cell).isZero();
+  }
+
+  static Stream<Arguments> optionCells() {
+    GuardSettings.Builder base = GuardSettings.builder().guardedPaths("/*").permitTimeout(Duration.ofSeconds(10));
+    return Stream.of(
+        Arguments.of("authoritativePaths", base.authoritativePaths("/*").build()),
+        Arguments.of("readPermits", GuardSettings.builder().guardedPaths("/*").permitTimeout(Duration.ofSeconds(10))
+            .readPermits(true).build()),
+        Arguments.of("retryRecognition", GuardSettings.builder().guardedPaths("/*")
+            .permitTimeout(Duration.ofSeconds(10)).retryRecognition(true).build()),
+        Arguments.of("invalidationRules", GuardSettings.builder().guardedPaths("/*")
+            .permitTimeout(Duration.ofSeconds(10)).invalidationRules("/counter -> /index").build()),
+        Arguments.of("weakIfMatchPaths", GuardSettings.builder().guardedPaths("/*")
+            .permitTimeout(Duration.ofSeconds(10)).weakIfMatchPaths("/*").build()),
+        Arguments.of("authoritativePaths + readPermits", GuardSettings.builder().guardedPaths("/*")
+            .permitTimeout(Duration.ofSeconds(10)).authoritativePaths("/*").readPermits(true).build()));
   }
 
   @Test
