@@ -933,8 +933,10 @@ public final class Admission implements AutoCloseable {
 
   /**
    * The answer to send instead of the handler's response when a fenced write's commit failed
-   * after the handler ran: 409 when its permit was lost and another writer went ahead, 503 when
-   * the shared validator store could not be reached; {@code null} otherwise (always, for
+   * after the handler ran: 409 when its permit was lost and the store shows that another writer
+   * went ahead, 503 ({@code write-unconfirmed}) when the shared validator store could not be
+   * reached or lost the state the commit compares against, so the outcome is unknown;
+   * {@code null} otherwise (always, for
    * in-process permits). Call after {@link #completeWrite} and {@link #learnAfterWrite}; where
    * the response is already committed it cannot be replaced, and the state stays unknown, which
    * is safe.

@@ -28,9 +28,24 @@ import org.jspecify.annotations.Nullable;
  * every other writer learns the resource's state from the handler again, so a write that died
  * half way (instance crash, store gone) leaves an unknown state behind, never a stale one. And a
  * writer that began after this one must have replaced the marker, so this write's commit fails
- * exactly when its permit was lost and another writer went ahead: the answer is then 409, in
- * place of the handler's success, and the key is made unknown again. A store that cannot be
- * reached answers 503.
+ * when its permit was lost and another writer went ahead: the answer is then 409, in place of the
+ * handler's success, and the key is made unknown again. But the commit also fails when the store
+ * lost its state while the write ran (a Redis restarted without persistence, a failover to a
+ * replica that had not seen the marker): then nothing shows that another writer went ahead, the
+ * write may well have been applied, and a 409 would have the client apply its change a second
+ * time. So a failed commit answers 409 only on evidence of another writer, what the store holds
+ * in place of the marker:
+ *
+ * <ul>
+ *   <li>another write's marker with a larger fencing token: a writer that was granted the
+ *       resource after this one began;</li>
+ *   <li>validators other than those this write replaced: another writer's commit.</li>
+ * </ul>
+ *
+ * <p>Anything else, nothing stored or unreadable, the very validators this write replaced (a
+ * state restored from before the write) or a marker with a token not larger than this write's,
+ * answers 503 {@code write-unconfirmed}, as does a store that cannot be reached: the outcome is
+ * unknown, and the key is left (or made) unknown.
  *
  * <p>Used by one request at a time, like its {@link Admission}.
  */
@@ -47,6 +62,8 @@ final class FencedCommit {
   private final Permit permit;
   private final long token;
   private @Nullable Validators marker;
+  /** What the marker replaced ({@code null}: nothing stored). */
+  private @Nullable Validators replaced;
 
   FencedCommit(GuardEngine engine, ResourceKey key, String method, Permit permit, long token) {
     this.engine = engine;
@@ -91,6 +108,7 @@ final class FencedCommit {
       for (int attempt = 0; attempt < 2; attempt++) {
         if (engine.store.compareAndSet(key, expected, mine)) {
           marker = mine;
+          replaced = expected;
           return null;
         }
         // Changed since it was read. Go on only when it changed to exactly the state the
@@ -103,7 +121,7 @@ final class FencedCommit {
         expected = now;
       }
     } catch (RuntimeException e) {
-      return unavailable(e, false);
+      return unavailable(e.toString(), false);
     }
     return conflict("Another write to this resource went ahead of this one; read it again and retry.");
   }
@@ -113,8 +131,9 @@ final class FencedCommit {
    *
    * @param next the new validators, or {@code null} when they are unknown (the key stays unknown)
    * @return {@code null} when committed, else the answer to send instead of the handler's (409
-   *     when another writer began after this write's permit was lost, 503 when the store
-   *     cannot be reached)
+   *     when the store shows that another writer went ahead after this write's permit was lost,
+   *     503 {@code write-unconfirmed} when the store cannot be reached or no longer holds what
+   *     it would compare against)
    */
   @Nullable Answer commit(@Nullable Validators next) {
     Validators mine = marker;
@@ -126,22 +145,57 @@ final class FencedCommit {
         return null;
       }
     } catch (RuntimeException e) {
-      return unavailable(e, true);
+      return unavailable(e.toString(), true);
     }
-    // Lost: whatever the handler's storage now holds, the stored validators may not describe
-    // it (unless the handler fenced its write), so the next writer learns the state again.
+    // Refused: the marker is gone. Whatever the handler's storage now holds, the stored
+    // validators may not describe it (unless the handler fenced its write), so the next writer
+    // learns the state again. (A failing read gives nothing, or throws.)
+    Validators now;
     try {
-      Validators now = engine.store.get(key);
+      now = engine.store.get(key);
       if (now != null && !isMarker(now)) {
         engine.store.compareAndSet(key, now, newMarker());
       }
     } catch (RuntimeException e) {
       LOG.log(Level.DEBUG, () -> "Could not forget the validators of " + key + " after a lost commit", e);
+      return unavailable(e.toString(), true);
+    }
+    String overtaken = overtakenBy(now);
+    if (overtaken == null) {
+      return unavailable("the store no longer holds the write's marker and nothing shows that another writer went "
+          + "ahead (its state was lost or restored: a restart without persistence, a failover); the outcome is unknown",
+          true);
     }
     LOG.log(Level.WARNING, () -> "ETag Guard: the " + method + " of " + key + " (fencing token " + token
-        + ") lost its permit and another writer went ahead; answered 409");
+        + ") lost its permit and " + overtaken + "; answered 409");
     return conflict("This write's turn on the resource was lost (the lock's lease expired) and another write "
         + "went ahead; this write may not have been applied. Read the resource again and retry.");
+  }
+
+  /**
+   * What proves, in place of this write's marker, that another writer went ahead, or {@code null}
+   * when nothing does.
+   */
+  private @Nullable String overtakenBy(@Nullable Validators now) {
+    if (now == null) {
+      return null; // gone or unreadable
+    }
+    if (isMarker(now)) {
+      long other = markerToken(now);
+      return other > token ? "a writer with fencing token " + other + " began" : null;
+    }
+    return now.equals(replaced) ? null : "another writer committed";
+  }
+
+  /** The fencing token in a marker, or {@link Long#MIN_VALUE} when it has none. */
+  private static long markerToken(Validators marker) {
+    String opaque = java.util.Objects.requireNonNull(marker.etag()).opaque();
+    int end = opaque.indexOf('-', MARKER_PREFIX.length() + 1);
+    try {
+      return Long.parseLong(opaque.substring(MARKER_PREFIX.length(), end < 0 ? opaque.length() : end));
+    } catch (NumberFormatException e) {
+      return Long.MIN_VALUE;
+    }
   }
 
   private Answer conflict(String detail) {
@@ -149,9 +203,10 @@ final class FencedCommit {
     return new Answer(409, Map.of(), Problem.of("write-conflict", "Conflict", 409, detail, key.value()));
   }
 
-  private Answer unavailable(RuntimeException e, boolean handlerRan) {
-    LOG.log(Level.WARNING, () -> "ETag Guard: the validator store could not be reached for the " + method + " of "
-        + key + ": " + e);
+  private Answer unavailable(String cause, boolean handlerRan) {
+    LOG.log(Level.WARNING, () -> "ETag Guard: the " + method + " of " + key + " (fencing token " + token
+        + ") could not be " + (handlerRan ? "confirmed" : "begun") + " in the validator store: " + cause
+        + "; answered 503");
     engine.listener.onDecision(key, method, Decision.UNAVAILABLE);
     long retry = Math.max(1, engine.settings.permitTimeout().toSeconds() / 10);
     String detail = handlerRan

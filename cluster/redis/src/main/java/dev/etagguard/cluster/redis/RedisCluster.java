@@ -27,7 +27,10 @@ import org.redisson.api.RedissonClient;
  *       {@code renewLease} is off) and released only by their owner. A waiting writer polls with a
  *       short back-off (at most 20 ms). Each grant draws a fencing token in the same script: the
  *       larger of the key's last token plus one and the Redis server's clock in microseconds, so
- *       tokens keep growing across a restart of a Redis without persistence. (Redisson's
+ *       tokens keep growing across a restart of a Redis without persistence, provided the clock
+ *       of the server that grants after the restart (or failover) reads later than the last
+ *       token drawn before it (no step back, replicas' clocks in sync; see
+ *       {@code RedisWriteSequencer}). (Redisson's
  *       {@code RFencedLock} keeps a counter in Redis, which such a restart resets; a handler that
  *       fences would then refuse every write.)</li>
  *   <li>The key's hash tag ({@code {<key>}}) puts a resource's keys into one slot, as Redis

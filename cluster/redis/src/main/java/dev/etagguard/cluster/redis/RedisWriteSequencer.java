@@ -26,6 +26,21 @@ import org.redisson.client.codec.StringCodec;
  * Write permits as Redis leases with fencing tokens, behind the built-in in-process sequencer
  * (one waiter per key and instance polls Redis). Every call to Redis is asynchronous; the timer
  * thread only schedules retries and renewals.
+ *
+ * <p><b>Fencing tokens assume a clock.</b> A grant's token is {@code max(last + 1, TIME)}, drawn
+ * in the lock script: {@code last} is the resource's previous token (field {@code t} of its state
+ * hash), {@code TIME} the granting server's clock in microseconds. While {@code last} is there,
+ * tokens grow strictly whatever the clock does. When it is gone (Redis restarted without
+ * persistence or from a snapshot older than the last grant, a failover to a replica that had not
+ * received the last grant, the hash expired after {@code entryTtl} without writes), the token is
+ * the clock alone, and it is larger than the lost {@code last} only if the granting server's clock
+ * now reads later than {@code last}: no step back across the restart, and a new primary's clock
+ * not behind the old one's by more than the time between the last grant and the next. Otherwise
+ * tokens go back: a handler that fences its storage ({@code fence <= ?}) refuses new writes until
+ * the clock passes its fence, and a writer stalled since before the loss, holding a larger token,
+ * could overwrite a newer write the storage accepted with a smaller one. The guard's own commit
+ * does not depend on the tokens' order for safety: it compares the store's validators (see
+ * {@code FencedCommit}); a lost state makes the write's outcome 503 {@code write-unconfirmed}.
  */
 final class RedisWriteSequencer implements WriteSequencer, AutoCloseable {
 
