@@ -22,25 +22,29 @@ import dev.etagguard.spi.WriteSequencer;
  *   <li><b>Validators</b> live in one table, {@code (resource_key text primary key, validators
  *       text)}; a write is committed by a conditional {@code UPDATE ... WHERE validators = ?}, so
  *       the table is the arbiter between two writers.</li>
- *   <li><b>Write permits</b> are transaction-scoped advisory locks
- *       ({@code pg_advisory_xact_lock} on a 64-bit hash of table and key), held on a connection of
- *       their own for the duration of the write. Their lease is the server's
- *       {@code idle_in_transaction_session_timeout}, set to {@code leaseTime} for that transaction:
- *       an instance that stops (crash, pause, partition) for longer loses its session and with it
- *       the lock. While a permit is held the sequencer renews the lease (a round trip every third
- *       of it) unless {@code renewLease} is off. Each grant takes a fencing token from a sequence,
- *       which grows across restarts.</li>
+ *   <li><b>Write permits</b> are leases in a second table, {@code <table>_permits}
+ *       {@code (resource_key, ticket, token, lease_until)}: a writer enqueues a row with a ticket,
+ *       the row with the smallest ticket of its key holds the permit (FIFO per key across
+ *       instances), and waiters poll (every 1 to 20 ms). Each step is a short transaction that
+ *       first takes {@code pg_advisory_xact_lock} on a 64-bit hash of table and key, so steps on
+ *       one key are serialized; no connection is kept between steps, so a held permit occupies
+ *       none. A row's lease ({@code leaseTime}, on the server's clock) is renewed by every poll of
+ *       a waiter and, while a permit is held, every third of it unless {@code renewLease} is off;
+ *       an instance that stops (crash, pause, partition) for longer loses its place or its permit
+ *       to the next writer, who deletes expired rows. Each grant takes a fencing token from a
+ *       sequence, which grows across restarts.</li>
  *   <li>Within one instance, requests for one key queue in the built-in in-process sequencer
  *       first (FIFO, {@code maxWaitersPerKey}), so each instance holds at most one database
  *       connection waiting per key.</li>
  * </ul>
  *
- * <p>A held permit occupies a pooled connection until the write ends, and every store operation
- * borrows one briefly: size the pool for the concurrent writes of distinct resources plus a few.
- * Give the DataSource a connect timeout, so an unreachable server fails fast (503).
+ * <p>Every store operation and every step of a permit borrows a pooled connection briefly; a held
+ * permit keeps none, so concurrent writes several times the pool's size make progress (in Spring
+ * Boot, the application's pool stays the application's). Give the DataSource a connect timeout,
+ * so an unreachable server fails fast (503).
  *
  * <pre>{@code
- * PostgresCluster cluster = PostgresCluster.builder(dataSource).build();   // creates the table
+ * PostgresCluster cluster = PostgresCluster.builder(dataSource).build();   // creates the tables
  * GuardEngine engine = cluster.engine(GuardSettings.builder().guardedPaths("/articles/*").build());
  * servletContext.addFilter("etagGuard", new ETagGuardFilter(engine));
  * }</pre>
@@ -58,8 +62,13 @@ public final class PostgresCluster implements AutoCloseable {
 
   private PostgresCluster(Builder b) {
     this.store = new PostgresValidatorStore(b.dataSource, b.table);
-    this.sequencer = new PostgresWriteSequencer(b.dataSource, b.table, b.tokenSequence, b.leaseTime, b.renewLease,
-        b.maxWaitersPerKey);
+    this.sequencer = new PostgresWriteSequencer(b.dataSource, b.table, permitTable(b.table), b.tokenSequence,
+        b.leaseTime, b.renewLease, b.maxWaitersPerKey);
+  }
+
+  /** The permits table of a validators table: its name with {@code _permits} appended. */
+  static String permitTable(String table) {
+    return table + "_permits";
   }
 
   /** A builder on the given DataSource. */
@@ -115,6 +124,11 @@ public final class PostgresCluster implements AutoCloseable {
     /** The validators table, optionally schema-qualified; default {@code etag_guard_validators}. */
     public Builder table(String table) {
       this.table = identifier("table", table);
+      String name = table.substring(table.indexOf('.') + 1);
+      if (permitTable(name).length() > 63) {
+        throw new IllegalArgumentException("table must leave room for the suffix _permits (at most 55 characters"
+            + " after the schema): " + table);
+      }
       return this;
     }
 
@@ -152,7 +166,7 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     /**
-     * Whether {@link #build()} creates the table and the sequence when missing
+     * Whether {@link #build()} creates the tables and the sequence when missing
      * ({@code CREATE ... IF NOT EXISTS}); default {@code true}. Off where the application's
      * migrations create them (the DDL is in the README).
      */
@@ -172,9 +186,15 @@ public final class PostgresCluster implements AutoCloseable {
           st.execute("CREATE TABLE IF NOT EXISTS " + table
               + " (resource_key text PRIMARY KEY, validators text NOT NULL)");
           st.execute("CREATE SEQUENCE IF NOT EXISTS " + tokenSequence);
+          st.execute("CREATE TABLE IF NOT EXISTS " + permitTable(table) + " (resource_key text NOT NULL,"
+              + " ticket bigint NOT NULL, token bigint, lease_until timestamptz NOT NULL,"
+              + " PRIMARY KEY (resource_key, ticket))");
+          if (!c.getAutoCommit()) {
+            c.commit();
+          }
         } catch (SQLException e) {
-          throw new IllegalStateException("Could not create the table " + table + " and the sequence "
-              + tokenSequence + ": " + e.getMessage(), e);
+          throw new IllegalStateException("Could not create the tables " + table + ", " + permitTable(table)
+              + " and the sequence " + tokenSequence + ": " + e.getMessage(), e);
         }
       }
       return new PostgresCluster(this);

@@ -9,7 +9,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -31,36 +30,73 @@ import dev.etagguard.spi.WriteSequencer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Write permits as transaction-scoped advisory locks, one connection per held permit, behind the
- * built-in in-process sequencer (one waiter per key and instance reaches the database). The
- * lease is {@code idle_in_transaction_session_timeout}; the fencing token comes from a sequence,
- * drawn after the lock is granted.
+ * Write permits as leases in a table, {@code (resource_key, ticket, token, lease_until)}, behind
+ * the built-in in-process sequencer (one waiter per key and instance reaches the database). Every
+ * step is a short transaction on a connection borrowed for it and returned at once, so a held
+ * permit keeps no connection: concurrency several times the pool's size makes progress, and the
+ * validator store and the application always find a connection.
+ *
+ * <p>A waiter enqueues a row with a ticket from the token sequence; the row with the smallest
+ * ticket of its key holds the permit (FIFO per key across instances) and gets a fencing token,
+ * drawn from the sequence when it is granted, so tokens grow in grant order. Each transaction on a
+ * key first takes {@code pg_advisory_xact_lock} on the key's hash, so enqueueing and granting are
+ * serialized per key; the lock ends with the transaction. Rows carry a lease on the server's clock:
+ * waiters renew theirs (at most 5 s) each time they poll (every 1 to 20 ms), a holder its
+ * {@code leaseTime} every third of it unless {@code renewLease} is off, and whoever next touches the
+ * key deletes expired rows, so an instance that stops loses its place and its permit.
  */
 final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(PostgresWriteSequencer.class.getName());
-  private static final String LOCK_NOT_AVAILABLE = "55P03";
   private static final AtomicInteger INSTANCES = new AtomicInteger();
+  private static final long MIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+  /** The longest a waiter's row outlives its last poll (waiters poll every 20 ms at most). */
+  private static final long MAX_WAITER_LEASE_MILLIS = 5000;
+  private static final long REMOVE_RETRY_MILLIS = 200;
 
   private final DataSource dataSource;
   private final String table;
   private final String tokenSequence;
   private final long leaseMillis;
+  private final long waiterLeaseMillis;
   private final boolean renewLease;
   private final WriteSequencer local;
   private final ExecutorService executor;
   private final ScheduledExecutorService renewals;
+  private final String enqueue;
+  private final String poll;
+  private final String renew;
+  private final String remove;
+  private final String expire;
 
-  PostgresWriteSequencer(DataSource dataSource, String table, String tokenSequence, Duration leaseTime,
-      boolean renewLease, int maxWaitersPerKey) {
+  PostgresWriteSequencer(DataSource dataSource, String table, String permitTable, String tokenSequence,
+      Duration leaseTime, boolean renewLease, int maxWaitersPerKey) {
     this.dataSource = dataSource;
     this.table = table;
     this.tokenSequence = tokenSequence;
     this.leaseMillis = leaseTime.toMillis();
+    this.waiterLeaseMillis = Math.min(leaseMillis, MAX_WAITER_LEASE_MILLIS);
     this.renewLease = renewLease;
     this.local = WriteSequencer.local(maxWaitersPerKey);
+    String lease = "clock_timestamp() + " + leaseMillis + " * interval '1 millisecond'";
+    String waiterLease = "clock_timestamp() + " + waiterLeaseMillis + " * interval '1 millisecond'";
+    String first = "(SELECT min(ticket) FROM " + permitTable + " WHERE resource_key = ?)";
+    this.expire = "DELETE FROM " + permitTable + " WHERE resource_key = ? AND lease_until < clock_timestamp()";
+    this.enqueue = "INSERT INTO " + permitTable + " (resource_key, ticket, lease_until) VALUES (?, nextval('"
+        + tokenSequence + "'), " + waiterLease + ") RETURNING ticket";
+    // Renews a waiter's row (a short lease: a waiter that stops polling soon loses its place) and,
+    // when it is first in its key's queue, grants it with the full lease: the token is drawn only
+    // then (a volatile function in a CASE branch runs only when the branch is taken).
+    String granted = "token IS NOT NULL OR ticket = " + first;
+    this.poll = "UPDATE " + permitTable + " SET lease_until = CASE WHEN " + granted + " THEN " + lease + " ELSE "
+        + waiterLease + " END, token = CASE WHEN token IS NOT NULL THEN token WHEN ticket = " + first
+        + " THEN nextval('" + tokenSequence + "') END WHERE resource_key = ? AND ticket = ? RETURNING token";
+    this.renew = "UPDATE " + permitTable + " SET lease_until = " + lease
+        + " WHERE resource_key = ? AND ticket = ? AND token = ? AND lease_until >= clock_timestamp()";
+    this.remove = "DELETE FROM " + permitTable + " WHERE resource_key = ? AND ticket = ?";
     int n = INSTANCES.incrementAndGet();
-    // Blocking JDBC calls (lock waits, releases) run here, never on a request thread of a
+    // Blocking JDBC calls and the waits between polls run here, never on a request thread of a
     // non-blocking host.
     this.executor = Executors.newCachedThreadPool(daemon("etag-guard-postgres-" + n + "-"));
     this.renewals = Executors.newSingleThreadScheduledExecutor(daemon("etag-guard-postgres-" + n + "-lease-"));
@@ -82,7 +118,7 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
       CompletableFuture<Permit> result = new CompletableFuture<>();
       Runnable lock = () -> {
         try {
-          result.complete(lock(key, front, maxWait.toNanos() - (System.nanoTime() - start)));
+          result.complete(lock(key, front, start + maxWait.toNanos()));
         } catch (Throwable t) {
           front.release();
           result.completeExceptionally(t);
@@ -98,64 +134,165 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
     });
   }
 
-  private Permit lock(ResourceKey key, Permit front, long remainingNanos) throws SQLException {
-    if (remainingNanos <= 0) {
-      throw new PermitUnavailableException("Timed out waiting for " + key, false);
-    }
-    Connection c = dataSource.getConnection();
-    boolean held = false;
-    try {
+  /** A statement run in a short transaction of a borrowed connection. */
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in a transaction of its own on a connection borrowed for it, serialized
+   * with every other such transaction on the key by a transaction-scoped advisory lock.
+   */
+  private <T> T inTransaction(ResourceKey key, Work<T> work) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
       c.setAutoCommit(false);
-      try (PreparedStatement st = c.prepareStatement(
-          "SELECT set_config('lock_timeout', ?, true), set_config('idle_in_transaction_session_timeout', ?, true)")) {
-        st.setString(1, Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNanos)) + "ms");
-        st.setString(2, leaseMillis + "ms");
-        st.execute();
-      }
-      long granted;
-      long token;
-      // The token is drawn once the lock is held (the materialized CTE runs first), so tokens
-      // grow in grant order.
-      try (PreparedStatement st = c.prepareStatement(
-          "WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(?)) SELECT nextval(?::regclass) FROM l")) {
-        st.setLong(1, lockId(key));
-        st.setString(2, tokenSequence);
-        try (ResultSet rs = st.executeQuery()) {
-          granted = System.nanoTime();
-          rs.next();
-          token = rs.getLong(1);
+      boolean done = false;
+      try {
+        try (PreparedStatement st = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+          st.setLong(1, lockId(key));
+          st.execute();
         }
-      } catch (SQLException e) {
-        if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
-          throw new PermitUnavailableException("Timed out waiting for " + key, false);
+        T result = work.run(c);
+        c.commit();
+        done = true;
+        return result;
+      } finally {
+        try {
+          if (!done) {
+            c.rollback();
+          }
+          c.setAutoCommit(autoCommit);
+        } catch (SQLException e) {
+          LOG.log(Level.DEBUG, "Could not end a permit transaction cleanly", e);
         }
-        throw e;
-      }
-      PgPermit permit = new PgPermit(key, c, token, front, granted);
-      if (renewLease) {
-        long period = Math.max(1, leaseMillis / 3);
-        permit.renewal = renewals.scheduleWithFixedDelay(permit::renew, period, period, TimeUnit.MILLISECONDS);
-      }
-      held = true;
-      return permit;
-    } finally {
-      if (!held) {
-        end(c);
       }
     }
   }
 
-  /** Ends the lock's transaction (releasing the lock) and returns the connection. */
-  private static void end(Connection c) {
+  private Permit lock(ResourceKey key, Permit front, long deadline) throws SQLException, InterruptedException {
+    if (deadline - System.nanoTime() <= 0) {
+      throw new PermitUnavailableException("Timed out waiting for " + key, false);
+    }
+    long ticket = -1;
+    long waiterLeaseEnds = 0;
+    boolean held = false;
     try {
-      try {
-        c.rollback();
-        c.setAutoCommit(true);
-      } finally {
-        c.close();
+      long pause = MIN_POLL_NANOS;
+      while (true) {
+        long sent = System.nanoTime();
+        long mine = ticket;
+        long[] answer = inTransaction(key, c -> {
+          try (PreparedStatement st = c.prepareStatement(expire)) {
+            st.setString(1, key.value());
+            st.executeUpdate();
+          }
+          long t = mine;
+          if (t < 0) {
+            try (PreparedStatement st = c.prepareStatement(enqueue)) {
+              st.setString(1, key.value());
+              try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                t = rs.getLong(1);
+              }
+            }
+          }
+          try (PreparedStatement st = c.prepareStatement(poll)) {
+            st.setString(1, key.value());
+            st.setString(2, key.value());
+            st.setString(3, key.value());
+            st.setLong(4, t);
+            try (ResultSet rs = st.executeQuery()) {
+              if (!rs.next()) {
+                return new long[] {-1, 0}; // our row expired (a pause longer than the lease): queue again
+              }
+              long token = rs.getLong(1);
+              return new long[] {t, rs.wasNull() ? 0 : token};
+            }
+          }
+        });
+        ticket = answer[0];
+        waiterLeaseEnds = sent + TimeUnit.MILLISECONDS.toNanos(waiterLeaseMillis);
+        if (answer[1] != 0) {
+          PgPermit permit = new PgPermit(key, ticket, answer[1], front, sent);
+          if (renewLease) {
+            long period = Math.max(1, leaseMillis / 3);
+            permit.renewal = renewals.scheduleWithFixedDelay(() -> {
+              try {
+                executor.execute(permit::renew);
+              } catch (RejectedExecutionException e) {
+                // closing
+              }
+            }, period, period, TimeUnit.MILLISECONDS);
+          }
+          held = true;
+          return permit;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new PermitUnavailableException("Timed out waiting for " + key, false);
+        }
+        TimeUnit.NANOSECONDS.sleep(Math.min(pause, left));
+        pause = Math.min(MAX_POLL_NANOS, pause * 2);
       }
-    } catch (SQLException e) {
-      LOG.log(Level.DEBUG, "Could not end a lock's transaction cleanly (the session is gone: so is the lock)", e);
+    } finally {
+      if (!held && ticket >= 0) {
+        remove(key, ticket, waiterLeaseEnds, null);
+      }
+    }
+  }
+
+  /**
+   * Deletes a row (a waiter giving up, a holder releasing), then runs {@code then}; a failed delete
+   * (the server restarting, say) is retried in the background while the row's lease lasts, so the
+   * next writer of the key does not wait for the lease to run out.
+   */
+  private void remove(ResourceKey key, long ticket, long leaseEnds, @Nullable Runnable then) {
+    Runnable first = () -> {
+      boolean removed;
+      try {
+        removed = removeQuietly(key, ticket);
+      } finally {
+        if (then != null) {
+          then.run();
+        }
+      }
+      while (!removed && leaseEnds - System.nanoTime() > 0) {
+        try {
+          Thread.sleep(REMOVE_RETRY_MILLIS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        removed = removeQuietly(key, ticket);
+      }
+    };
+    try {
+      executor.execute(first);
+    } catch (RejectedExecutionException e) {
+      try {
+        removeQuietly(key, ticket);
+      } finally {
+        if (then != null) {
+          then.run();
+        }
+      }
+    }
+  }
+
+  /** Deletes a row once; on failure its lease ends it. */
+  private boolean removeQuietly(ResourceKey key, long ticket) {
+    try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(remove)) {
+      st.setString(1, key.value());
+      st.setLong(2, ticket);
+      st.executeUpdate();
+      if (!c.getAutoCommit()) {
+        c.commit();
+      }
+      return true;
+    } catch (SQLException | RuntimeException e) {
+      LOG.log(Level.DEBUG, () -> "Could not remove the permit row of " + key + " (its lease will end it)", e);
+      return false;
     }
   }
 
@@ -194,22 +331,23 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
         + leaseMillis + "ms, renewLease=" + renewLease + "}";
   }
 
-  /** A held advisory lock: its connection, token and lease. */
+  /** A held lease: its row, token and the local estimate of its end. */
   private final class PgPermit implements Permit {
     private final ResourceKey key;
-    private final Connection connection;
+    private final long ticket;
     private final long token;
     private final Permit front;
     private final AtomicBoolean released = new AtomicBoolean();
     private volatile long leaseEnds;
     private volatile @Nullable ScheduledFuture<?> renewal;
 
-    PgPermit(ResourceKey key, Connection connection, long token, Permit front, long granted) {
+    PgPermit(ResourceKey key, long ticket, long token, Permit front, long sent) {
       this.key = key;
-      this.connection = connection;
+      this.ticket = ticket;
       this.token = token;
       this.front = front;
-      this.leaseEnds = granted + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
+      // Counted from before the statement that set the lease was sent: never later than the server's.
+      this.leaseEnds = sent + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
     }
 
     @Override
@@ -227,22 +365,36 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
       return !released.get() && leaseEnds - System.nanoTime() > 0;
     }
 
-    void renew() {
-      synchronized (connection) {
-        if (released.get()) {
-          return;
+    synchronized void renew() {
+      if (released.get() || leaseEnds - System.nanoTime() <= 0) {
+        return;
+      }
+      long sent = System.nanoTime();
+      try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(PostgresWriteSequencer.this.renew)) {
+        st.setString(1, key.value());
+        st.setLong(2, ticket);
+        st.setLong(3, token);
+        int rows = st.executeUpdate();
+        if (!c.getAutoCommit()) {
+          c.commit();
         }
-        long sent = System.nanoTime();
-        try (Statement st = connection.createStatement()) {
-          st.execute("SELECT 1");
+        if (rows == 1) {
           leaseEnds = sent + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
-        } catch (SQLException e) {
-          LOG.log(Level.WARNING, () -> "ETag Guard: the write permit of " + key + " lost its database session: " + e);
-          ScheduledFuture<?> r = renewal;
-          if (r != null) {
-            r.cancel(false);
-          }
+        } else {
+          LOG.log(Level.WARNING, () -> "ETag Guard: the write permit of " + key + " expired before it was renewed");
+          leaseEnds = sent;
+          cancelRenewal();
         }
+      } catch (SQLException e) {
+        // Tried again at the next period; the lease runs out meanwhile unless that succeeds.
+        LOG.log(Level.WARNING, () -> "ETag Guard: could not renew the write permit of " + key + ": " + e);
+      }
+    }
+
+    private void cancelRenewal() {
+      ScheduledFuture<?> r = renewal;
+      if (r != null) {
+        r.cancel(false);
       }
     }
 
@@ -251,24 +403,10 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
       if (!released.compareAndSet(false, true)) {
         return;
       }
-      ScheduledFuture<?> r = renewal;
-      if (r != null) {
-        r.cancel(false);
-      }
-      Runnable unlock = () -> {
-        try {
-          synchronized (connection) {
-            end(connection);
-          }
-        } finally {
-          front.release();
-        }
-      };
-      try {
-        executor.execute(unlock);
-      } catch (RejectedExecutionException e) {
-        unlock.run();
-      }
+      cancelRenewal();
+      // This instance's next writer of the key goes on after the first attempt; it queues behind
+      // the row if that attempt failed.
+      remove(key, ticket, leaseEnds, front::release);
     }
 
     @Override
