@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,6 +41,7 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(PostgresWriteSequencer.class.getName());
   private static final String LOCK_NOT_AVAILABLE = "55P03";
+  private static final String QUERY_CANCELED = "57014";
   private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final DataSource dataSource;
@@ -78,11 +80,27 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
   @Override
   public CompletableFuture<Permit> acquire(ResourceKey key, Duration maxWait) {
     long start = System.nanoTime();
-    return local.acquire(key, maxWait).thenCompose(front -> {
+    // Chained, not thenCompose: cancelling the request must reach the lock wait (issue 19).
+    return WriteSequencer.chain(local.acquire(key, maxWait), front -> {
       CompletableFuture<Permit> result = new CompletableFuture<>();
+      LockWait wait = new LockWait();
+      result.whenComplete((permit, failure) -> {
+        if (failure != null && wait.abandon()) {
+          // Stop the lock wait in the database; the driver's cancel request is blocking I/O, so
+          // not on the thread that cancelled (maybe a request thread).
+          try {
+            executor.execute(wait::cancel);
+          } catch (RejectedExecutionException e) {
+            LOG.log(Level.DEBUG, "Sequencer closed: an abandoned lock wait ends by its lock_timeout");
+          }
+        }
+      });
       Runnable lock = () -> {
         try {
-          result.complete(lock(key, front, maxWait.toNanos() - (System.nanoTime() - start)));
+          Permit permit = lock(key, front, maxWait.toNanos() - (System.nanoTime() - start), result, wait);
+          if (!result.complete(permit)) {
+            permit.release(); // abandoned meanwhile: unlock at once, and the front permit with it
+          }
         } catch (Throwable t) {
           front.release();
           result.completeExceptionally(t);
@@ -98,7 +116,49 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
     });
   }
 
-  private Permit lock(ResourceKey key, Permit front, long remainingNanos) throws SQLException {
+  /**
+   * The lock statement of one request while it waits in the database, cancelled (through the
+   * driver's cancel request) when the request is abandoned. A cancel only goes out while the
+   * statement is registered, so it cannot reach a later statement on the connection.
+   */
+  private static final class LockWait {
+    private @Nullable Statement statement;
+    private boolean cancelled;
+
+    /** Registers the statement about to wait; {@code false} when the request is already abandoned. */
+    synchronized boolean start(Statement st) {
+      statement = st;
+      return !cancelled;
+    }
+
+    synchronized void done() {
+      statement = null;
+    }
+
+    /** Marks the request abandoned; {@code true} when a statement waits, to {@link #cancel}. */
+    synchronized boolean abandon() {
+      cancelled = true;
+      return statement != null;
+    }
+
+    /** Cancels the statement if it still waits. */
+    synchronized void cancel() {
+      Statement st = statement;
+      if (st != null) {
+        try {
+          st.cancel();
+        } catch (SQLException e) {
+          LOG.log(Level.DEBUG, "Could not cancel an abandoned lock wait; its grant is released", e);
+        }
+      }
+    }
+  }
+
+  private Permit lock(ResourceKey key, Permit front, long remainingNanos, CompletableFuture<Permit> result,
+      LockWait wait) throws SQLException {
+    if (result.isDone()) {
+      throw new CancellationException("The permit request of " + key + " was abandoned");
+    }
     if (remainingNanos <= 0) {
       throw new PermitUnavailableException("Timed out waiting for " + key, false);
     }
@@ -120,12 +180,20 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
           "WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(?)) SELECT nextval(?::regclass) FROM l")) {
         st.setLong(1, lockId(key));
         st.setString(2, tokenSequence);
+        if (!wait.start(st)) {
+          throw new CancellationException("The permit request of " + key + " was abandoned");
+        }
         try (ResultSet rs = st.executeQuery()) {
           granted = System.nanoTime();
           rs.next();
           token = rs.getLong(1);
+        } finally {
+          wait.done();
         }
       } catch (SQLException e) {
+        if (QUERY_CANCELED.equals(e.getSQLState()) && result.isDone()) {
+          throw new CancellationException("The permit request of " + key + " was abandoned");
+        }
         if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
           throw new PermitUnavailableException("Timed out waiting for " + key, false);
         }
