@@ -3,6 +3,7 @@ package dev.etagguard.spi;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 import dev.etagguard.support.Builtins;
 
@@ -19,6 +20,18 @@ import dev.etagguard.support.Builtins;
  * the permit when it is granted, or exceptionally with {@link PermitUnavailableException} when the
  * key's queue is full (immediately) or the wait exceeds {@code maxWait}. A cancelled or timed-out
  * acquisition never leaves a permit held. Thread-safe.
+ *
+ * <p><b>Abandoning a request.</b> Cancelling the future that {@link #acquire} or
+ * {@link #acquireShared} returned abandons the request, whatever stage it has reached: a request
+ * still queued leaves its key's queue (the waiters behind it move up), an acquisition in progress
+ * (a call to a lock service, a database lock wait) is stopped or, when it cannot be, the permit
+ * it is granted after the cancellation is released at once; no permit is ever held for an
+ * abandoned request. A future completed by its caller in any other way (exceptionally, or by
+ * {@link CompletableFuture#orTimeout}) is abandoned the same way. The engine relies on this: it
+ * tries a key's permit and cancels the request when it is not granted at once. A sequencer built
+ * in steps, such as a distributed lock behind an in-process queue, must not return a
+ * {@link CompletableFuture#thenCompose} stage (cancelling it does not reach the inner future);
+ * {@link #chain} composes the steps and honours the contract.
  *
  * @since 0.1
  */
@@ -84,6 +97,27 @@ public interface WriteSequencer extends AutoCloseable {
    */
   static WriteSequencer local(int maxWaitersPerKey) {
     return Builtins.localSequencer(maxWaitersPerKey);
+  }
+
+  /**
+   * A permit request in two steps that honours the cancellation contract above, for sequencers
+   * built on another one: {@code first} (typically the in-process sequencer's permit of the key),
+   * then, once it is granted, the request {@code then} starts with its permit (typically a
+   * distributed lock; the permit it completes with must release the first one, and so must
+   * {@code then} when it fails). Cancelling the returned future cancels the step in progress, and
+   * a permit either step is granted after that is released at once; {@code then} should stop its
+   * work when its future is cancelled and release what it is granted later (its
+   * {@code complete(permit)} returns {@code false}). Failures of either step complete the returned
+   * future exceptionally.
+   *
+   * @param first the first step's request
+   * @param then starts the second step with the first step's permit
+   * @return the request of the second step's permit
+   * @since 0.1
+   */
+  static CompletableFuture<Permit> chain(CompletableFuture<Permit> first,
+      Function<? super Permit, ? extends CompletableFuture<Permit>> then) {
+    return Builtins.chainPermits(first, then);
   }
 
   /**

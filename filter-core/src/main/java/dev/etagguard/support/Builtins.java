@@ -64,4 +64,12 @@ public final class Builtins {
   public static WriteSequencer localSequencer(int maxWaitersPerKey) {
     return new LocalWriteSequencer(maxWaitersPerKey);
   }
+
+  /** See {@link WriteSequencer#chain}. */
+  public static java.util.concurrent.CompletableFuture<WriteSequencer.Permit> chainPermits(
+      java.util.concurrent.CompletableFuture<WriteSequencer.Permit> first,
+      java.util.function.Function<? super WriteSequencer.Permit,
+          ? extends java.util.concurrent.CompletableFuture<WriteSequencer.Permit>> then) {
+    return ChainedAcquisition.chain(first, then);
+  }
 }

@@ -173,6 +173,22 @@ class LocalWriteSequencerTest {
     assertIdle();
   }
 
+  /** The contract of {@link WriteSequencer#acquireShared} (issue 19): a cancelled request holds nothing, ever. */
+  @Test
+  void aCancelledSharedRequestBehindAWriterIsNeverGranted() {
+    Permit writer = sequencer.acquire(A, LONG).join();
+    CompletableFuture<Permit> reader = sequencer.acquireShared(A, LONG);
+    assertThat(reader).isNotDone();
+    reader.cancel(false);
+    assertThat(sequencer.waitingPermits()).as("the cancelled request left the queue").isZero();
+    writer.release();
+    assertThat(sequencer.heldPermits()).isZero();
+    CompletableFuture<Permit> next = sequencer.acquire(A, LONG);
+    assertThat(next).as("granted at once").isCompleted();
+    next.join().release();
+    assertIdle();
+  }
+
   @Test
   void aFullQueueFailsAtOnce() {
     WriteSequencer small = WriteSequencer.local(2);

@@ -301,6 +301,95 @@ public abstract class ClusterScenarios {
   }
 
   /**
+   * Issue 19: with {@code authoritativePaths}, a conditional GET tries the key's shared permit and
+   * cancels the request when it is not granted at once, which on a shared engine it never is. The
+   * abandoned request must release what it is granted later; it used to keep the lease (renewed,
+   * or the advisory lock's session), so every later write of the resource timed out with 503, on
+   * every instance, for ever.
+   */
+  @Test
+  void anAbandonedPermitRequestOfAnAuthoritativeReadLeavesNoPermitBehind() throws Exception {
+    FencedStorage storage = new FencedStorage();
+    Node node = node(namespace, Duration.ofSeconds(30), true);
+    closeables.add(node.resources());
+    GuardSettings settings = GuardSettings.builder().guardedPaths("/*").authoritativePaths("/r/*")
+        .permitTimeout(Duration.ofSeconds(2)).build();
+    GuardEngine engine = GuardEngine.builder(settings).store(node.store()).sequencer(node.sequencer()).build();
+    EmbeddedServer server = EmbeddedServer.tomcat(storage.servlet(), new ETagGuardFilter(engine));
+    closeables.add(server);
+    URI a = server.uri("/r/a");
+    assertThat(put(a, "v0", "If-None-Match", "*").statusCode()).isEqualTo(201);
+    String v0 = header(get(a), "ETag");
+    HttpResponse<byte[]> first = put(a, "v1", "If-Match", v0);
+    assertThat(first.statusCode()).as("first write: %s", text(first)).isEqualTo(204);
+    // The reproduction, a few rounds: the leak took a lock service that answers after the guard
+    // has looked at the request (nearly always, not always), and one leak fails every later write.
+    for (int round = 1; round <= 5; round++) {
+      String current = header(get(a), "ETag");
+      assertThat(get(a, "If-None-Match", current).statusCode()).as("round %s", round).isEqualTo(304);
+      long start = System.nanoTime();
+      HttpResponse<byte[]> write = put(a, "v" + (round + 1), "If-Match", current);
+      long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertThat(write.statusCode()).as("round %s, the write after the 304: %s", round, text(write)).isEqualTo(204);
+      assertThat(tookMillis).as("round %s: granted promptly, not after the permit timeout", round).isLessThan(1500);
+      assertThat(Permits.awaitHeld(node.sequencer(), 0, Duration.ofSeconds(5))).as("round %s: permits held", round)
+          .isZero();
+    }
+    assertThat(text(get(a))).isEqualTo("v6");
+    assertThat(Permits.awaitHeld(node.sequencer(), 0, Duration.ofSeconds(5))).as("permits held at the end").isZero();
+  }
+
+  /**
+   * The contract of {@link WriteSequencer#acquireShared}: cancelling a request that waits abandons
+   * it, so the permit it would be granted when the holder leaves goes to the next request.
+   */
+  @Test
+  void aCancelledPermitRequestReleasesWhatItIsGrantedLater() throws Exception {
+    Node node = node(namespace, Duration.ofSeconds(30), true);
+    closeables.add(node.resources());
+    WriteSequencer sequencer = node.sequencer();
+    dev.etagguard.spi.ResourceKey key = new dev.etagguard.spi.ResourceKey("/cancelled");
+    WriteSequencer.Permit holder = sequencer.acquire(key, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+    CompletableFuture<WriteSequencer.Permit> shared = sequencer.acquireShared(key, Duration.ofSeconds(10));
+    assertThat(shared).as("waits behind the holder").isNotDone();
+    shared.cancel(false);
+    holder.release();
+
+    CompletableFuture<WriteSequencer.Permit> next = sequencer.acquire(key, Duration.ofSeconds(5));
+    WriteSequencer.Permit granted = next.get(3, TimeUnit.SECONDS);
+    assertThat(granted.key()).isEqualTo(key);
+    granted.release();
+    assertThat(Permits.awaitHeld(sequencer, 0, Duration.ofSeconds(5))).as("permits held at the end").isZero();
+  }
+
+  /**
+   * A request cancelled while another instance holds the lock stops waiting for it at once (the
+   * lease attempts stop, the database lock wait is cancelled): its instance's queue for the key is
+   * free again long before the holder leaves or the request would have timed out.
+   */
+  @Test
+  void aRequestCancelledWhileAnotherInstanceHoldsTheLockStopsWaiting() throws Exception {
+    Node one = node(namespace, Duration.ofSeconds(30), true);
+    closeables.add(one.resources());
+    Node two = node(namespace, Duration.ofSeconds(30), true);
+    closeables.add(two.resources());
+    dev.etagguard.spi.ResourceKey key = new dev.etagguard.spi.ResourceKey("/held-elsewhere");
+    WriteSequencer.Permit holder = one.sequencer().acquire(key, Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS);
+    CompletableFuture<WriteSequencer.Permit> shared = two.sequencer().acquireShared(key, Duration.ofSeconds(20));
+    assertThat(Permits.awaitHeld(two.sequencer(), 1, Duration.ofSeconds(5)))
+        .as("the request holds its instance's front permit, waiting for the lock").isEqualTo(1);
+    assertThat(shared).isNotDone();
+    shared.cancel(false);
+    assertThat(Permits.awaitHeld(two.sequencer(), 0, Duration.ofSeconds(3)))
+        .as("the cancelled request let go while the other instance still holds the lock").isZero();
+    holder.release();
+    WriteSequencer.Permit next = two.sequencer().acquire(key, Duration.ofSeconds(5)).get(3, TimeUnit.SECONDS);
+    next.release();
+    assertThat(Permits.awaitHeld(one.sequencer(), 0, Duration.ofSeconds(5))).isZero();
+    assertThat(Permits.awaitHeld(two.sequencer(), 0, Duration.ofSeconds(5))).isZero();
+  }
+
+  /**
    * Figures, printed and not asserted: the latency a write gains on this engine against the
    * in-process default, uncontended (one client, sequential) and in the contended drill. A
    * minute of load, so only with {@code -Detagguard.figures=true}.

@@ -114,11 +114,15 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
   @Override
   public CompletableFuture<Permit> acquire(ResourceKey key, Duration maxWait) {
     long start = System.nanoTime();
-    return local.acquire(key, maxWait).thenCompose(front -> {
+    // Chained, not thenCompose: cancelling the request must reach the wait for the row's turn.
+    return WriteSequencer.chain(local.acquire(key, maxWait), front -> {
       CompletableFuture<Permit> result = new CompletableFuture<>();
       Runnable lock = () -> {
         try {
-          result.complete(lock(key, front, start + maxWait.toNanos()));
+          Permit permit = lock(key, front, start + maxWait.toNanos(), result);
+          if (!result.complete(permit)) {
+            permit.release(); // abandoned meanwhile: its row goes at once, and the front permit with it
+          }
         } catch (Throwable t) {
           front.release();
           result.completeExceptionally(t);
@@ -170,7 +174,8 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
     }
   }
 
-  private Permit lock(ResourceKey key, Permit front, long deadline) throws SQLException, InterruptedException {
+  private Permit lock(ResourceKey key, Permit front, long deadline, CompletableFuture<Permit> request)
+      throws SQLException, InterruptedException {
     if (deadline - System.nanoTime() <= 0) {
       throw new PermitUnavailableException("Timed out waiting for " + key, false);
     }
@@ -231,6 +236,10 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new PermitUnavailableException("Timed out waiting for " + key, false);
+        }
+        if (request.isDone()) {
+          // Abandoned (cancelled): the row leaves the queue (below), nobody waits for its turn.
+          throw new java.util.concurrent.CancellationException("The permit request of " + key + " was abandoned");
         }
         TimeUnit.NANOSECONDS.sleep(Math.min(pause, left));
         pause = Math.min(MAX_POLL_NANOS, pause * 2);

@@ -109,7 +109,8 @@ final class RedisWriteSequencer implements WriteSequencer, AutoCloseable {
   @Override
   public CompletableFuture<Permit> acquire(ResourceKey key, Duration maxWait) {
     long deadline = System.nanoTime() + maxWait.toNanos();
-    return local.acquire(key, maxWait).thenCompose(front -> {
+    // Chained, not thenCompose: cancelling the request must reach the lease attempts (issue 19).
+    return WriteSequencer.chain(local.acquire(key, maxWait), front -> {
       CompletableFuture<Permit> result = new CompletableFuture<>();
       attempt(key, front, ownerPrefix + owners.incrementAndGet(), deadline, 1, result);
       return result;
@@ -118,6 +119,10 @@ final class RedisWriteSequencer implements WriteSequencer, AutoCloseable {
 
   private void attempt(ResourceKey key, Permit front, String owner, long deadline, long backoff,
       CompletableFuture<Permit> result) {
+    if (result.isDone()) {
+      front.release(); // abandoned (cancelled) between two attempts: stop trying
+      return;
+    }
     long sent = System.nanoTime();
     CompletableFuture<Long> locked;
     try {
@@ -138,7 +143,7 @@ final class RedisWriteSequencer implements WriteSequencer, AutoCloseable {
       if (answer > 0) {
         RedisPermit permit = new RedisPermit(key, owner, answer, front, sent);
         if (!result.complete(permit)) {
-          permit.release();
+          permit.release(); // abandoned meanwhile: the lease goes at once, and the front permit with it
         } else if (renewLease) {
           long period = Math.max(1, leaseMillis / 3);
           try {
