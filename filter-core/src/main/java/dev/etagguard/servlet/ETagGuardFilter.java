@@ -94,21 +94,6 @@ public class ETagGuardFilter implements Filter {
     this.guard = new ServletGuard(engine);
   }
 
-  /**
-   * A filter driven by the given engine, for a host that knows how the application's filters are
-   * mapped (the Spring starter). While {@code waitWithoutThread} is true (every filter that runs
-   * on REQUEST dispatches runs on ASYNC ones too), a write waiting for its resource's permit holds
-   * no container thread: it is suspended and resumed by an ASYNC dispatch, which this filter must
-   * be mapped for, and its handler runs there. Init-params are ignored.
-   *
-   * @param engine the engine
-   * @param waitWithoutThread whether a write may now wait suspended
-   * @since 0.3
-   */
-  public ETagGuardFilter(GuardEngine engine, java.util.function.BooleanSupplier waitWithoutThread) {
-    this.guard = ServletGuard.forFilter(engine, waitWithoutThread);
-  }
-
   /** The engine, once initialized. */
   public @Nullable GuardEngine engine() {
     ServletGuard g = guard;

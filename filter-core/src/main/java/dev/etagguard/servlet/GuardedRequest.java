@@ -58,7 +58,6 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   private @Nullable BufferedReader reader;
   private @Nullable AsyncContext handedOut;
   private Set<String> hiddenFields = Set.of();
-  private boolean resumedWrite;
 
   // An internal GET's own async processing and attributes, never the client's request's.
   private @Nullable ServletResponse internalResponse;
@@ -115,18 +114,9 @@ final class GuardedRequest extends HttpServletRequestWrapper {
     asyncDispatch = true;
   }
 
-  /**
-   * The handler runs in the ASYNC dispatch that resumed a write suspended while it waited for
-   * its permit: it is the request's first run of the handler, and says so ({@code REQUEST}).
-   */
-  GuardedRequest resumed(boolean resumed) {
-    this.resumedWrite = resumed;
-    return this;
-  }
-
   @Override
   public DispatcherType getDispatcherType() {
-    return asyncDispatch ? DispatcherType.ASYNC : resumedWrite ? DispatcherType.REQUEST : super.getDispatcherType();
+    return asyncDispatch ? DispatcherType.ASYNC : super.getDispatcherType();
   }
 
   @Override

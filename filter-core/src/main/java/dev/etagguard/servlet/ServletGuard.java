@@ -5,7 +5,6 @@ import java.lang.System.Logger.Level;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 
@@ -29,9 +28,7 @@ import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.servlet.http.HttpServletResponseWrapper;
 
 import org.jspecify.annotations.Nullable;
 
@@ -70,12 +67,6 @@ public final class ServletGuard {
   /** The most ASYNC dispatches one internal GET runs before it gives up on its handler. */
   private static final int MAX_INTERNAL_DISPATCHES = 16;
 
-  /** Request attribute naming the {@link Suspended} write of a request waiting for its permit. */
-  private static final String SUSPENDED_ATTRIBUTE = "dev.etagguard.suspended";
-
-  /** How much longer than permitTimeout the container lets a suspended write wait. */
-  private static final long SUSPENSION_MARGIN_MS = 30_000;
-
   /** Request attribute naming the {@link HeldRead} of a read whose handler went async. */
   private static final String HELD_READ_ATTRIBUTE = "dev.etagguard.heldRead";
 
@@ -107,8 +98,6 @@ public final class ServletGuard {
 
   private final boolean inPipeline;
 
-  private final BooleanSupplier waitWithoutThread;
-
   /**
    * Whether an ASYNC dispatch of a held read has reached this guard: until then the guard does
    * not know it is mapped for ASYNC dispatches, and a read whose handler dispatches streams.
@@ -117,47 +106,23 @@ public final class ServletGuard {
 
   /** A guard driven by the given engine. */
   public ServletGuard(GuardEngine engine) {
-    this(engine, false, () -> false);
+    this(engine, false);
   }
 
   /**
-   * A guard driven by the given engine, for a host in the container's own pipeline (a Tomcat
-   * valve): it installs the guard's wrappers as the container's request and response, so they
-   * wrap the container's response directly, as Tomcat requires, and it undoes itself the
-   * suspension Tomcat applies after a handler's own forward ({@code
-   * suspendWrappedResponseAfterForward}); a filter's wrapper instead keeps Tomcat from finding
-   * the response to suspend. The host hands every ASYNC dispatch to {@link #asyncDispatch}.
+   * A guard driven by the given engine, for a host in the container's own pipeline.
    *
    * @param engine the engine
-   * @param waitWithoutThread whether a write may now wait for its permit suspended ({@code
-   *     startAsync}, resumed by an ASYNC dispatch) instead of on the container's thread: only when
-   *     the application's filters run on ASYNC dispatches as on REQUEST ones, since the write's
-   *     handler then runs in the ASYNC dispatch
+   * @param inPipeline {@code true} for a host that installs the guard's wrappers as the
+   *     container's request and response (a Tomcat valve): they then wrap the container's response
+   *     directly, as Tomcat requires, and the host itself undoes the suspension Tomcat applies
+   *     after a handler's own forward ({@code suspendWrappedResponseAfterForward}); {@code false}
+   *     for a filter, whose wrapper keeps Tomcat from finding the response to suspend
    * @since 0.3
    */
-  public ServletGuard(GuardEngine engine, BooleanSupplier waitWithoutThread) {
-    this(engine, true, waitWithoutThread);
-  }
-
-  /**
-   * A guard for a filter whose host knows how the application's filters are mapped (the Spring
-   * starter): a write may then wait for its permit suspended, its handler running in the ASYNC
-   * dispatch that resumes it, which the filter must see (map it for ASYNC dispatches).
-   *
-   * @param engine the engine
-   * @param waitWithoutThread whether a write may now wait suspended: only when every filter of the
-   *     application that runs on REQUEST dispatches runs on ASYNC ones too
-   * @return the guard
-   * @since 0.3
-   */
-  public static ServletGuard forFilter(GuardEngine engine, BooleanSupplier waitWithoutThread) {
-    return new ServletGuard(engine, false, waitWithoutThread);
-  }
-
-  private ServletGuard(GuardEngine engine, boolean inPipeline, BooleanSupplier waitWithoutThread) {
+  public ServletGuard(GuardEngine engine, boolean inPipeline) {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.inPipeline = inPipeline;
-    this.waitWithoutThread = Objects.requireNonNull(waitWithoutThread, "waitWithoutThread");
   }
 
   /** The engine. */
@@ -231,11 +196,6 @@ public final class ServletGuard {
    */
   public void asyncDispatch(HttpServletRequest request, HttpServletResponse response, Chain next)
       throws IOException, ServletException {
-    if (request.getAttribute(SUSPENDED_ATTRIBUTE) instanceof Suspended suspended) {
-      request.removeAttribute(SUSPENDED_ATTRIBUTE);
-      resume(suspended, request, response, next);
-      return;
-    }
     if (!(request.getAttribute(HELD_READ_ATTRIBUTE) instanceof HeldRead held)) {
       next.proceed(request, response);
       return;
@@ -257,7 +217,7 @@ public final class ServletGuard {
       return;
     }
     // Option readPermits: the handler reads while no write to the resource runs.
-    if (!acquired(admission, response, admission.acquire())) {
+    if (!acquired(admission, response)) {
       return;
     }
     boolean async = false;
@@ -475,20 +435,10 @@ public final class ServletGuard {
       }
       return;
     }
-    CompletableFuture<Void> permit = admission.acquire();
-    if (!permit.isDone() && waitWithoutThread.getAsBoolean() && request.isAsyncSupported()
-        && !request.isAsyncStarted()) {
-      suspend(admission, request, response, containerError, content, permit);
-      return;
-    }
     boolean async = false;
     try {
-      if (acquired(admission, response, permit)) {
-        holding(admission, request, response, next, containerError, content, false);
-        async = request.isAsyncStarted();
-      } else {
-        discardContent(request, response);
-      }
+      write(admission, request, response, next, containerError, content);
+      async = request.isAsyncStarted();
     } finally {
       if (content != null && !async) {
         content.close();
@@ -496,65 +446,12 @@ public final class ServletGuard {
     }
   }
 
-  /**
-   * Waits for the permit without the container's thread: the request is suspended
-   * ({@code startAsync}) and resumed by an ASYNC dispatch when the permit is granted or refused,
-   * which the host hands to {@link #asyncDispatch}.
-   */
-  private void suspend(Admission admission, HttpServletRequest request, HttpServletResponse response,
-      BooleanSupplier containerError, @Nullable SpooledContent content, CompletableFuture<Void> permit) {
-    HttpServletRequestWrapper resumedRequest = new HttpServletRequestWrapper(request);
-    HttpServletResponseWrapper resumedResponse = new HttpServletResponseWrapper(response);
-    AsyncContext context = request.startAsync(resumedRequest, resumedResponse);
-    // The sequencer ends every wait within permitTimeout; the container's timeout is a backstop.
-    context.setTimeout(engine.settings().permitTimeout().toMillis() + SUSPENSION_MARGIN_MS);
-    Suspended suspended = new Suspended(admission, content, permit, resumedRequest, resumedResponse, containerError);
-    request.setAttribute(SUSPENDED_ATTRIBUTE, suspended);
-    context.addListener(new PermitRelease(suspended::close));
-    permit.whenComplete((granted, failure) -> context.dispatch());
-  }
-
-  /** A write suspended while it waits for its permit. */
-  private record Suspended(Admission admission, @Nullable SpooledContent content, CompletableFuture<Void> permit,
-      HttpServletRequestWrapper request, HttpServletResponseWrapper response, BooleanSupplier containerError) {
-    void close() {
-      admission.close();
-      if (content != null) {
-        content.close();
-      }
+  private void write(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
+      BooleanSupplier containerError, @Nullable SpooledContent content) throws IOException, ServletException {
+    if (!acquired(admission, response)) {
+      discardContent(request, response);
+      return;
     }
-  }
-
-  /** The permit of a suspended write was granted or refused: the write goes on in this ASYNC dispatch. */
-  private void resume(Suspended suspended, HttpServletRequest request, HttpServletResponse response, Chain next)
-      throws IOException, ServletException {
-    Admission admission = suspended.admission();
-    boolean async = false;
-    try {
-      if (acquired(admission, response, suspended.permit())) {
-        // The handler gets the guard's wrappers through those the request was suspended with.
-        holding(admission, request, response, (req, resp) -> {
-          if (inPipeline) {
-            // Tomcat runs the dispatch on the wrappers the request was suspended with: they now
-            // hold the guard's. A filter hands the guard's on itself (they wrap those).
-            suspended.request().setRequest(req);
-            suspended.response().setResponse(resp);
-          }
-          next.proceed(req, resp);
-        }, suspended.containerError(), suspended.content(), true);
-        async = request.isAsyncStarted();
-      }
-    } finally {
-      if (suspended.content() != null && !async) {
-        suspended.content().close();
-      }
-    }
-  }
-
-  /** A write holding its permit: learns the current state, decides, runs the handler, commits. */
-  private void holding(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
-      BooleanSupplier containerError, @Nullable SpooledContent content, boolean resumed)
-      throws IOException, ServletException {
     boolean async = false;
     try {
       if (admission.needsCurrentState()) {
@@ -581,7 +478,7 @@ public final class ServletGuard {
           context.addListener(new PermitRelease(content::close));
         }
         return context;
-      }, digest ? admission.generator().start() : null).reading(content).resumed(resumed);
+      }, digest ? admission.generator().start() : null).reading(content);
       next.proceed(guarded, capture);
       if (request.isAsyncStarted()) {
         async = true;
@@ -620,10 +517,9 @@ public final class ServletGuard {
    * Waits (at most {@code permitTimeout}) for the request's permit; when it is not granted,
    * answers 503 and returns {@code false}.
    */
-  private static boolean acquired(Admission admission, HttpServletResponse response, CompletableFuture<Void> permit)
-      throws IOException {
+  private static boolean acquired(Admission admission, HttpServletResponse response) throws IOException {
     try {
-      permit.join();
+      admission.acquire().join();
       return true;
     } catch (CompletionException | CancellationException failure) {
       admission.close();

@@ -29,7 +29,6 @@ import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ValveBase;
 import org.apache.tomcat.util.buf.MessageBytes;
-import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -335,27 +334,11 @@ public class ETagGuardValve extends ValveBase {
   /** Adds the webapp's guard, once, at the end of its pipeline: after its authenticator. */
   private void install(Context context, GuardSettings s) {
     guards.computeIfAbsent(context, c -> {
-      Guarding g = new Guarding(c, new ServletGuard(createEngine(c, s), () -> filtersRunOnAsync(c)));
+      Guarding g = new Guarding(c, new ServletGuard(createEngine(c, s), true));
       c.getPipeline().addValve(g);
       LOG.log(Level.DEBUG, () -> "ETag Guard valve: guarding webapp '" + c.getName() + "'");
       return g;
     });
-  }
-
-  /**
-   * Whether every filter of the webapp that runs on REQUEST dispatches runs on ASYNC ones too: a
-   * write that waited for its permit suspended runs its handler in an ASYNC dispatch, which must
-   * pass the same filters (authentication, encoding, ...) its REQUEST dispatch would have. Else
-   * the write waits on the container's thread.
-   */
-  private static boolean filtersRunOnAsync(Context context) {
-    for (FilterMap map : context.findFilterMaps()) {
-      int on = map.getDispatcherMapping();
-      if ((on & FilterMap.REQUEST) != 0 && (on & FilterMap.ASYNC) == 0) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Removes the webapp's guard, its validators and permits: a restarted webapp is learned afresh. */

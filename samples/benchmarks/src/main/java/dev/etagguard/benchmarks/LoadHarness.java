@@ -77,7 +77,10 @@ final class LoadHarness {
         new Scenario("writers-distinct", "8 writers, distinct keys, PUT 1 KiB If-Match", 8, "PUT", "/articles/w", 1024,
             true, "If-Match"),
         new Scenario("writers-one", "8 writers, one key, PUT 1 KiB If-Match", 8, "PUT", "/articles/one", 1024, false,
-            "If-Match"));
+            "If-Match"),
+        new Scenario("get-1k-256", "GET 1 KiB, 256 connections", 256, "GET", "/articles/k1", 1024, false, ""),
+        new Scenario("writers-many", "64 writers, 64 keys, PUT 1 KiB If-Match", 64, "PUT", "/articles/m", 1024,
+            true, "If-Match"));
     String wanted = options.get("scenarios");
     this.scenarios = wanted == null ? all
         : all.stream().filter(s -> Arrays.asList(wanted.split(",")).contains(s.name())).toList();
