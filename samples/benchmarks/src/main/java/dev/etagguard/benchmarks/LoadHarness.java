@@ -78,7 +78,7 @@ final class LoadHarness {
             true, "If-Match"),
         new Scenario("writers-one", "8 writers, one key, PUT 1 KiB If-Match", 8, "PUT", "/articles/one", 1024, false,
             "If-Match"),
-        new Scenario("get-1k-256", "GET 1 KiB, 256 connections", 256, "GET", "/articles/k1", 1024, false, ""),
+        new Scenario("get-1k-256", "GET 1 KiB, 256 connections", 256, "GET", "/articles/k256", 1024, false, ""),
         new Scenario("writers-many", "64 writers, 64 keys, PUT 1 KiB If-Match", 64, "PUT", "/articles/m", 1024,
             true, "If-Match"));
     String wanted = options.get("scenarios");
