@@ -11,11 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 import org.junit.jupiter.api.Test;
 
@@ -39,9 +36,9 @@ class JettyHomeIT {
     assertThat(bundle).exists();
     assertThat(war).exists();
     Path base = Path.of(System.getProperty("etagguard.workDir")).resolve("jetty-base");
-    deleteTree(base);
+    ServerProcess.deleteTree(base);
     Files.createDirectories(base.resolve("webapps"));
-    unzip(bundle, base);
+    ServerProcess.unzip(bundle, base);
     Files.copy(war, base.resolve("webapps/wiki.war"), StandardCopyOption.REPLACE_EXISTING);
 
     Path log = base.resolve("jetty.log");
@@ -105,33 +102,4 @@ class JettyHomeIT {
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static void unzip(Path zip, Path into) throws IOException {
-    try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
-      for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
-        Path target = into.resolve(e.getName()).normalize();
-        if (!target.startsWith(into)) {
-          throw new IOException("zip entry outside the target: " + e.getName());
-        }
-        if (e.isDirectory()) {
-          Files.createDirectories(target);
-        } else {
-          Files.createDirectories(target.getParent());
-          Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    List<Path> paths = new ArrayList<>();
-    try (var walk = Files.walk(dir)) {
-      walk.forEach(paths::add);
-    }
-    for (int i = paths.size() - 1; i >= 0; i--) {
-      Files.delete(paths.get(i));
-    }
-  }
 }

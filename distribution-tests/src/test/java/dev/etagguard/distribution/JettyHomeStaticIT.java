@@ -2,19 +2,14 @@ package dev.etagguard.distribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 import dev.etagguard.testing.Wire;
 
@@ -48,9 +43,9 @@ class JettyHomeStaticIT {
     Path bundle = Path.of(System.getProperty("etagguard.jettyBundle"));
     assertThat(bundle).exists();
     Path base = Path.of(System.getProperty("etagguard.workDir")).resolve("jetty-base-static-" + compression);
-    deleteTree(base);
+    ServerProcess.deleteTree(base);
     Path webapp = Files.createDirectories(base.resolve("webapps/static"));
-    unzip(bundle, base);
+    ServerProcess.unzip(bundle, base);
     Files.write(webapp.resolve("small.txt"), SMALL);
     Files.write(webapp.resolve("medium.txt"), MEDIUM);
     Files.write(webapp.resolve("large.txt"), LARGE);
@@ -189,33 +184,4 @@ class JettyHomeStaticIT {
     throw new IllegalStateException("the webapp was not deployed: last status " + r.status() + "\n" + jetty.tail());
   }
 
-  private static void unzip(Path zip, Path into) throws IOException {
-    try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
-      for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
-        Path target = into.resolve(e.getName()).normalize();
-        if (!target.startsWith(into)) {
-          throw new IOException("zip entry outside the target: " + e.getName());
-        }
-        if (e.isDirectory()) {
-          Files.createDirectories(target);
-        } else {
-          Files.createDirectories(target.getParent());
-          Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-      }
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    List<Path> paths = new ArrayList<>();
-    try (var walk = Files.walk(dir)) {
-      walk.forEach(paths::add);
-    }
-    for (int i = paths.size() - 1; i >= 0; i--) {
-      Files.delete(paths.get(i));
-    }
-  }
 }

@@ -760,10 +760,11 @@ public class ETagGuardHandler extends Handler.Wrapper {
         callback.failed(failure);
         return;
       }
-      if (failure instanceof SpooledRequest.StorageFailure
-          || failure instanceof org.eclipse.jetty.http.HttpException http && http.getCode() >= 400
-              && http.getCode() < 500 && http.getCode() != 400) {
-        int status = failure instanceof org.eclipse.jetty.http.HttpException http ? http.getCode() : 500;
+      // The storage failed: not the client's fault (500). Jetty's own 4xx (e.g. 413) stands; else 400.
+      int status = failure instanceof SpooledRequest.StorageFailure ? 500
+          : failure instanceof org.eclipse.jetty.http.HttpException http && http.getCode() > 400
+              && http.getCode() < 500 ? http.getCode() : 400;
+      if (status != 400) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);

@@ -126,13 +126,7 @@ class SlowClientTest {
       assertThat(answer.header("ETag")).isEqualTo(tagOf(body));
     }
     assertThat(store.store.get("/big")).as("the handler read the bytes sent").isEqualTo(body);
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    Set<Path> left = newSpoolFiles(before);
-    while (!left.isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-      left = newSpoolFiles(before);
-    }
-    assertThat(left).as("temporary files left behind").isEmpty();
+    assertThat(awaitNoNewSpoolFiles(before)).as("temporary files left behind").isEmpty();
   }
 
   @Test
@@ -179,13 +173,7 @@ class SlowClientTest {
       assertThat(awaitNewSpoolFile(before)).isNotEmpty();
       assertThat(engine.sequencer().heldPermits()).isZero();
     }
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    Set<Path> left = newSpoolFiles(before);
-    while (!left.isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-      left = newSpoolFiles(before);
-    }
-    assertThat(left).as("temporary files left behind").isEmpty();
+    assertThat(awaitNoNewSpoolFiles(before)).as("temporary files left behind").isEmpty();
     assertThat(engine.sequencer().heldPermits()).isZero();
     assertThat(put(server.uri("/d"), "next", "If-None-Match", "*").statusCode()).isEqualTo(201);
     assertThat(store.store.get("/d")).isEqualTo("next".getBytes(StandardCharsets.UTF_8));
@@ -261,6 +249,17 @@ class SlowClientTest {
       return files.filter(p -> p.getFileName().toString().startsWith(SpooledRequest.TEMP_PREFIX))
           .collect(Collectors.toCollection(HashSet::new));
     }
+  }
+
+  /** Waits (at most 5 s) until no spool file made since {@code before} is left; returns those still there. */
+  private static Set<Path> awaitNoNewSpoolFiles(Set<Path> before) throws Exception {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    Set<Path> left = newSpoolFiles(before);
+    while (!left.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      left = newSpoolFiles(before);
+    }
+    return left;
   }
 
   private static Set<Path> newSpoolFiles(Set<Path> before) throws IOException {
