@@ -1,32 +1,37 @@
 package dev.etagguard.servlet;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 import dev.etagguard.Admission;
 import dev.etagguard.Answer;
+import dev.etagguard.BodyBuffer;
+import dev.etagguard.Exchange;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.Problem;
 import dev.etagguard.ReadDecision;
 import dev.etagguard.http.ByteRange;
-import dev.etagguard.http.EntityTag;
+import dev.etagguard.spi.EntityTagGenerator;
+import dev.etagguard.spi.ResponseView;
 
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
-import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.ServletRequest;
-import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -37,7 +42,8 @@ import org.jspecify.annotations.Nullable;
  * {@link ETagGuardFilter} (the next step is the rest of the filter chain) and the Tomcat valve
  * (the next step is the rest of the container pipeline, the wrappers installed with the connector
  * request's {@code setRequest} / {@code setResponse}). It drives one {@link Admission} per
- * request: the handler runs into a capturing response (HEAD as GET), a write (and, with the option
+ * request: it hosts the guard's one flow ({@link Exchange}): the handler runs into a capturing
+ * response (HEAD as GET), a write (and, with the option
  * {@code readPermits}, a read) waits for its resource's permit, and the current validators of a
  * resource the store does not know are learned by an internal GET, a {@code RequestDispatcher}
  * forward to the request's own path whose response never reaches the client.
@@ -166,21 +172,40 @@ public final class ServletGuard {
       next.proceed(request, response);
       return;
     }
-    Admission admission = engine.admit(new ServletRequestView(request));
-    if (admission.kind() == Admission.Kind.PASS) {
+    Exchange exchange = Exchange.admit(engine, new ServletRequestView(request));
+    if (exchange == null) {
       next.proceed(request, response);
       return;
     }
     request.setAttribute(GUARDED_ATTRIBUTE, Boolean.TRUE);
-    if (admission.rejection() != null) {
-      send(response, admission.rejection());
-      discardContent(request, response);
+    Host host = new Host(exchange, request, response, next, containerError);
+    CompletableFuture<Void> done = exchange.run(host).whenComplete((v, failure) -> host.end());
+    if (!done.isDone()) {
+      // The handler went async: the exchange ends with its async processing.
+      done.whenComplete((v, failure) -> {
+        if (failure != null) {
+          LOG.log(Level.DEBUG, () -> "Async exchange of " + exchange + " failed", failure);
+        }
+      });
       return;
     }
-    if (admission.kind() == Admission.Kind.READ) {
-      read(admission, request, response, next, containerError);
-    } else {
-      write(admission, request, response, next, containerError);
+    try {
+      done.join();
+    } catch (CompletionException | CancellationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof ServletException se) {
+        throw se;
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new ServletException(cause);
     }
   }
 
@@ -208,43 +233,269 @@ public final class ServletGuard {
     }
   }
 
-  // ---------------------------------------------------------------- reads
+  private HttpServletResponse shielded(HttpServletResponse response) {
+    return inPipeline ? response : ForwardShield.around(response);
+  }
 
-  private void read(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
-      BooleanSupplier containerError) throws IOException, ServletException {
-    if (!admission.needsPermit()) {
-      runRead(admission, request, response, next, containerError);
-      return;
-    }
-    // Option readPermits: the handler reads while no write to the resource runs.
-    if (!acquired(admission, response)) {
-      return;
-    }
-    boolean async = false;
+  /** A step of the host that may fail as Servlet code does. */
+  @FunctionalInterface
+  private interface Step<T> {
+    T run() throws IOException, ServletException;
+  }
+
+  private static <T> CompletableFuture<T> attempt(Step<T> step) {
     try {
-      runRead(admission, request, response, next, containerError);
-      async = request.isAsyncStarted();
-    } finally {
-      if (!async) {
-        admission.close();
-      }
+      return CompletableFuture.completedFuture(step.run());
+    } catch (IOException | ServletException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
   }
 
-  private void runRead(Admission admission, HttpServletRequest request, HttpServletResponse response,
-      Chain next, BooleanSupplier containerError) throws IOException, ServletException {
-    ReadDecision stored = admission.answerFromStore();
-    if (stored != null) {
-      // Option authoritativePaths: 304 or 412 on the stored validators; the handler does not run.
-      applyEarly(stored, response, true);
-      return;
+  /** One request's host: the flow's steps in Servlet terms, each run on the request's thread. */
+  private final class Host implements Exchange.Host {
+    private final Exchange exchange;
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    private final Chain next;
+    private final BooleanSupplier containerError;
+    private final boolean head;
+    /** A write's content, received before its permit. */
+    private @Nullable SpooledContent content;
+
+    Host(Exchange exchange, HttpServletRequest request, HttpServletResponse response, Chain next,
+        BooleanSupplier containerError) {
+      this.exchange = exchange;
+      this.request = request;
+      this.response = response;
+      this.next = next;
+      this.containerError = containerError;
+      this.head = "HEAD".equals(request.getMethod());
     }
-    HeldRead held = new HeldRead(admission, request, response, containerError);
-    GuardedRequest guarded = GuardedRequest.forHandler(request, held.capture, held.head, held::started, null)
-        .hiding(admission.hiddenFields());
-    next.proceed(guarded, held.capture);
-    if (!request.isAsyncStarted()) {
-      held.finish();
+
+    /** The exchange is over: the received content goes. */
+    void end() {
+      SpooledContent c = content;
+      if (c != null) {
+        c.close();
+      }
+    }
+
+    @Override
+    public <T> CompletionStage<T> await(CompletableFuture<T> permit) {
+      try {
+        permit.join(); // bounded by permitTimeout
+      } catch (CompletionException | CancellationException failure) {
+        // the flow answers it
+      }
+      return permit;
+    }
+
+    @Override
+    public CompletionStage<Void> receiveContent() {
+      return attempt(() -> {
+        content = SpooledContent.receive(request);
+        return null;
+      });
+    }
+
+    @Override
+    public CompletionStage<Void> contentFailed(Answer incomplete, Throwable failure) {
+      LOG.log(Level.DEBUG, () -> "Request content of " + exchange + " not received", failure);
+      try {
+        send(response, incomplete);
+      } catch (IOException | IllegalStateException gone) {
+        // The client is gone: nobody to answer.
+      }
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public InputStream content() throws IOException {
+      SpooledContent c = content;
+      return c != null ? c.open() : request.getInputStream();
+    }
+
+    @Override
+    public CompletionStage<Void> answer(Answer answer) {
+      return attempt(() -> {
+        send(response, answer);
+        discardContent(request, response);
+        return null;
+      });
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public CompletionStage<Exchange.Captured> read(Set<String> hiddenFields, BodyBuffer body,
+        Function<ResponseView, ReadDecision> spill) {
+      HeldRead held = new HeldRead(this, body, spill);
+      GuardedRequest guarded = GuardedRequest.forHandler(request, held.capture, head, held::started, null)
+          .hiding(hiddenFields);
+      try {
+        next.proceed(guarded, held.capture);
+        if (!request.isAsyncStarted()) {
+          held.finish();
+        }
+      } catch (IOException | ServletException | RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+      return held.result;
+    }
+
+    @Override
+    public CompletionStage<Void> sendRead(ReadDecision decision, Exchange.@Nullable Captured captured) {
+      return attempt(() -> {
+        if (captured == null) {
+          applyEarly(decision, response, true);
+        } else {
+          ServletCaptured held = (ServletCaptured) captured;
+          sendHeld(decision, held.body(), held.declaredLength());
+        }
+        return null;
+      });
+    }
+
+    private void sendHeld(ReadDecision decision, CaptureStream body, long declaredLength) throws IOException {
+      switch (decision.action()) {
+        case PASS -> writeHeld(response, body, null, head, declaredLength);
+        case FULL -> {
+          setHeaders(response, decision.headers());
+          writeHeld(response, body, null, head, -1);
+        }
+        case PARTIAL -> {
+          ByteRange range = Objects.requireNonNull(decision.range());
+          setHeaders(response, decision.headers());
+          response.setStatus(206);
+          response.setHeader("Content-Range", range.contentRange(body.count()));
+          writeHeld(response, body, range, head, -1);
+        }
+        case NOT_MODIFIED -> notModified(response, decision.headers());
+        case REJECT -> {
+          response.reset();
+          send(response, decision.answer());
+        }
+      }
+    }
+
+    @Override
+    public CompletionStage<Void> finishStreamed(Exchange.Captured captured) {
+      // Decided at the spill, body streamed or discarded. A HEAD sent nothing yet: it declares the
+      // length a GET would have (RFC 9110 8.6), else the container would declare none, or 0.
+      ServletCaptured streamed = (ServletCaptured) captured;
+      if (head && (early == ReadDecision.Action.FULL || early == ReadDecision.Action.PASS)
+          && !response.isCommitted()) {
+        response.setContentLengthLong(streamed.declaredLength() >= 0 ? streamed.declaredLength() : streamed.length());
+      }
+      return CompletableFuture.completedFuture(null);
+    }
+
+    /** The decision made at the spill, if the body outgrew the buffer. */
+    private ReadDecision.@Nullable Action early;
+
+    // ---------------------------------------------------------------- writes
+
+    @Override
+    public CompletionStage<Exchange.Captured> write(BodyBuffer body, EntityTagGenerator.@Nullable Digest contentDigest,
+        OptionalLong fencingToken) {
+      fencingToken.ifPresent(token -> request.setAttribute(Admission.FENCING_TOKEN_ATTRIBUTE, token));
+      CapturingResponse capture = new CapturingResponse(shielded(response), body, c -> true, containerError);
+      CompletableFuture<Exchange.Captured> result = new CompletableFuture<>();
+      GuardedRequest guarded = GuardedRequest.forHandler(request, capture, false, context -> {
+        // A write that goes async streams its response; its permit is held until the end.
+        capture.passThrough();
+        context.addListener(new HeldAsync.Ended(() -> result.complete(ServletCaptured.answered(response,
+            capture.capture()))));
+        return context;
+      }, contentDigest).reading(content);
+      try {
+        next.proceed(guarded, capture);
+        if (request.isAsyncStarted()) {
+          return result;
+        }
+      } catch (IOException | ServletException | RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+      if (capture.containerOwned()) {
+        return CompletableFuture.completedFuture(ServletCaptured.answered(response, capture.capture()));
+      }
+      capture.flushWriter();
+      return CompletableFuture.completedFuture(new ServletCaptured(response, capture.capture(),
+          capture.declaredLength(), false, false, guarded.bodyTag(), guarded.bodyLength()));
+    }
+
+    @Override
+    public CompletionStage<Void> sendWrite(Exchange.Captured captured, Map<String, String> fields,
+        @Nullable Answer failure) {
+      CaptureStream body = ((ServletCaptured) captured).body();
+      return attempt(() -> {
+        if (failure != null && body.complete() && !response.isCommitted()) {
+          response.reset();
+          send(response, failure);
+        } else if (body.complete()) {
+          setHeaders(response, fields);
+          writeHeld(response, body, null, false, ((ServletCaptured) captured).declaredLength());
+        }
+        return null;
+      });
+    }
+
+    /**
+     * Runs a GET of the request's resource through the application, detached from the client. A
+     * handler that goes async gets an {@link InternalAsync} of its own: this thread waits for its
+     * dispatch or completion (bounded by its timeout) and runs each dispatch as one more forward.
+     */
+    @Override
+    public CompletionStage<Exchange.Captured> internalGet(Set<String> keyParameters, BodyBuffer body) {
+      DetachedResponse detached = new DetachedResponse(body);
+      GuardedRequest internal = GuardedRequest.internalGet(request, keyParameters);
+      internal.internalResponse(detached);
+      run(internal, detached);
+      return CompletableFuture.completedFuture(ServletCaptured.of(detached, detached.capture(), -1));
+    }
+
+    private void run(GuardedRequest internal, DetachedResponse detached) {
+      String path = ServletRequestView.pathInContext(request);
+      try {
+        for (int dispatches = 0; ; dispatches++) {
+          if (dispatches > MAX_INTERNAL_DISPATCHES) {
+            detached.setStatus(500); // a handler that never finishes: the state stays unknown
+            return;
+          }
+          RequestDispatcher dispatcher = request.getRequestDispatcher(path);
+          if (dispatcher == null) {
+            detached.setStatus(500);
+            return;
+          }
+          dispatcher.forward(internal, detached);
+          InternalAsync async = internal.startedInternalAsync();
+          if (async == null) {
+            return;
+          }
+          InternalAsync.Step step = async.awaitNext();
+          if (step != InternalAsync.Step.DISPATCH) {
+            if (step == InternalAsync.Step.TIMEOUT) {
+              detached.setStatus(500);
+            }
+            return;
+          }
+          String to = async.dispatchPath();
+          path = to != null ? to : path;
+          internal.beginInternalDispatch();
+        }
+      } catch (IOException | ServletException | RuntimeException e) {
+        // The state stays unknown: every precondition then fails, and nothing is written.
+        LOG.log(Level.DEBUG, () -> "Internal GET of " + exchange + " failed", e);
+        detached.setStatus(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        detached.setStatus(500);
+      } finally {
+        InternalAsync used = internal.internalAsyncUsed();
+        if (used != null) {
+          used.fire(InternalAsync.Step.COMPLETE);
+        }
+      }
     }
   }
 
@@ -254,36 +505,29 @@ public final class ServletGuard {
    * dispatch that renders its result returns without starting another cycle (Spring MVC's
    * {@code DeferredResult}, {@code Callable}, {@code CompletableFuture}, ...).
    */
-  private final class HeldRead {
-    final Admission admission;
-    final HttpServletRequest request;
-    final HttpServletResponse response;
-    final boolean head;
+  private final class HeldRead implements HeldAsync.Read {
+    private final Host host;
     final CapturingResponse capture;
-    private ReadDecision.@Nullable Action early;
-    private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+    final CompletableFuture<Exchange.Captured> result = new CompletableFuture<>();
+    private final AtomicBoolean finished = new AtomicBoolean();
 
-    HeldRead(Admission admission, HttpServletRequest request, HttpServletResponse response,
-        BooleanSupplier containerError) {
-      this.admission = admission;
-      this.request = request;
-      this.response = response;
-      this.head = "HEAD".equals(request.getMethod());
-      this.capture = new CapturingResponse(shielded(response), admission.bodyBuffer(!head, admission.digestBody()), c -> {
-            // The body outgrew the buffer: decide on the handler's own validators, then stream.
-            ReadDecision decision = admission.completeRead(new ServletResponseView(c), null, -1);
-            early = decision.action();
-            return applyEarly(decision, response, head);
-          }, containerError);
+    HeldRead(Host host, BodyBuffer body, Function<ResponseView, ReadDecision> spill) {
+      this.host = host;
+      HttpServletResponse response = host.response;
+      this.capture = new CapturingResponse(shielded(response), body, c -> {
+        ReadDecision decision = spill.apply(new ServletResponseView(c));
+        host.early = decision.action();
+        return applyEarly(decision, response, host.head);
+      }, host.containerError);
     }
 
     /** The handler went async: the body stays held, the handler's context tells this read of its end. */
     AsyncContext started(AsyncContext context) {
-      if (admission.needsPermit()) {
-        context.addListener(new PermitRelease(admission::close));
+      if (host.exchange.holdsPermit()) {
+        context.addListener(new HeldAsync.Ended(host.exchange::close));
       }
-      request.setAttribute(HELD_READ_ATTRIBUTE, this);
-      return new HeldAsyncContext(context, this);
+      host.request.setAttribute(HELD_READ_ATTRIBUTE, this);
+      return new HeldAsync(context, this);
     }
 
     /**
@@ -291,7 +535,8 @@ public final class ServletGuard {
      * known to see ASYNC dispatches (a filter mapped for REQUEST only never sees this one end);
      * what the dispatch writes stays held only when the guard claims it.
      */
-    void dispatching() throws IOException {
+    @Override
+    public void dispatching() throws IOException {
       capture.flushWriter();
       if (!asyncDispatchesSeen && capture.capture().count() > 0) {
         capture.passThrough();
@@ -300,59 +545,25 @@ public final class ServletGuard {
       }
     }
 
-    /** The handler is done: decide and send, once. */
-    void finish() throws IOException {
+    @Override
+    public void finish() {
       if (!finished.compareAndSet(false, true)) {
         return;
       }
-      request.removeAttribute(HELD_READ_ATTRIBUTE);
+      host.request.removeAttribute(HELD_READ_ATTRIBUTE);
+      CaptureStream body = capture.capture();
       if (capture.containerOwned()) {
+        result.complete(ServletCaptured.answered(host.response, body));
         return;
       }
       capture.flushWriter();
-      CaptureStream body = capture.capture();
-      if (!body.complete()) {
-        // Decided at the spill, body streamed or discarded. A HEAD sent nothing yet: it declares the
-        // length a GET would have (RFC 9110 8.6), else the container would declare none, or 0.
-        if (head && (early == ReadDecision.Action.FULL || early == ReadDecision.Action.PASS)
-            && !response.isCommitted()) {
-          response.setContentLengthLong(capture.declaredLength() >= 0 ? capture.declaredLength() : body.count());
-        }
+      if (body.complete() && host.response.isCommitted()) {
+        // the container answered meanwhile (an async timeout or error)
+        result.complete(ServletCaptured.answered(host.response, body));
         return;
       }
-      if (response.isCommitted()) {
-        return; // the container answered meanwhile (an async timeout or error)
-      }
-      sendRead(admission, request, response, capture, body, head);
-    }
-  }
-
-  private static void sendRead(Admission admission, HttpServletRequest request, HttpServletResponse response,
-      CapturingResponse capture, CaptureStream body, boolean head) throws IOException {
-    if (request.getAttribute(STREAMING_ATTRIBUTE) != null) {
-      writeHeld(response, body, null, head, capture.declaredLength());
-      return;
-    }
-    EntityTag digest = body.finishDigest();
-    ReadDecision decision = admission.completeRead(new ServletResponseView(response), digest, body.count());
-    switch (decision.action()) {
-      case PASS -> writeHeld(response, body, null, head, capture.declaredLength());
-      case FULL -> {
-        setHeaders(response, decision.headers());
-        writeHeld(response, body, null, head, -1);
-      }
-      case PARTIAL -> {
-        ByteRange range = Objects.requireNonNull(decision.range());
-        setHeaders(response, decision.headers());
-        response.setStatus(206);
-        response.setHeader("Content-Range", range.contentRange(body.count()));
-        writeHeld(response, body, range, head, -1);
-      }
-      case NOT_MODIFIED -> notModified(response, decision.headers());
-      case REJECT -> {
-        response.reset();
-        send(response, decision.answer());
-      }
+      result.complete(new ServletCaptured(host.response, body, capture.declaredLength(), false,
+          host.request.getAttribute(STREAMING_ATTRIBUTE) != null, null, -1));
     }
   }
 
@@ -412,177 +623,6 @@ public final class ServletGuard {
     }
   }
 
-  // ---------------------------------------------------------------- writes
-
-  private HttpServletResponse shielded(HttpServletResponse response) {
-    return inPipeline ? response : ForwardShield.around(response);
-  }
-
-  private void write(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
-      BooleanSupplier containerError) throws IOException, ServletException {
-    // The content arrives before the permit is asked for: a client that sends slowly delays
-    // only itself, never the other writers of its resource.
-    SpooledContent content;
-    try {
-      content = SpooledContent.receive(request);
-    } catch (IOException e) {
-      admission.close();
-      LOG.log(Level.DEBUG, () -> "Request content of " + admission.key() + " not received", e);
-      try {
-        send(response, admission.incompleteContent());
-      } catch (IOException | IllegalStateException gone) {
-        // The client is gone: nobody to answer.
-      }
-      return;
-    }
-    boolean async = false;
-    try {
-      write(admission, request, response, next, containerError, content);
-      async = request.isAsyncStarted();
-    } finally {
-      if (content != null && !async) {
-        content.close();
-      }
-    }
-  }
-
-  private void write(Admission admission, HttpServletRequest request, HttpServletResponse response, Chain next,
-      BooleanSupplier containerError, @Nullable SpooledContent content) throws IOException, ServletException {
-    if (!acquired(admission, response)) {
-      discardContent(request, response);
-      return;
-    }
-    boolean async = false;
-    try {
-      if (admission.needsCurrentState()) {
-        DetachedResponse current = internalGet(admission, request);
-        CaptureStream body = current.capture();
-        admission.learnCurrentState(current, body.finishDigest(), body.complete() ? body.count() : -1);
-      }
-      Answer refusal = admission.decide(content != null ? content::open : request::getInputStream);
-      if (refusal != null) {
-        send(response, refusal);
-        admission.close(); // not held while the content is discarded
-        discardContent(request, response);
-        return;
-      }
-      admission.fencingToken().ifPresent(token -> request.setAttribute(Admission.FENCING_TOKEN_ATTRIBUTE, token));
-      boolean digest = admission.digestsContent();
-      CapturingResponse capture = new CapturingResponse(shielded(response), admission.bodyBuffer(true, false), c -> true,
-          containerError);
-      GuardedRequest guarded = GuardedRequest.forHandler(request, capture, false, context -> {
-        // A write that goes async streams its response; its permit is held until the end.
-        capture.passThrough();
-        context.addListener(new PermitRelease(admission::close));
-        if (content != null) {
-          context.addListener(new PermitRelease(content::close));
-        }
-        return context;
-      }, digest ? admission.generator().start() : null).reading(content);
-      next.proceed(guarded, capture);
-      if (request.isAsyncStarted()) {
-        async = true;
-        return;
-      }
-      if (capture.containerOwned()) {
-        return; // the container answers (error page); close() forgets the validators
-      }
-      capture.flushWriter();
-      CaptureStream body = capture.capture();
-      Map<String, String> headers = Map.of();
-      EntityTag sent = guarded.bodyTag();
-      if (admission.completeWrite(new ServletResponseView(response), sent, guarded.bodyLength())) {
-        DetachedResponse after = internalGet(admission, request);
-        CaptureStream got = after.capture();
-        headers = admission.learnAfterWrite(after, got.finishDigest(), got.complete() ? got.count() : -1, sent);
-      }
-      Answer failure = admission.commitFailure();
-      if (failure != null && body.complete() && !response.isCommitted()) {
-        response.reset();
-        send(response, failure);
-        return;
-      }
-      if (body.complete()) {
-        setHeaders(response, headers);
-        writeHeld(response, body, null, false, capture.declaredLength());
-      }
-    } finally {
-      if (!async) {
-        admission.close();
-      }
-    }
-  }
-
-  /**
-   * Waits (at most {@code permitTimeout}) for the request's permit; when it is not granted,
-   * answers 503 and returns {@code false}.
-   */
-  private static boolean acquired(Admission admission, HttpServletResponse response) throws IOException {
-    try {
-      admission.acquire().join();
-      return true;
-    } catch (CompletionException | CancellationException failure) {
-      admission.close();
-      send(response, admission.unavailable(failure));
-      return false;
-    }
-  }
-
-  /**
-   * Runs a GET of the request's resource through the application, detached from the client. A
-   * handler that goes async gets an {@link InternalAsync} of its own: this thread waits for its
-   * dispatch or completion (bounded by its timeout) and runs each dispatch as one more forward.
-   */
-  private static DetachedResponse internalGet(Admission admission, HttpServletRequest request) throws IOException {
-    DetachedResponse detached = new DetachedResponse(admission.bodyBuffer(false, true));
-    GuardedRequest internal = GuardedRequest.internalGet(request, admission.keyParameters());
-    internal.internalResponse(detached);
-    String path = ServletRequestView.pathInContext(request);
-    InternalAsync async = null;
-    try {
-      for (int dispatches = 0; ; dispatches++) {
-        if (dispatches > MAX_INTERNAL_DISPATCHES) {
-          detached.setStatus(500); // a handler that never finishes: the state stays unknown
-          return detached;
-        }
-        RequestDispatcher dispatcher = request.getRequestDispatcher(path);
-        if (dispatcher == null) {
-          detached.setStatus(500);
-          return detached;
-        }
-        dispatcher.forward(internal, detached);
-        async = internal.startedInternalAsync();
-        if (async == null) {
-          return detached;
-        }
-        InternalAsync.Step step = async.awaitNext();
-        if (step != InternalAsync.Step.DISPATCH) {
-          if (step == InternalAsync.Step.TIMEOUT) {
-            detached.setStatus(500);
-          }
-          return detached;
-        }
-        String to = async.dispatchPath();
-        path = to != null ? to : path;
-        internal.beginInternalDispatch();
-      }
-    } catch (ServletException | RuntimeException e) {
-      // The state stays unknown: every precondition then fails, and nothing is written.
-      LOG.log(Level.DEBUG, () -> "Internal GET of " + admission.key() + " failed", e);
-      detached.setStatus(500);
-      return detached;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      detached.setStatus(500);
-      return detached;
-    } finally {
-      InternalAsync used = internal.internalAsyncUsed();
-      if (used != null) {
-        used.fire(InternalAsync.Step.COMPLETE);
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- answers
 
   /**
@@ -637,148 +677,4 @@ public final class ServletGuard {
     return "ServletGuard{" + engine + "}";
   }
 
-  /**
-   * The async context a read's handler gets: the container's, except that completing it, or
-   * dispatching from it, first tells the held read.
-   */
-  private record HeldAsyncContext(AsyncContext context, HeldRead read) implements AsyncContext {
-    @Override
-    public ServletRequest getRequest() {
-      return context.getRequest();
-    }
-
-    @Override
-    public ServletResponse getResponse() {
-      return context.getResponse();
-    }
-
-    @Override
-    public boolean hasOriginalRequestAndResponse() {
-      return context.hasOriginalRequestAndResponse();
-    }
-
-    @Override
-    public void dispatch() {
-      dispatching();
-      context.dispatch();
-    }
-
-    @Override
-    public void dispatch(String path) {
-      dispatching();
-      context.dispatch(path);
-    }
-
-    @Override
-    public void dispatch(ServletContext servletContext, String path) {
-      dispatching();
-      context.dispatch(servletContext, path);
-    }
-
-    private void dispatching() {
-      try {
-        read.dispatching();
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
-
-    @Override
-    public void complete() {
-      try {
-        read.finish();
-      } catch (IOException | RuntimeException e) {
-        LOG.log(Level.DEBUG, "Held async response not sent", e);
-      } finally {
-        context.complete();
-      }
-    }
-
-    @Override
-    public void start(Runnable run) {
-      context.start(run);
-    }
-
-    @Override
-    public void addListener(AsyncListener listener) {
-      context.addListener(new HeldListener(listener, this));
-    }
-
-    @Override
-    public void addListener(AsyncListener listener, ServletRequest servletRequest, ServletResponse servletResponse) {
-      context.addListener(new HeldListener(listener, this), servletRequest, servletResponse);
-    }
-
-    @Override
-    public <T extends AsyncListener> T createListener(Class<T> type) throws ServletException {
-      return context.createListener(type);
-    }
-
-    @Override
-    public void setTimeout(long timeout) {
-      context.setTimeout(timeout);
-    }
-
-    @Override
-    public long getTimeout() {
-      return context.getTimeout();
-    }
-  }
-
-  /**
-   * A handler's listener on a held read: its events carry the {@link HeldAsyncContext}, so a
-   * listener that completes the context it is given (the usual timeout fallback) ends the read.
-   */
-  private record HeldListener(AsyncListener listener, AsyncContext held) implements AsyncListener {
-    private AsyncEvent held(AsyncEvent event) {
-      return new AsyncEvent(held, event.getSuppliedRequest(), event.getSuppliedResponse(), event.getThrowable());
-    }
-
-    @Override
-    public void onComplete(AsyncEvent event) throws IOException {
-      listener.onComplete(held(event));
-    }
-
-    @Override
-    public void onTimeout(AsyncEvent event) throws IOException {
-      listener.onTimeout(held(event));
-    }
-
-    @Override
-    public void onError(AsyncEvent event) throws IOException {
-      listener.onError(held(event));
-    }
-
-    @Override
-    public void onStartAsync(AsyncEvent event) throws IOException {
-      listener.onStartAsync(held(event));
-    }
-  }
-
-  /**
-   * Releases a request's permit (or its received content) when its async processing ends,
-   * however it ends.
-   */
-  private record PermitRelease(Runnable release) implements AsyncListener {
-    @Override
-    public void onComplete(AsyncEvent event) {
-      release.run();
-    }
-
-    @Override
-    public void onTimeout(AsyncEvent event) {
-      release.run();
-    }
-
-    @Override
-    public void onError(AsyncEvent event) {
-      release.run();
-    }
-
-    @Override
-    public void onStartAsync(AsyncEvent event) {
-      // A re-started async cycle keeps the listener registered.
-      event.getAsyncContext().addListener(this);
-    }
-  }
 }

@@ -3,7 +3,8 @@ package dev.etagguard.jetty;
 import java.nio.ByteBuffer;
 
 import dev.etagguard.BodyBuffer;
-import dev.etagguard.spi.ResponseView;
+import dev.etagguard.Exchange;
+import dev.etagguard.http.EntityTag;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -17,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * outgrows the buffer, {@link Spill} decides: stream the rest with the real response's
  * callbacks (so demand and back-pressure hold), or discard it because an answer replaces it.
  */
-final class CapturingResponse extends Response.Wrapper implements ResponseView {
+final class CapturingResponse extends Response.Wrapper implements Exchange.Captured {
 
   /** Decides at the spill whether the body streams; sets headers on the real response as needed. */
   interface Spill {
@@ -33,6 +34,10 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
   private Mode mode = Mode.HOLDING;
   /** Whether the handler made its last write while the body was held or discarded. */
   private boolean completed;
+  private boolean answered;
+  private @Nullable Throwable failure;
+  private @Nullable EntityTag contentTag;
+  private long contentLength = -1;
 
   CapturingResponse(Request request, Response response, BodyBuffer body, boolean head, Spill spill) {
     super(request, response);
@@ -60,6 +65,60 @@ final class CapturingResponse extends Response.Wrapper implements ResponseView {
 
   BodyBuffer body() {
     return body;
+  }
+
+  @Override
+  public boolean held() {
+    return mode == Mode.HOLDING;
+  }
+
+  @Override
+  public long length() {
+    return body.count();
+  }
+
+  @Override
+  public @Nullable EntityTag digest() {
+    return mode == Mode.HOLDING ? body.finishDigest() : null;
+  }
+
+  @Override
+  public boolean answered() {
+    return answered;
+  }
+
+  @Override
+  public @Nullable EntityTag contentTag() {
+    return contentTag;
+  }
+
+  @Override
+  public long contentLength() {
+    return contentLength;
+  }
+
+  @Override
+  public @Nullable Throwable failure() {
+    return failure;
+  }
+
+  /** The handler did not handle the request: the host answered (404). */
+  CapturingResponse notHandled() {
+    answered = true;
+    return this;
+  }
+
+  /** The handler failed after its last write: the complete response goes out, then the failure. */
+  CapturingResponse failedAfter(Throwable x) {
+    failure = x;
+    return this;
+  }
+
+  /** The request content as the write's handler read it: its tag and length. */
+  CapturingResponse content(@Nullable EntityTag tag, long length) {
+    contentTag = tag;
+    contentLength = length;
+    return this;
   }
 
   /** Whether the whole body is held (or counted and digested, for HEAD). */

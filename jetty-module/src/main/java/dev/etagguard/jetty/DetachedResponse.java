@@ -5,7 +5,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 import dev.etagguard.BodyBuffer;
-import dev.etagguard.spi.ResponseView;
+import dev.etagguard.Exchange;
+import dev.etagguard.http.EntityTag;
 
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.server.Request;
@@ -17,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * The response of an internal GET: nothing reaches the client. Status and headers are its own;
  * the body is digested (up to the buffer limit) and discarded.
  */
-final class DetachedResponse extends Response.Wrapper implements ResponseView {
+final class DetachedResponse extends Response.Wrapper implements Exchange.Captured {
 
   private final HttpFields.Mutable headers = HttpFields.build();
   private final BodyBuffer body;
@@ -47,8 +48,19 @@ final class DetachedResponse extends Response.Wrapper implements ResponseView {
   }
 
   /** Whether the whole body was digested (it fit the limit). */
-  boolean complete() {
+  @Override
+  public boolean held() {
     return complete;
+  }
+
+  @Override
+  public long length() {
+    return body.count();
+  }
+
+  @Override
+  public @Nullable EntityTag digest() {
+    return complete ? body.finishDigest() : null;
   }
 
   /** Records a failure of the internal request: the state stays unknown. */

@@ -1,21 +1,29 @@
 package dev.etagguard.jetty;
 
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import dev.etagguard.Admission;
 import dev.etagguard.Answer;
 import dev.etagguard.BodyBuffer;
+import dev.etagguard.Exchange;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
 import dev.etagguard.Problem;
 import dev.etagguard.ReadDecision;
 import dev.etagguard.http.ByteRange;
 import dev.etagguard.http.EntityTag;
+import dev.etagguard.spi.EntityTagGenerator;
+import dev.etagguard.spi.ResponseView;
 
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -26,7 +34,6 @@ import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.component.LifeCycle;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -284,87 +291,18 @@ public class ETagGuardHandler extends Handler.Wrapper {
     if (request.getAttribute(GUARDED_ATTRIBUTE) != null) {
       return next.handle(request, response, callback);
     }
-    Admission admission = e.admit(new CoreRequestView(request));
-    if (admission.kind() == Admission.Kind.PASS) {
+    Exchange exchange = Exchange.admit(e, new CoreRequestView(request));
+    if (exchange == null) {
       return next.handle(request, response, callback);
     }
     request.setAttribute(GUARDED_ATTRIBUTE, Boolean.TRUE);
-    Answer rejection = admission.rejection();
-    if (rejection != null) {
-      consumeOrClose(request, response);
-      send(rejection, response, callback);
-      return true;
+    if (exchange.holdsPermit()) {
+      // Abandoned requests (idle timeout, client gone) must not keep a permit or a place in line.
+      Request.addCompletionListener(request, failure -> exchange.close());
     }
-    if (admission.kind() == Admission.Kind.READ) {
-      return admission.needsPermit()
-          ? readWithPermit(next, admission, request, response, callback)
-          : read(next, admission, request, response, callback);
-    }
-    new Write(next, admission, request, response, callback).start();
-    return true;
-  }
-
-  /** The request's callback, completed once the admission (and its permit) is closed. */
-  private static Callback releasing(Admission admission, Callback callback) {
-    return new Callback() {
-      @Override
-      public void succeeded() {
-        admission.close();
-        callback.succeeded();
-      }
-
-      @Override
-      public void failed(Throwable x) {
-        admission.close();
-        callback.failed(x);
-      }
-
-      @Override
-      public InvocationType getInvocationType() {
-        return callback.getInvocationType();
-      }
-    };
-  }
-
-  // ---------------------------------------------------------------- reads
-
-  /**
-   * Option readPermits: the read runs once its shared permit is granted, at once when nobody
-   * writes the resource, else on the executor when the write ahead of it is done (no thread waits).
-   */
-  private boolean readWithPermit(Handler next, Admission admission, Request request, Response response,
-      Callback callback) throws Exception {
-    Callback done = releasing(admission, callback);
-    // Abandoned requests (idle timeout, client gone) must not keep a permit or a place in line.
-    Request.addCompletionListener(request, failure -> admission.close());
-    CompletableFuture<Void> permit = admission.acquire();
-    if (permit.isDone() && !permit.isCompletedExceptionally()) {
-      boolean handled = false;
-      try {
-        handled = read(next, admission, request, response, done);
-        return handled;
-      } finally {
-        if (!handled) {
-          admission.close();
-        }
-      }
-    }
-    Executor executor = request.getComponents().getExecutor();
-    permit.whenCompleteAsync((granted, failure) -> {
-      if (failure != null) {
-        admission.close();
-        send(admission.unavailable(failure), response, done);
-        return;
-      }
-      try {
-        if (!read(next, admission, request, response, done)) {
-          Response.writeError(request, response, done, 404);
-        }
-      } catch (Throwable x) {
-        done.failed(x);
-      }
-    }, executor);
-    return true;
+    Host host = new Host(next, request, response, callback);
+    exchange.run(host).whenComplete(host::completed);
+    return host.handled();
   }
 
   /** Whether a security handler behind this one may refuse reads (see {@link #securedBehind(Handler)}). */
@@ -377,224 +315,292 @@ public class ETagGuardHandler extends Handler.Wrapper {
   }
 
   /**
-   * {@link #securedBehind(Handler)}, looked up again whenever a handler is added below this one,
-   * removed, started or stopped (a webapp deployed, its constraints configured as it starts):
-   * an inherited listener hears of every handler below.
+   * Whether a Jetty {@code SecurityHandler} that may refuse a GET is behind {@code next}: it
+   * decides who may read, after this handler, so the validator store must not answer first (see
+   * {@link SecurityWatch#lookup(Handler)}).
    */
-  private static final class SecurityWatch implements org.eclipse.jetty.util.component.Container.InheritedListener,
-      LifeCycle.Listener {
-    private final AtomicLong changes = new AtomicLong();
-    private volatile @Nullable Checked checked;
-
-    /** A lookup and the count of changes it saw. */
-    private record Checked(long changes, boolean secured) {
-    }
-
-    boolean securedBehind(Handler next) {
-      long now = changes.get();
-      Checked c = checked;
-      if (c != null && c.changes() == now) {
-        return c.secured();
-      }
-      boolean secured = ETagGuardHandler.securedBehind(next);
-      checked = new Checked(now, secured);
-      return secured;
-    }
-
-    private void changed() {
-      changes.incrementAndGet();
-    }
-
-    @Override
-    public void beanAdded(org.eclipse.jetty.util.component.Container parent, Object child) {
-      changed();
-    }
-
-    @Override
-    public void beanRemoved(org.eclipse.jetty.util.component.Container parent, Object child) {
-      changed();
-    }
-
-    @Override
-    public void lifeCycleStarted(LifeCycle event) {
-      changed();
-    }
-
-    @Override
-    public void lifeCycleStopped(LifeCycle event) {
-      changed();
-    }
+  static boolean securedBehind(Handler next) {
+    return SecurityWatch.lookup(next);
   }
 
   /**
-   * Whether a Jetty {@code SecurityHandler} that may refuse a GET is behind {@code next} (an ee
-   * {@code ConstraintSecurityHandler} with a constraint mapping for GET or all methods that does not
-   * allow everyone on any transport, or a security handler of another kind): it decides who may read,
-   * after this handler, so the validator store must not answer first. The mappings of Jetty's
-   * webdefault (TRACE forbidden, everything else allowed) restrict no read.
+   * One request's host: the flow's steps in Jetty's terms. Nothing blocks: the flow continues in
+   * the callbacks of the handler, the content and the permit, on the server's executor.
    */
-  static boolean securedBehind(Handler next) {
-    java.util.List<Handler> handlers = next instanceof Handler.Container c ? c.getDescendants() : java.util.List.of();
-    if (isSecurity(next)) {
-      return true;
+  private final class Host implements Exchange.Host {
+    private final Handler next;
+    /** The client's request, then (once a write's content has arrived) the request serving that content. */
+    private Request request;
+    private final Response response;
+    private final Callback callback;
+    private final Executor executor;
+    private final boolean head;
+    /** The thread in {@link #handle}, while it runs the flow: a handler that does not handle the request then says so. */
+    private volatile @Nullable Thread handling = Thread.currentThread();
+    private boolean notHandled;
+    private @Nullable ReadDecision early;
+
+    Host(Handler next, Request request, Response response, Callback callback) {
+      this.next = next;
+      this.request = request;
+      this.response = response;
+      this.callback = callback;
+      this.executor = request.getComponents().getExecutor();
+      this.head = "HEAD".equals(request.getMethod());
     }
-    for (Handler h : handlers) {
-      if (isSecurity(h)) {
-        return true;
-      }
+
+    /** Whether {@link #handle} handled the request: not when the wrapped handler declined it on the handle thread. */
+    boolean handled() {
+      handling = null;
+      return !notHandled;
     }
-    return false;
-  }
 
-  private static boolean isSecurity(Handler h) {
-    for (Class<?> c = h.getClass(); c != null; c = c.getSuperclass()) {
-      if (c.getName().equals("org.eclipse.jetty.security.SecurityHandler")) {
-        try {
-          Object mappings = h.getClass().getMethod("getConstraintMappings").invoke(h);
-          if (!(mappings instanceof java.util.Collection<?> list)) {
-            return true;
-          }
-          for (Object mapping : list) {
-            if (restrictsReads(mapping)) {
-              return true;
-            }
-          }
-          return false;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-          return true; // a security handler of another kind: it may constrain anything
-        }
+    /** The exchange is over, its permit released: the request's callback completes. */
+    void completed(@Nullable Void v, @Nullable Throwable failure) {
+      if (notHandled) {
+        return; // the server answers the request it was told was not handled
       }
-    }
-    return false;
-  }
-
-  /** Whether an ee {@code ConstraintMapping} may refuse a GET or a HEAD. */
-  private static boolean restrictsReads(Object mapping) throws ReflectiveOperationException {
-    Class<?> type = mapping.getClass();
-    String method = (String) type.getMethod("getMethod").invoke(mapping);
-    String[] omissions = (String[]) type.getMethod("getMethodOmissions").invoke(mapping);
-    if (!appliesTo(method, omissions, "GET") && !appliesTo(method, omissions, "HEAD")) {
-      return false;
-    }
-    Object constraint = type.getMethod("getConstraint").invoke(mapping);
-    if (constraint == null) {
-      return false;
-    }
-    // The public type: an implementation class of Jetty's may not be accessible.
-    Class<?> api = Class.forName("org.eclipse.jetty.security.Constraint", false, constraint.getClass().getClassLoader());
-    Object authorization = api.getMethod("getAuthorization").invoke(constraint);
-    Object transport = api.getMethod("getTransport").invoke(constraint);
-    boolean allowed = authorization != null && "ALLOWED".equals(((Enum<?>) authorization).name());
-    boolean anyTransport = transport == null || !"SECURE".equals(((Enum<?>) transport).name());
-    return !(allowed && anyTransport);
-  }
-
-  private static boolean appliesTo(@Nullable String method, String @Nullable [] omissions, String read) {
-    if (method != null && !method.equals("*")) {
-      return method.equalsIgnoreCase(read);
-    }
-    return omissions == null || java.util.Arrays.stream(omissions).noneMatch(read::equalsIgnoreCase);
-  }
-
-  private boolean read(Handler next, Admission admission, Request request, Response response, Callback callback)
-      throws Exception {
-    boolean head = "HEAD".equals(request.getMethod());
-    // Option authoritativePaths: never before Jetty's authentication and authorization, which run
-    // behind this handler; where constraints are behind it, the handler answers.
-    ReadDecision stored = !admission.storeMayAnswer() || security.securedBehind(next) ? null
-        : admission.answerFromStore();
-    if (stored != null) {
-      // Option authoritativePaths: 304 or 412 on the stored validators; the handler does not run.
-      apply(stored, request, response, null, head, callback);
-      return true;
-    }
-    ReadDecision[] early = new ReadDecision[1];
-    CapturingResponse capture = new CapturingResponse(request, response,
-        admission.bodyBuffer(!head, admission.digestBody()), head, c -> {
-          // The body outgrew the buffer: decide on the handler's own validators, then stream or answer.
-          early[0] = admission.completeRead(c, null, -1);
-          ReadDecision.Action action = early[0].action();
-          if (action == ReadDecision.Action.FULL || action == ReadDecision.Action.PASS) {
-            early[0].headers().forEach(response.getHeaders()::put);
-            return true;
-          }
-          return false;
-        });
-    Callback done = new Callback() {
-      @Override
-      public void succeeded() {
-        finish(callback);
-      }
-
-      @Override
-      public void failed(Throwable x) {
-        if (capture.completed()) {
-          // The handler's response is complete and held: it goes out, then the failure, as it would
-          // without the guard. Jetty's servlet layer fails every response the DefaultServlet writes
-          // through the core response (it counts no bytes against the Content-Length it saw).
-          finish(failingAfter(callback, x));
-        } else {
-          callback.failed(x);
-        }
-      }
-
-      private void finish(Callback then) {
-        try {
-          finishRead(admission, request, response, capture, early[0], head, then);
-        } catch (Throwable x) {
-          then.failed(x);
-        }
-      }
-
-      @Override
-      public InvocationType getInvocationType() {
-        return callback.getInvocationType();
-      }
-    };
-    java.util.Set<String> hidden = admission.hiddenFields();
-    return next.handle(head || !hidden.isEmpty()
-        ? GuardedRequest.reading(request, head, hidden)
-        : request, capture, done);
-  }
-
-  /** A callback that fails {@code callback} with {@code failure} when it completes either way. */
-  private static Callback failingAfter(Callback callback, Throwable failure) {
-    return new Callback() {
-      @Override
-      public void succeeded() {
-        callback.failed(failure);
-      }
-
-      @Override
-      public void failed(Throwable x) {
-        if (x != failure) {
-          failure.addSuppressed(x);
-        }
-        callback.failed(failure);
-      }
-
-      @Override
-      public InvocationType getInvocationType() {
-        return callback.getInvocationType();
-      }
-    };
-  }
-
-  private static void finishRead(Admission admission, Request request, Response response, CapturingResponse capture,
-      @Nullable ReadDecision early, boolean head, Callback callback) {
-    if (!capture.holding()) {
-      if (early != null && capture.discarding() && early.action() != ReadDecision.Action.FULL
-          && early.action() != ReadDecision.Action.PASS) {
-        apply(early, request, response, null, head, callback);
+      if (failure == null) {
+        callback.succeeded();
       } else {
-        capture.finishPassedOn(callback);
+        callback.failed(failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure);
       }
-      return;
     }
-    BodyBuffer body = capture.body();
-    EntityTag digest = body.finishDigest();
-    ReadDecision decision = admission.completeRead(capture, digest, body.count());
-    apply(decision, request, response, body, head, callback);
+
+    /** A callback that completes a stage of the flow, of the request's invocation type. */
+    private Callback into(CompletableFuture<Void> stage) {
+      return Callback.from(callback.getInvocationType(), () -> stage.complete(null), stage::completeExceptionally);
+    }
+
+    /** The wrapped handler did not handle the request: on the handle thread, the server says 404; later, the host. */
+    private void declined(CompletableFuture<Exchange.Captured> result, CapturingResponse capture) {
+      if (handling == Thread.currentThread()) {
+        notHandled = true;
+        result.complete(capture.notHandled());
+        return;
+      }
+      Response.writeError(request, response, Callback.from(callback.getInvocationType(),
+          () -> result.complete(capture.notHandled()), result::completeExceptionally), 404);
+    }
+
+    @Override
+    public <T> CompletionStage<T> await(CompletableFuture<T> permit) {
+      if (permit.isDone()) {
+        return permit; // uncontended: at once, on this thread
+      }
+      return permit.whenCompleteAsync((granted, failure) -> { }, executor);
+    }
+
+    @Override
+    public boolean securedBehind() {
+      // Option authoritativePaths: never before Jetty's authentication and authorization, which run
+      // behind this handler; where constraints are behind it, the handler answers.
+      return security.securedBehind(next);
+    }
+
+    @Override
+    public CompletionStage<Void> receiveContent() {
+      if (request.getLength() == 0 || request.getHeaders().contains(HttpHeader.EXPECT)) {
+        // No content, or a client that waits to hear first (Expect: 100-continue): a refusal
+        // comes before any content, which the handler then reads.
+        return CompletableFuture.completedFuture(null);
+      }
+      // Read with demand callbacks (no thread waits), spooled to a file beyond 64 KiB.
+      CompletableFuture<Void> received = new CompletableFuture<>();
+      SpooledRequest.spool(request, spooled -> {
+        request = spooled;
+        executor.execute(() -> received.complete(null));
+      }, received::completeExceptionally);
+      return received;
+    }
+
+    @Override
+    public CompletionStage<Void> contentFailed(Answer incomplete, Throwable failure) {
+      CompletableFuture<Void> sent = new CompletableFuture<>();
+      if (response.isCommitted()) {
+        return CompletableFuture.failedFuture(failure);
+      }
+      // The storage failed: not the client's fault (500). Jetty's own 4xx (e.g. 413) stands; else 400.
+      int status = failure instanceof SpooledRequest.StorageFailure ? 500
+          : failure instanceof org.eclipse.jetty.http.HttpException http && http.getCode() > 400
+              && http.getCode() < 500 ? http.getCode() : 400;
+      if (status == 400) {
+        send(incomplete, response, into(sent));
+        return sent;
+      }
+      response.setStatus(status);
+      response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+      response.write(true, null, into(sent));
+      return sent;
+    }
+
+    @Override
+    public InputStream content() {
+      // Runs on the executor (never on a selector thread), so reading the content of a possible
+      // retry blocking is allowed here.
+      return Content.Source.asInputStream(request);
+    }
+
+    @Override
+    public CompletionStage<Void> answer(Answer answer) {
+      CompletableFuture<Void> sent = new CompletableFuture<>();
+      consumeOrClose(request, response);
+      send(answer, response, into(sent));
+      return sent;
+    }
+
+    @Override
+    public CompletionStage<Exchange.Captured> read(Set<String> hiddenFields, BodyBuffer body,
+        Function<ResponseView, ReadDecision> spill) {
+      CompletableFuture<Exchange.Captured> result = new CompletableFuture<>();
+      CapturingResponse capture = new CapturingResponse(request, response, body, head, c -> {
+        // The body outgrew the buffer: decide on the handler's own validators, then stream or answer.
+        ReadDecision decision = spill.apply(c);
+        early = decision;
+        if (decision.action() == ReadDecision.Action.FULL || decision.action() == ReadDecision.Action.PASS) {
+          decision.headers().forEach(response.getHeaders()::put);
+          return true;
+        }
+        return false;
+      });
+      Callback done = new Callback() {
+        @Override
+        public void succeeded() {
+          result.complete(capture);
+        }
+
+        @Override
+        public void failed(Throwable x) {
+          if (capture.completed()) {
+            // The handler's response is complete and held: it goes out, then the failure, as it would
+            // without the guard. Jetty's servlet layer fails every response the DefaultServlet writes
+            // through the core response (it counts no bytes against the Content-Length it saw).
+            result.complete(capture.failedAfter(x));
+          } else {
+            result.completeExceptionally(x);
+          }
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+          return callback.getInvocationType();
+        }
+      };
+      try {
+        if (!next.handle(head || !hiddenFields.isEmpty() ? GuardedRequest.reading(request, head, hiddenFields) : request,
+            capture, done)) {
+          declined(result, capture);
+        }
+      } catch (Throwable x) {
+        result.completeExceptionally(x);
+      }
+      return result;
+    }
+
+    @Override
+    public CompletionStage<Void> sendRead(ReadDecision decision, Exchange.@Nullable Captured captured) {
+      CompletableFuture<Void> sent = new CompletableFuture<>();
+      apply(decision, request, response, captured == null ? null : ((CapturingResponse) captured).body(), head,
+          into(sent));
+      return sent;
+    }
+
+    @Override
+    public CompletionStage<Void> finishStreamed(Exchange.Captured captured) {
+      CompletableFuture<Void> sent = new CompletableFuture<>();
+      CapturingResponse capture = (CapturingResponse) captured;
+      ReadDecision decided = early;
+      if (decided != null && capture.discarding() && decided.action() != ReadDecision.Action.FULL
+          && decided.action() != ReadDecision.Action.PASS) {
+        apply(decided, request, response, null, head, into(sent));
+      } else {
+        capture.finishPassedOn(into(sent));
+      }
+      return sent;
+    }
+
+    @Override
+    public CompletionStage<Exchange.Captured> write(BodyBuffer body, EntityTagGenerator.@Nullable Digest contentDigest,
+        OptionalLong fencingToken) {
+      fencingToken.ifPresent(token -> request.setAttribute(Admission.FENCING_TOKEN_ATTRIBUTE, token));
+      GuardedRequest handlerRequest = contentDigest != null ? GuardedRequest.digesting(request, contentDigest) : null;
+      CapturingResponse capture = new CapturingResponse(request, response, body, false, c -> true);
+      CompletableFuture<Exchange.Captured> result = new CompletableFuture<>();
+      Callback done = new Callback() {
+        @Override
+        public void succeeded() {
+          // Off the handler's completing thread: the internal GET may run a whole request.
+          executor.execute(() -> result.complete(handlerRequest == null ? capture
+              : capture.content(handlerRequest.bodyTag(), handlerRequest.bodyLength())));
+        }
+
+        @Override
+        public void failed(Throwable x) {
+          result.completeExceptionally(x);
+        }
+      };
+      try {
+        if (!next.handle(handlerRequest != null ? handlerRequest : request, capture, done)) {
+          handling = null; // a write's refusal always comes from the guard
+          declined(result, capture);
+        }
+      } catch (Throwable x) {
+        result.completeExceptionally(x);
+      }
+      return result;
+    }
+
+    @Override
+    public CompletionStage<Void> sendWrite(Exchange.Captured captured, Map<String, String> fields,
+        @Nullable Answer failure) {
+      CompletableFuture<Void> sent = new CompletableFuture<>();
+      CapturingResponse capture = (CapturingResponse) captured;
+      if (failure != null && capture.holding() && !response.isCommitted()) {
+        response.reset();
+        send(failure, response, into(sent));
+      } else if (!capture.holding()) {
+        capture.finishPassedOn(into(sent));
+      } else {
+        fields.forEach(response.getHeaders()::put);
+        BodyBuffer held = capture.body();
+        writeHeld(response, held, 0, held.count(), false, into(sent));
+      }
+      return sent;
+    }
+
+    /** Runs a GET of the same resource through the wrapped handler, detached from the client. */
+    @Override
+    public CompletionStage<Exchange.Captured> internalGet(Set<String> keyParameters, BodyBuffer body) {
+      GuardedRequest get = GuardedRequest.internalGet(request, keyParameters);
+      DetachedResponse detached = new DetachedResponse(get, response, body);
+      CompletableFuture<Exchange.Captured> result = new CompletableFuture<>();
+      Callback got = new Callback() {
+        @Override
+        public void succeeded() {
+          executor.execute(() -> result.complete(detached));
+        }
+
+        @Override
+        public void failed(Throwable x) {
+          // A complete response stands (see read): Jetty's servlet layer fails the DefaultServlet's.
+          if (!detached.hasLastWrite()) {
+            detached.failed();
+          }
+          executor.execute(() -> result.complete(detached));
+        }
+      };
+      try {
+        if (!next.handle(get, detached, got)) {
+          detached.setStatus(404);
+          got.succeeded();
+        }
+      } catch (Throwable x) {
+        got.failed(x);
+      }
+      return result;
+    }
   }
 
   private static void apply(ReadDecision decision, Request request, Response response, @Nullable BodyBuffer body,
@@ -696,212 +702,4 @@ public class ETagGuardHandler extends Handler.Wrapper {
     response.write(true, ByteBuffer.wrap(bytes), callback);
   }
 
-  // ---------------------------------------------------------------- writes
-
-  /** One write's passage: permit, current state, decision, the handler, new validators. */
-  private static final class Write {
-    private final Handler next;
-    private final Admission admission;
-    /** The client's request, then (once its content has arrived) the request serving that content. */
-    private Request request;
-    private final Response response;
-    private final Callback callback;
-    private final Executor executor;
-
-    Write(Handler next, Admission admission, Request request, Response response, Callback callback) {
-      this.next = next;
-      this.admission = admission;
-      this.request = request;
-      this.response = response;
-      // The request's callback, completed once: after the permit is released.
-      this.callback = new Callback() {
-        @Override
-        public void succeeded() {
-          admission.close();
-          callback.succeeded();
-        }
-
-        @Override
-        public void failed(Throwable x) {
-          admission.close();
-          callback.failed(x);
-        }
-
-        @Override
-        public InvocationType getInvocationType() {
-          return callback.getInvocationType();
-        }
-      };
-      this.executor = request.getComponents().getExecutor();
-    }
-
-    void start() {
-      // Abandoned requests (idle timeout, client gone) must not keep a permit or a place in line.
-      Request.addCompletionListener(request, failure -> admission.close());
-      if (request.getLength() == 0 || request.getHeaders().contains(HttpHeader.EXPECT)) {
-        // No content, or a client that waits to hear first (Expect: 100-continue): a refusal
-        // comes before any content, which the handler then reads.
-        acquire();
-        return;
-      }
-      // The content arrives before the permit is taken: a slow client holds no permit while it
-      // sends. Read with demand callbacks (no thread waits), spooled to a file beyond 64 KiB.
-      SpooledRequest.spool(request, spooled -> {
-        request = spooled;
-        acquire();
-      }, this::contentFailed);
-    }
-
-    /** The content could not be received: no permit was taken; 400 (or the failure's 4xx). */
-    private void contentFailed(Throwable failure) {
-      Answer incomplete = admission.incompleteContent();
-      admission.close();
-      if (response.isCommitted()) {
-        callback.failed(failure);
-        return;
-      }
-      // The storage failed: not the client's fault (500). Jetty's own 4xx (e.g. 413) stands; else 400.
-      int status = failure instanceof SpooledRequest.StorageFailure ? 500
-          : failure instanceof org.eclipse.jetty.http.HttpException http && http.getCode() > 400
-              && http.getCode() < 500 ? http.getCode() : 400;
-      if (status != 400) {
-        response.setStatus(status);
-        response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
-        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
-        response.write(true, null, callback);
-        return;
-      }
-      send(incomplete, response, callback);
-    }
-
-    private void acquire() {
-      admission.acquire().whenCompleteAsync((granted, failure) -> {
-        if (failure != null) {
-          admission.close();
-          consumeOrClose(request, response);
-          send(admission.unavailable(failure), response, callback);
-          return;
-        }
-        guard(this::checkState);
-      }, executor);
-    }
-
-    private void guard(Runnable step) {
-      try {
-        step.run();
-      } catch (Throwable x) {
-        callback.failed(x);
-      }
-    }
-
-    private void checkState() {
-      if (!admission.needsCurrentState()) {
-        decide();
-        return;
-      }
-      internalGet(got -> {
-        admission.learnCurrentState(got, got.complete() ? got.body().finishDigest() : null,
-            got.complete() ? got.body().count() : -1);
-        decide();
-      });
-    }
-
-    private void decide() {
-      // Runs on the executor (never on a selector thread), so reading the content of a possible
-      // retry blocking is allowed here.
-      Answer refusal = admission.decide(() -> Content.Source.asInputStream(request));
-      if (refusal != null) {
-        consumeOrClose(request, response);
-        send(refusal, response, callback);
-        return;
-      }
-      admission.fencingToken().ifPresent(token -> request.setAttribute(Admission.FENCING_TOKEN_ATTRIBUTE, token));
-      GuardedRequest handlerRequest = admission.digestsContent()
-          ? GuardedRequest.digesting(request, admission.generator().start())
-          : null;
-      CapturingResponse capture = new CapturingResponse(request, response, admission.bodyBuffer(true, false), false,
-          c -> true);
-      Callback done = new Callback() {
-        @Override
-        public void succeeded() {
-          // Off the handler's completing thread: the internal GET may run a whole request.
-          executor.execute(() -> guard(() -> afterHandler(capture, handlerRequest)));
-        }
-
-        @Override
-        public void failed(Throwable x) {
-          callback.failed(x);
-        }
-      };
-      try {
-        if (!next.handle(handlerRequest != null ? handlerRequest : request, capture, done)) {
-          Response.writeError(request, response, callback, 404);
-        }
-      } catch (Throwable x) {
-        callback.failed(x);
-      }
-    }
-
-    private void afterHandler(CapturingResponse capture, @Nullable GuardedRequest handlerRequest) {
-      EntityTag sent = handlerRequest == null ? null : handlerRequest.bodyTag();
-      long sentLength = handlerRequest == null ? -1 : handlerRequest.bodyLength();
-      if (capture.holding() && admission.completeWrite(capture, sent, sentLength)) {
-        internalGet(got -> {
-          Map<String, String> headers = admission.learnAfterWrite(got,
-              got.complete() ? got.body().finishDigest() : null, got.complete() ? got.body().count() : -1, sent);
-          finish(capture, headers);
-        });
-        return;
-      }
-      if (!capture.holding()) {
-        admission.completeWrite(capture, sent, sentLength);
-      }
-      finish(capture, Map.of());
-    }
-
-    private void finish(CapturingResponse capture, Map<String, String> headers) {
-      Answer failure = admission.commitFailure();
-      if (failure != null && capture.holding() && !response.isCommitted()) {
-        response.reset();
-        send(failure, response, callback);
-        return;
-      }
-      if (!capture.holding()) {
-        capture.finishPassedOn(callback);
-        return;
-      }
-      headers.forEach(response.getHeaders()::put);
-      BodyBuffer body = capture.body();
-      writeHeld(response, body, 0, body.count(), false, callback);
-    }
-
-    /** Runs a GET of the same resource through the wrapped handler, detached from the client. */
-    private void internalGet(java.util.function.Consumer<DetachedResponse> then) {
-      GuardedRequest get = GuardedRequest.internalGet(request, admission.keyParameters());
-      DetachedResponse detached = new DetachedResponse(get, response, admission.bodyBuffer(false, true));
-      Callback got = new Callback() {
-        @Override
-        public void succeeded() {
-          executor.execute(() -> guard(() -> then.accept(detached)));
-        }
-
-        @Override
-        public void failed(Throwable x) {
-          // A complete response stands (see read): Jetty's servlet layer fails the DefaultServlet's.
-          if (!detached.hasLastWrite()) {
-            detached.failed();
-          }
-          executor.execute(() -> guard(() -> then.accept(detached)));
-        }
-      };
-      try {
-        if (!next.handle(get, detached, got)) {
-          detached.setStatus(404);
-          got.succeeded();
-        }
-      } catch (Throwable x) {
-        got.failed(x);
-      }
-    }
-  }
 }
