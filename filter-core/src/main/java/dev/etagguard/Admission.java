@@ -52,7 +52,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @since 0.1
  */
-public final class Admission implements AutoCloseable {
+final class Admission implements AutoCloseable {
 
   /** How the request is handled. */
   public enum Kind {
@@ -64,14 +64,8 @@ public final class Admission implements AutoCloseable {
     WRITE
   }
 
-  /**
-   * Request attribute holding the fencing token ({@code Long}) of a write's fenced permit, set
-   * before the handler runs, so the handler can fence its own storage write (refuse a write whose
-   * token is smaller than one the storage has seen). Absent for in-process permits.
-   *
-   * @since 0.1
-   */
-  public static final String FENCING_TOKEN_ATTRIBUTE = "dev.etagguard.fencingToken";
+  /** See {@link Exchange#FENCING_TOKEN_ATTRIBUTE}. */
+  static final String FENCING_TOKEN_ATTRIBUTE = Exchange.FENCING_TOKEN_ATTRIBUTE;
 
   private final GuardEngine engine;
   private final Kind kind;

@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * (or discards) the body instead, so memory stays flat for any body size. Without holding
  * (HEAD), it only counts and digests. Not thread-safe: one request's writes at a time.
  *
- * <p>A buffer made by {@link Admission#bodyBuffer(boolean)} knows the last body digested for
+ * <p>A buffer made by the flow (see {@link Exchange.Host#read}) knows the last body digested for
  * its resource (option {@code digestCacheSize}) and compares the arriving bytes with it instead
  * of copying and hashing them. While they are equal, {@link #array()} is that cached body (never
  * written again) and nothing is copied; at the first difference it copies the equal prefix once

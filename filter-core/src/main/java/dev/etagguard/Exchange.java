@@ -34,6 +34,15 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Exchange implements AutoCloseable {
 
+  /**
+   * Request attribute holding the fencing token ({@code Long}) of a write's fenced permit, set
+   * before the handler runs, so the handler can fence its own storage write (refuse a write whose
+   * token is smaller than one the storage has seen). Absent for in-process permits.
+   *
+   * @since 0.1
+   */
+  public static final String FENCING_TOKEN_ATTRIBUTE = "dev.etagguard.fencingToken";
+
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   private final Admission admission;
@@ -59,6 +68,11 @@ public final class Exchange implements AutoCloseable {
   /** Whether this request may hold a permit: a host must then {@link #close()} it when the request is abandoned. */
   public boolean holdsPermit() {
     return admission.rejection() == null && admission.needsPermit();
+  }
+
+  /** The resource key the request names. */
+  public dev.etagguard.spi.ResourceKey key() {
+    return java.util.Objects.requireNonNull(admission.key());
   }
 
   /** Whether this is a write (an unsafe method); else a GET or HEAD. */
@@ -239,7 +253,7 @@ public final class Exchange implements AutoCloseable {
      */
     CompletionStage<Void> receiveContent();
 
-    /** Answers that the content did not arrive whole (no permit was taken): {@code incomplete}, or a status of the host's. */
+    /** Answers that the content did not arrive whole (no permit was taken): {@code incomplete}, or the host's own status. */
     CompletionStage<Void> contentFailed(Answer incomplete, Throwable failure);
 
     /** The request content, to read (again) for recognizing a retry; may fail. */
@@ -279,7 +293,7 @@ public final class Exchange implements AutoCloseable {
      * @param body holds the response body
      * @param contentDigest digests the request content as the handler reads it, or {@code null}
      * @param fencingToken the write permit's fencing token, for the request attribute
-     *     {@link Admission#FENCING_TOKEN_ATTRIBUTE}
+     *     {@link #FENCING_TOKEN_ATTRIBUTE}
      */
     CompletionStage<Captured> write(BodyBuffer body, EntityTagGenerator.@Nullable Digest contentDigest,
         OptionalLong fencingToken);

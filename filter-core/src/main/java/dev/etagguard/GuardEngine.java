@@ -24,12 +24,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The server-neutral engine: classifies each request, applies the write-precondition policy,
- * orders writes per resource and decides every conditional request, through {@link Admission}s.
- * Adapters (Servlet filter, Jetty handler, Tomcat valve) only translate their host's types.
+ * orders writes per resource and decides every conditional request, each through the one flow
+ * ({@link Exchange#admit(GuardEngine, RequestView)}). Adapters (Servlet filter, Jetty handler,
+ * Tomcat valve) only host that flow, translating their server's types.
  *
  * <p>One engine serves all requests of an application. Thread-safe.
  *
- * @see Admission for the per-request protocol
  * @since 0.1
  */
 public final class GuardEngine implements AutoCloseable {
@@ -148,7 +148,7 @@ public final class GuardEngine implements AutoCloseable {
    * Classifies a request and applies the checks that need no resource state: scope, the 428
    * policy and malformed preconditions. Never blocks.
    */
-  public Admission admit(RequestView request) {
+  Admission admit(RequestView request) {
     if (!settings.enabled()) {
       listener.onDecision(new ResourceKey(request.path()), request.method(), GuardListener.Decision.PASSED_THROUGH);
       return Admission.pass(this);

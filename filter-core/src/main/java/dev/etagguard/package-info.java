@@ -1,7 +1,7 @@
 /**
  * ETag Guard's engine: the RFC 9110 section 13 precondition decisions ({@link dev.etagguard.Preconditions}),
- * the settings every adapter shares ({@link dev.etagguard.GuardSettings}) and the per-request protocol
- * ({@link dev.etagguard.GuardEngine}, {@link dev.etagguard.Admission}). Free of servlet, Jetty, Tomcat
+ * the settings every adapter shares ({@link dev.etagguard.GuardSettings}) and the one request flow
+ * ({@link dev.etagguard.GuardEngine}, {@link dev.etagguard.Exchange}) that every server hosts. Free of servlet, Jetty, Tomcat
  * and Spring types.
  *
  * @since 0.1

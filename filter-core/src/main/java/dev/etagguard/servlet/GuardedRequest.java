@@ -229,7 +229,7 @@ final class GuardedRequest extends HttpServletRequestWrapper {
     return spooledStream;
   }
 
-  /** Hides these request fields (lower case) from the handler (see {@code Admission.hiddenFields}); returns this. */
+  /** Hides these request fields (lower case) from the handler (see {@code Exchange.Host#read}); returns this. */
   GuardedRequest hiding(Set<String> fields) {
     this.hiddenFields = fields;
     return this;

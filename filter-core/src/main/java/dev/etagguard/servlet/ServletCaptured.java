@@ -2,7 +2,6 @@ package dev.etagguard.servlet;
 
 import dev.etagguard.Exchange;
 import dev.etagguard.http.EntityTag;
-import dev.etagguard.spi.ResponseView;
 
 import jakarta.servlet.http.HttpServletResponse;
 

@@ -7,7 +7,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.etagguard.Admission;
+import dev.etagguard.Exchange;
 
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -118,7 +118,7 @@ public final class FencedStorage {
             if (gate != null) {
               gate.pass();
             }
-            Long token = (Long) req.getAttribute(Admission.FENCING_TOKEN_ATTRIBUTE);
+            Long token = (Long) req.getAttribute(Exchange.FENCING_TOKEN_ATTRIBUTE);
             resp.setStatus(write(path, body, token) ? 201 : 204);
           }
           case "DELETE" -> resp.setStatus(entries.remove(path) != null ? 204 : 404);

@@ -7,7 +7,6 @@ import dev.etagguard.http.EntityTag;
 import dev.etagguard.spi.EntityTagGenerator;
 
 import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Components;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.etagguard.Admission;
+import dev.etagguard.Exchange;
 import dev.etagguard.BodyBuffer;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
@@ -25,6 +26,7 @@ import dev.etagguard.spi.RequestView;
 import dev.etagguard.spi.ResponseView;
 import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.ResourceServlet;
+import dev.etagguard.testing.ScriptedHost;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -103,30 +105,19 @@ class FlatMemoryTest {
    * engine. Plain checks: a million assertion objects would dominate the run.
    */
   private static void writeAndRead(GuardEngine engine, String path, int i) {
-    Admission write = engine.admit(new View("PUT", path));
-    try {
-      check(write.kind() == Admission.Kind.WRITE, "a write", path);
-      write.acquire().join();
-      check(write.decide() == null, "no precondition to refuse", path);
-      check(!write.completeWrite(new Response(204, "\"v" + i + "\"")), "the handler's ETag is taken", path);
-    } finally {
-      write.close();
-    }
+    Exchange write = Exchange.admit(engine, new View("PUT", path));
+    check(write != null && write.write(), "a write", path);
+    ScriptedHost wrote = new ScriptedHost("PUT", m -> ScriptedHost.Reply.of(204, "\"v" + i + "\"")).run(write);
+    check(wrote.answer() == null && wrote.handlerRuns() == 1, "no precondition to refuse", path);
+    check(wrote.internalGets() == 0 && wrote.status() == 204, "the handler's ETag is taken", path);
     if (i % 8 != 0) {
       return;
     }
-    Admission read = engine.admit(new View("GET", path));
-    try {
-      byte[] body = ("body of " + path + " ").repeat(40).substring(0, 300).getBytes(StandardCharsets.UTF_8);
-      BodyBuffer buffer = read.bodyBuffer(true, true);
-      check(buffer.append(body, 0, body.length), "the body held", path);
-      EntityTag tag = buffer.finishDigest();
-      check(tag != null, "a digest", path);
-      ReadDecision decision = read.completeRead(new Response(200, null), tag, body.length);
-      check(decision.action() == ReadDecision.Action.FULL, "a full 200", path);
-    } finally {
-      read.close();
-    }
+    Exchange read = Exchange.admit(engine, new View("GET", path));
+    byte[] body = ("body of " + path + " ").repeat(40).substring(0, 300).getBytes(StandardCharsets.UTF_8);
+    ScriptedHost got = new ScriptedHost("GET", m -> new ScriptedHost.Reply(200, Map.of(), body)).run(read);
+    check(got.fields().get("ETag") != null, "a digest", path);
+    check(got.action() == ReadDecision.Action.FULL && got.status() == 200, "a full 200", path);
   }
 
   private static void check(boolean condition, String what, String path) {

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.etagguard.Admission;
+import dev.etagguard.Exchange;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
 import dev.etagguard.http.Validators;
@@ -18,6 +18,7 @@ import dev.etagguard.spi.ResourceKey;
 import dev.etagguard.spi.ResourceKeyResolver;
 import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.spi.WriteSequencer;
+import dev.etagguard.testing.ScriptedHost;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -132,9 +133,9 @@ class ETagGuardAutoConfigurationTest {
       assertThat(engine.generator()).isSameAs(context.getBean(EntityTagGenerator.class));
 
       // The user's resolver names the key; the user's listener hears the 428.
-      Admission admission = engine.admit(FakeRequest.of("PUT", "/articles/12"));
-      assertThat(admission.key()).isEqualTo(new ResourceKey("user:/articles/12"));
-      assertThat(admission.rejection()).isNotNull();
+      Exchange exchange = Exchange.admit(engine, FakeRequest.of("PUT", "/articles/12"));
+      assertThat(exchange.key()).isEqualTo(new ResourceKey("user:/articles/12"));
+      assertThat(new ScriptedHost("PUT", m -> ScriptedHost.Reply.of(204, null)).run(exchange).status()).isEqualTo(428);
       assertThat(user.decisions).containsExactly(GuardListener.Decision.PRECONDITION_REQUIRED);
     });
   }
@@ -165,7 +166,7 @@ class ETagGuardAutoConfigurationTest {
       MeterRegistry registry = context.getBean(MeterRegistry.class);
       assertThat(registry.find(ETagGuardMetrics.REQUESTS).counters()).hasSize(GuardListener.Decision.values().length);
       GuardEngine engine = context.getBean(GuardEngine.class);
-      engine.admit(FakeRequest.of("PUT", "/articles/1"));
+      Exchange.admit(engine, FakeRequest.of("PUT", "/articles/1"));
       assertThat(registry.get(ETagGuardMetrics.REQUESTS).tag("outcome", "precondition_required").counter().count())
           .isEqualTo(1.0);
       assertThat(context.getBean(UserListener.class).decisions).containsExactly(GuardListener.Decision.PRECONDITION_REQUIRED);
@@ -179,8 +180,9 @@ class ETagGuardAutoConfigurationTest {
   void noMetricsWithoutMicrometer() {
     runner.withClassLoader(new FilteredClassLoader("io.micrometer")).run(context -> {
       assertThat(context).hasNotFailed().hasSingleBean(GuardEngine.class).doesNotHaveBean(GuardInstrumentation.class);
-      assertThat(context.getBean(GuardEngine.class).admit(FakeRequest.of("GET", "/x")).kind())
-          .isEqualTo(Admission.Kind.READ);
+      Exchange exchange = Exchange.admit(context.getBean(GuardEngine.class), FakeRequest.of("GET", "/x"));
+      assertThat(exchange).isNotNull();
+      assertThat(exchange.write()).isFalse();
     });
   }
 

@@ -292,9 +292,9 @@ public final class EngineBenchmarks {
   }
 
   /**
-   * The engine's whole per-request work for a guarded GET, without I/O: {@code admit} of a request
-   * with five ordinary headers and no conditional one, then {@code completeRead} of a 200 with a
-   * generated tag (the digest is given), as the adapters drive it for every read.
+   * The engine's whole per-request work for a guarded GET, without I/O: the flow
+   * ({@link dev.etagguard.Exchange}) of a request with five ordinary headers and no conditional
+   * one, through a host whose handler answers 200 with a generated tag (the digest is given).
    */
   @State(Scope.Benchmark)
   @BenchmarkMode(Mode.AverageTime)
@@ -313,23 +313,114 @@ public final class EngineBenchmarks {
     }
 
     final dev.etagguard.spi.RequestView request = new Get("/articles/k1", headers);
-    final dev.etagguard.spi.ResponseView response = new dev.etagguard.spi.ResponseView() {
-      @Override
-      public int status() {
-        return 200;
-      }
-
-      @Override
-      public @Nullable String header(String name) {
-        return "Content-Type".equalsIgnoreCase(name) ? "application/json" : null;
-      }
-    };
     final EntityTag digest = EntityTag.strong("k3mCJ8d0AuqJqzyrmkUeRmh7Dh-Y7dQ1");
+    final ReadHost host = new ReadHost(digest);
 
     @Benchmark
-    public dev.etagguard.ReadDecision admitAndComplete() {
-      dev.etagguard.Admission a = engine.admit(request);
-      return a.completeRead(response, digest, 1024);
+    public dev.etagguard.ReadDecision.@Nullable Action admitAndComplete() {
+      dev.etagguard.Exchange exchange = dev.etagguard.Exchange.admit(engine, request);
+      exchange.run(host).join();
+      return host.action;
+    }
+  }
+
+  /**
+   * The host of the read path: the handler's response is a 200 {@code application/json} of 1024
+   * bytes whose digest is given; the decision is recorded, nothing is written.
+   */
+  static final class ReadHost implements dev.etagguard.Exchange.Host {
+    private final dev.etagguard.Exchange.Captured captured;
+    dev.etagguard.ReadDecision.@Nullable Action action;
+
+    ReadHost(EntityTag digest) {
+      this.captured = new dev.etagguard.Exchange.Captured() {
+        @Override
+        public int status() {
+          return 200;
+        }
+
+        @Override
+        public @Nullable String header(String name) {
+          return "Content-Type".equalsIgnoreCase(name) ? "application/json" : null;
+        }
+
+        @Override
+        public boolean held() {
+          return true;
+        }
+
+        @Override
+        public long length() {
+          return 1024;
+        }
+
+        @Override
+        public EntityTag digest() {
+          return digest;
+        }
+      };
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<dev.etagguard.Exchange.Captured> read(java.util.Set<String> hidden,
+        dev.etagguard.BodyBuffer body, java.util.function.Function<dev.etagguard.spi.ResponseView,
+        dev.etagguard.ReadDecision> spill) {
+      return java.util.concurrent.CompletableFuture.completedFuture(captured);
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> sendRead(dev.etagguard.ReadDecision decision,
+        dev.etagguard.Exchange.@Nullable Captured response) {
+      action = decision.action();
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public <T> java.util.concurrent.CompletionStage<T> await(java.util.concurrent.CompletableFuture<T> permit) {
+      return permit;
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> receiveContent() {
+      throw new UnsupportedOperationException("reads only");
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> contentFailed(dev.etagguard.Answer incomplete, Throwable failure) {
+      throw new UnsupportedOperationException("reads only");
+    }
+
+    @Override
+    public java.io.InputStream content() {
+      throw new UnsupportedOperationException("reads only");
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> answer(dev.etagguard.Answer answer) {
+      throw new UnsupportedOperationException("no answer on this path");
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> finishStreamed(dev.etagguard.Exchange.Captured response) {
+      throw new UnsupportedOperationException("held bodies only");
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<dev.etagguard.Exchange.Captured> write(dev.etagguard.BodyBuffer body,
+        dev.etagguard.spi.EntityTagGenerator.@Nullable Digest contentDigest, java.util.OptionalLong fencingToken) {
+      throw new UnsupportedOperationException("reads only");
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> sendWrite(dev.etagguard.Exchange.Captured response,
+        Map<String, String> fields, dev.etagguard.@Nullable Answer failure) {
+      throw new UnsupportedOperationException("reads only");
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<dev.etagguard.Exchange.Captured> internalGet(
+        java.util.Set<String> keyParameters, dev.etagguard.BodyBuffer body) {
+      throw new UnsupportedOperationException("reads only");
     }
   }
 }

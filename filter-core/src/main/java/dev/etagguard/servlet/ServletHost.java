@@ -1,0 +1,304 @@
+package dev.etagguard.servlet;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
+import dev.etagguard.Answer;
+import dev.etagguard.BodyBuffer;
+import dev.etagguard.Exchange;
+import dev.etagguard.ReadDecision;
+import dev.etagguard.http.ByteRange;
+import dev.etagguard.spi.EntityTagGenerator;
+import dev.etagguard.spi.ResponseView;
+
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One request's host of the guard's flow ({@link Exchange}) in Servlet terms: every step runs on
+ * the request's thread (a permit is waited for there, bounded by {@code permitTimeout}), except
+ * the end of a read or write whose handler went async, which its async processing tells.
+ */
+final class ServletHost implements Exchange.Host {
+
+  private static final System.Logger LOG = System.getLogger(ServletHost.class.getName());
+
+  /** The most ASYNC dispatches one internal GET runs before it gives up on its handler. */
+  private static final int MAX_INTERNAL_DISPATCHES = 16;
+
+  /** A step of the host that may fail as Servlet code does. */
+  @FunctionalInterface
+  private interface Step<T> {
+    T run() throws IOException, ServletException;
+  }
+
+  private static <T> CompletableFuture<T> attempt(Step<T> step) {
+    try {
+      return CompletableFuture.completedFuture(step.run());
+    } catch (IOException | ServletException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private final ServletGuard guard;
+  final Exchange exchange;
+  final HttpServletRequest request;
+  final HttpServletResponse response;
+  private final ServletGuard.Chain next;
+  final BooleanSupplier containerError;
+  final boolean head;
+  /** A write's content, received before its permit. */
+  private @Nullable SpooledContent content;
+
+  ServletHost(ServletGuard guard, Exchange exchange, HttpServletRequest request, HttpServletResponse response,
+      ServletGuard.Chain next, BooleanSupplier containerError) {
+    this.guard = guard;
+    this.exchange = exchange;
+    this.request = request;
+    this.response = response;
+    this.next = next;
+    this.containerError = containerError;
+    this.head = "HEAD".equals(request.getMethod());
+  }
+
+  /** The exchange is over: the received content goes. */
+  void end() {
+    SpooledContent c = content;
+    if (c != null) {
+      c.close();
+    }
+  }
+
+  @Override
+  public <T> CompletionStage<T> await(CompletableFuture<T> permit) {
+    try {
+      permit.join(); // bounded by permitTimeout
+    } catch (CompletionException | CancellationException failure) {
+      // the flow answers it
+    }
+    return permit;
+  }
+
+  @Override
+  public CompletionStage<Void> receiveContent() {
+    return attempt(() -> {
+      content = SpooledContent.receive(request);
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> contentFailed(Answer incomplete, Throwable failure) {
+    LOG.log(Level.DEBUG, () -> "Request content of " + exchange + " not received", failure);
+    try {
+      ServletAnswers.send(response, incomplete);
+    } catch (IOException | IllegalStateException gone) {
+      // The client is gone: nobody to answer.
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public InputStream content() throws IOException {
+    SpooledContent c = content;
+    return c != null ? c.open() : request.getInputStream();
+  }
+
+  @Override
+  public CompletionStage<Void> answer(Answer answer) {
+    return attempt(() -> {
+      ServletAnswers.send(response, answer);
+      ServletAnswers.discardContent(request, response);
+      return null;
+    });
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  @Override
+  public CompletionStage<Exchange.Captured> read(Set<String> hiddenFields, BodyBuffer body,
+      Function<ResponseView, ReadDecision> spill) {
+    HeldRead held = new HeldRead(guard, this, body, spill);
+    GuardedRequest guarded = GuardedRequest.forHandler(request, held.capture, head, held::started, null)
+        .hiding(hiddenFields);
+    try {
+      next.proceed(guarded, held.capture);
+      if (!request.isAsyncStarted()) {
+        held.finish();
+      }
+    } catch (IOException | ServletException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return held.result;
+  }
+
+  @Override
+  public CompletionStage<Void> sendRead(ReadDecision decision, Exchange.@Nullable Captured captured) {
+    return attempt(() -> {
+      if (captured == null) {
+        ServletAnswers.applyEarly(decision, response, true);
+      } else {
+        ServletCaptured held = (ServletCaptured) captured;
+        sendHeld(decision, held.body(), held.declaredLength());
+      }
+      return null;
+    });
+  }
+
+  private void sendHeld(ReadDecision decision, CaptureStream body, long declaredLength) throws IOException {
+    switch (decision.action()) {
+      case PASS -> ServletAnswers.writeHeld(response, body, null, head, declaredLength);
+      case FULL -> {
+        ServletAnswers.setHeaders(response, decision.headers());
+        ServletAnswers.writeHeld(response, body, null, head, -1);
+      }
+      case PARTIAL -> {
+        ByteRange range = Objects.requireNonNull(decision.range());
+        ServletAnswers.setHeaders(response, decision.headers());
+        response.setStatus(206);
+        response.setHeader("Content-Range", range.contentRange(body.count()));
+        ServletAnswers.writeHeld(response, body, range, head, -1);
+      }
+      case NOT_MODIFIED -> ServletAnswers.notModified(response, decision.headers());
+      case REJECT -> {
+        response.reset();
+        ServletAnswers.send(response, decision.answer());
+      }
+    }
+  }
+
+  @Override
+  public CompletionStage<Void> finishStreamed(Exchange.Captured captured) {
+    // Decided at the spill, body streamed or discarded. A HEAD sent nothing yet: it declares the
+    // length a GET would have (RFC 9110 8.6), else the container would declare none, or 0.
+    ServletCaptured streamed = (ServletCaptured) captured;
+    if (head && (early == ReadDecision.Action.FULL || early == ReadDecision.Action.PASS)
+        && !response.isCommitted()) {
+      response.setContentLengthLong(streamed.declaredLength() >= 0 ? streamed.declaredLength() : streamed.length());
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** The decision made at the spill, if the body outgrew the buffer. */
+  ReadDecision.@Nullable Action early;
+
+  // ---------------------------------------------------------------- writes
+
+  @Override
+  public CompletionStage<Exchange.Captured> write(BodyBuffer body, EntityTagGenerator.@Nullable Digest contentDigest,
+      OptionalLong fencingToken) {
+    fencingToken.ifPresent(token -> request.setAttribute(Exchange.FENCING_TOKEN_ATTRIBUTE, token));
+    CapturingResponse capture = new CapturingResponse(guard.shielded(response), body, c -> true, containerError);
+    CompletableFuture<Exchange.Captured> result = new CompletableFuture<>();
+    GuardedRequest guarded = GuardedRequest.forHandler(request, capture, false, context -> {
+      // A write that goes async streams its response; its permit is held until the end.
+      capture.passThrough();
+      context.addListener(new HeldAsync.Ended(() -> result.complete(ServletCaptured.answered(response,
+          capture.capture()))));
+      return context;
+    }, contentDigest).reading(content);
+    try {
+      next.proceed(guarded, capture);
+      if (request.isAsyncStarted()) {
+        return result;
+      }
+    } catch (IOException | ServletException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (capture.containerOwned()) {
+      return CompletableFuture.completedFuture(ServletCaptured.answered(response, capture.capture()));
+    }
+    capture.flushWriter();
+    return CompletableFuture.completedFuture(new ServletCaptured(response, capture.capture(),
+        capture.declaredLength(), false, false, guarded.bodyTag(), guarded.bodyLength()));
+  }
+
+  @Override
+  public CompletionStage<Void> sendWrite(Exchange.Captured captured, Map<String, String> fields,
+      @Nullable Answer failure) {
+    CaptureStream body = ((ServletCaptured) captured).body();
+    return attempt(() -> {
+      if (failure != null && body.complete() && !response.isCommitted()) {
+        response.reset();
+        ServletAnswers.send(response, failure);
+      } else if (body.complete()) {
+        ServletAnswers.setHeaders(response, fields);
+        ServletAnswers.writeHeld(response, body, null, false, ((ServletCaptured) captured).declaredLength());
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Runs a GET of the request's resource through the application, detached from the client. A
+   * handler that goes async gets an {@link InternalAsync} of its own: this thread waits for its
+   * dispatch or completion (bounded by its timeout) and runs each dispatch as one more forward.
+   */
+  @Override
+  public CompletionStage<Exchange.Captured> internalGet(Set<String> keyParameters, BodyBuffer body) {
+    DetachedResponse detached = new DetachedResponse(body);
+    GuardedRequest internal = GuardedRequest.internalGet(request, keyParameters);
+    internal.internalResponse(detached);
+    run(internal, detached);
+    return CompletableFuture.completedFuture(ServletCaptured.of(detached, detached.capture(), -1));
+  }
+
+  private void run(GuardedRequest internal, DetachedResponse detached) {
+    String path = ServletRequestView.pathInContext(request);
+    try {
+      for (int dispatches = 0; ; dispatches++) {
+        if (dispatches > MAX_INTERNAL_DISPATCHES) {
+          detached.setStatus(500); // a handler that never finishes: the state stays unknown
+          return;
+        }
+        RequestDispatcher dispatcher = request.getRequestDispatcher(path);
+        if (dispatcher == null) {
+          detached.setStatus(500);
+          return;
+        }
+        dispatcher.forward(internal, detached);
+        InternalAsync async = internal.startedInternalAsync();
+        if (async == null) {
+          return;
+        }
+        InternalAsync.Step step = async.awaitNext();
+        if (step != InternalAsync.Step.DISPATCH) {
+          if (step == InternalAsync.Step.TIMEOUT) {
+            detached.setStatus(500);
+          }
+          return;
+        }
+        String to = async.dispatchPath();
+        path = to != null ? to : path;
+        internal.beginInternalDispatch();
+      }
+    } catch (IOException | ServletException | RuntimeException e) {
+      // The state stays unknown: every precondition then fails, and nothing is written.
+      LOG.log(Level.DEBUG, () -> "Internal GET of " + exchange + " failed", e);
+      detached.setStatus(500);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      detached.setStatus(500);
+    } finally {
+      InternalAsync used = internal.internalAsyncUsed();
+      if (used != null) {
+        used.fire(InternalAsync.Step.COMPLETE);
+      }
+    }
+  }
+}
