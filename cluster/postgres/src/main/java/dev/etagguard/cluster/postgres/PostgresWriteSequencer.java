@@ -10,31 +10,28 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.OptionalLong;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
 import dev.etagguard.spi.ResourceKey;
-import dev.etagguard.spi.WriteSequencer;
-
-import org.jspecify.annotations.Nullable;
+import dev.etagguard.support.LeasedWriteSequencer;
 
 /**
- * Write permits as leases in a table, {@code (resource_key, ticket, token, lease_until)}, behind
- * the built-in in-process sequencer (one waiter per key and instance reaches the database). Every
- * step is a short transaction on a connection borrowed for it and returned at once, so a held
- * permit keeps no connection: concurrency several times the pool's size makes progress, and the
- * validator store and the application always find a connection.
+ * Write permits as leases in a table, {@code (resource_key, ticket, token, lease_until)}: the
+ * PostgreSQL half (enqueue and poll, renew, delete) of a {@link LeasedWriteSequencer}, which
+ * queues, retries, renews and releases. Every step is a short transaction on a connection borrowed
+ * for it and returned at once, so a held permit keeps no connection: concurrency several times the
+ * pool's size makes progress, and the validator store and the application always find a
+ * connection. The blocking JDBC calls run on this sequencer's own threads, never on the timer's or
+ * a request's.
  *
  * <p>A waiter enqueues a row with a ticket from the token sequence; the row with the smallest
  * ticket of its key holds the permit (FIFO per key across instances) and gets a fencing token,
@@ -45,12 +42,9 @@ import org.jspecify.annotations.Nullable;
  * {@code leaseTime} every third of it unless {@code renewLease} is off, and whoever next touches the
  * key deletes expired rows, so an instance that stops loses its place and its permit.
  */
-final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
+final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSequencer.Row> {
 
   private static final System.Logger LOG = System.getLogger(PostgresWriteSequencer.class.getName());
-  private static final AtomicInteger INSTANCES = new AtomicInteger();
-  private static final long MIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-  private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   /** The longest a waiter's row outlives its last poll (waiters poll every 20 ms at most). */
   private static final long MAX_WAITER_LEASE_MILLIS = 5000;
   private static final long REMOVE_RETRY_MILLIS = 200;
@@ -58,12 +52,8 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
   private final DataSource dataSource;
   private final String table;
   private final String tokenSequence;
-  private final long leaseMillis;
   private final long waiterLeaseMillis;
-  private final boolean renewLease;
-  private final WriteSequencer local;
   private final ExecutorService executor;
-  private final ScheduledExecutorService renewals;
   private final String enqueue;
   private final String poll;
   private final String renew;
@@ -72,13 +62,12 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
 
   PostgresWriteSequencer(DataSource dataSource, String table, String permitTable, String tokenSequence,
       Duration leaseTime, boolean renewLease, int maxWaitersPerKey) {
+    super("etag-guard-postgres-", leaseTime.toMillis(), renewLease, maxWaitersPerKey);
     this.dataSource = dataSource;
     this.table = table;
     this.tokenSequence = tokenSequence;
-    this.leaseMillis = leaseTime.toMillis();
+    long leaseMillis = leaseTime.toMillis();
     this.waiterLeaseMillis = Math.min(leaseMillis, MAX_WAITER_LEASE_MILLIS);
-    this.renewLease = renewLease;
-    this.local = WriteSequencer.local(maxWaitersPerKey);
     String lease = "clock_timestamp() + " + leaseMillis + " * interval '1 millisecond'";
     String waiterLease = "clock_timestamp() + " + waiterLeaseMillis + " * interval '1 millisecond'";
     String first = "(SELECT min(ticket) FROM " + permitTable + " WHERE resource_key = ?)";
@@ -95,11 +84,8 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
     this.renew = "UPDATE " + permitTable + " SET lease_until = " + lease
         + " WHERE resource_key = ? AND ticket = ? AND token = ? AND lease_until >= clock_timestamp()";
     this.remove = "DELETE FROM " + permitTable + " WHERE resource_key = ? AND ticket = ?";
-    int n = INSTANCES.incrementAndGet();
-    // Blocking JDBC calls and the waits between polls run here, never on a request thread of a
-    // non-blocking host.
-    this.executor = Executors.newCachedThreadPool(daemon("etag-guard-postgres-" + n + "-"));
-    this.renewals = Executors.newSingleThreadScheduledExecutor(daemon("etag-guard-postgres-" + n + "-lease-"));
+    // Blocking JDBC calls run here, never on a request thread of a non-blocking host.
+    this.executor = Executors.newCachedThreadPool(daemon(name() + "-"));
   }
 
   private static ThreadFactory daemon(String prefix) {
@@ -111,31 +97,63 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
     };
   }
 
+  /** A request's row in the permits table: its ticket ({@code -1}: none yet) and its lease's end. */
+  static final class Row {
+    volatile long ticket = -1;
+    volatile long leaseEnds;
+  }
+
   @Override
-  public CompletableFuture<Permit> acquire(ResourceKey key, Duration maxWait) {
-    long start = System.nanoTime();
-    // Chained, not thenCompose: cancelling the request must reach the wait for the row's turn.
-    return WriteSequencer.chain(local.acquire(key, maxWait), front -> {
-      CompletableFuture<Permit> result = new CompletableFuture<>();
-      Runnable lock = () -> {
-        try {
-          Permit permit = lock(key, front, start + maxWait.toNanos(), result);
-          if (!result.complete(permit)) {
-            permit.release(); // abandoned meanwhile: its row goes at once, and the front permit with it
-          }
-        } catch (Throwable t) {
-          front.release();
-          result.completeExceptionally(t);
+  protected Row newRequest(ResourceKey key) {
+    return new Row();
+  }
+
+  @Override
+  protected CompletableFuture<Long> tryLock(ResourceKey key, Row row) {
+    return blocking(() -> poll(key, row));
+  }
+
+  @Override
+  protected CompletableFuture<Boolean> renew(ResourceKey key, Row row, long token) {
+    return blocking(() -> {
+      try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(renew)) {
+        st.setString(1, key.value());
+        st.setLong(2, row.ticket);
+        st.setLong(3, token);
+        int rows = st.executeUpdate();
+        if (!c.getAutoCommit()) {
+          c.commit();
         }
-      };
-      try {
-        executor.execute(lock);
-      } catch (RejectedExecutionException e) {
-        front.release();
-        result.completeExceptionally(new PermitUnavailableException("The sequencer is closed", false));
+        return rows == 1;
       }
-      return result;
     });
+  }
+
+  @Override
+  protected CompletableFuture<?> unlock(ResourceKey key, Row row, long leaseEnds) {
+    // This instance's next writer of the key goes on after the first attempt; it queues behind
+    // the row if that attempt failed.
+    return remove(key, row.ticket, leaseEnds);
+  }
+
+  @Override
+  protected void abandon(ResourceKey key, Row row) {
+    if (row.ticket >= 0) {
+      remove(key, row.ticket, row.leaseEnds);
+    }
+  }
+
+  /** Runs {@code work} on this sequencer's threads. */
+  private <T> CompletableFuture<T> blocking(Callable<T> work) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    executor.execute(() -> {
+      try {
+        result.complete(work.call());
+      } catch (Throwable t) {
+        result.completeExceptionally(t);
+      }
+    });
+    return result;
   }
 
   /** A statement run in a short transaction of a borrowed connection. */
@@ -174,97 +192,63 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
     }
   }
 
-  private Permit lock(ResourceKey key, Permit front, long deadline, CompletableFuture<Permit> request)
-      throws SQLException, InterruptedException {
-    if (deadline - System.nanoTime() <= 0) {
-      throw new PermitUnavailableException("Timed out waiting for " + key, false);
-    }
-    long ticket = -1;
-    long waiterLeaseEnds = 0;
-    boolean held = false;
-    try {
-      long pause = MIN_POLL_NANOS;
-      while (true) {
-        long sent = System.nanoTime();
-        long mine = ticket;
-        long[] answer = inTransaction(key, c -> {
-          try (PreparedStatement st = c.prepareStatement(expire)) {
-            st.setString(1, key.value());
-            st.executeUpdate();
-          }
-          long t = mine;
-          if (t < 0) {
-            try (PreparedStatement st = c.prepareStatement(enqueue)) {
-              st.setString(1, key.value());
-              try (ResultSet rs = st.executeQuery()) {
-                rs.next();
-                t = rs.getLong(1);
-              }
-            }
-          }
-          try (PreparedStatement st = c.prepareStatement(poll)) {
-            st.setString(1, key.value());
-            st.setString(2, key.value());
-            st.setString(3, key.value());
-            st.setLong(4, t);
-            try (ResultSet rs = st.executeQuery()) {
-              if (!rs.next()) {
-                return new long[] {-1, 0}; // our row expired (a pause longer than the lease): queue again
-              }
-              long token = rs.getLong(1);
-              return new long[] {t, rs.wasNull() ? 0 : token};
-            }
-          }
-        });
-        ticket = answer[0];
-        waiterLeaseEnds = sent + TimeUnit.MILLISECONDS.toNanos(waiterLeaseMillis);
-        if (answer[1] != 0) {
-          PgPermit permit = new PgPermit(key, ticket, answer[1], front, sent);
-          if (renewLease) {
-            long period = Math.max(1, leaseMillis / 3);
-            permit.renewal = renewals.scheduleWithFixedDelay(() -> {
-              try {
-                executor.execute(permit::renew);
-              } catch (RejectedExecutionException e) {
-                // closing
-              }
-            }, period, period, TimeUnit.MILLISECONDS);
-          }
-          held = true;
-          return permit;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new PermitUnavailableException("Timed out waiting for " + key, false);
-        }
-        if (request.isDone()) {
-          // Abandoned (cancelled): the row leaves the queue (below), nobody waits for its turn.
-          throw new java.util.concurrent.CancellationException("The permit request of " + key + " was abandoned");
-        }
-        TimeUnit.NANOSECONDS.sleep(Math.min(pause, left));
-        pause = Math.min(MAX_POLL_NANOS, pause * 2);
+  /**
+   * Enqueues the request's row when it has none (or its row expired: a pause longer than its
+   * lease), renews the row's lease and, when it is first in its key's queue, grants it.
+   *
+   * @return the fencing token when granted, else 0
+   */
+  private long poll(ResourceKey key, Row row) throws SQLException {
+    long sent = System.nanoTime();
+    long mine = row.ticket;
+    long[] answer = inTransaction(key, c -> {
+      try (PreparedStatement st = c.prepareStatement(expire)) {
+        st.setString(1, key.value());
+        st.executeUpdate();
       }
-    } finally {
-      if (!held && ticket >= 0) {
-        remove(key, ticket, waiterLeaseEnds, null);
+      long t = mine;
+      if (t < 0) {
+        try (PreparedStatement st = c.prepareStatement(enqueue)) {
+          st.setString(1, key.value());
+          try (ResultSet rs = st.executeQuery()) {
+            rs.next();
+            t = rs.getLong(1);
+          }
+        }
       }
-    }
+      try (PreparedStatement st = c.prepareStatement(poll)) {
+        st.setString(1, key.value());
+        st.setString(2, key.value());
+        st.setString(3, key.value());
+        st.setLong(4, t);
+        try (ResultSet rs = st.executeQuery()) {
+          if (!rs.next()) {
+            return new long[] {-1, 0}; // our row expired (a pause longer than the lease): queue again
+          }
+          long token = rs.getLong(1);
+          return new long[] {t, rs.wasNull() ? 0 : token};
+        }
+      }
+    });
+    row.ticket = answer[0];
+    row.leaseEnds = sent + TimeUnit.MILLISECONDS.toNanos(waiterLeaseMillis);
+    return answer[1];
   }
 
   /**
-   * Deletes a row (a waiter giving up, a holder releasing), then runs {@code then}; a failed delete
-   * (the server restarting, say) is retried in the background while the row's lease lasts, so the
-   * next writer of the key does not wait for the lease to run out.
+   * Deletes a row (a waiter giving up, a holder releasing); the returned future completes after
+   * the first attempt. A failed delete (the server restarting, say) is retried in the background
+   * while the row's lease lasts, so the next writer of the key does not wait for the lease to run
+   * out.
    */
-  private void remove(ResourceKey key, long ticket, long leaseEnds, @Nullable Runnable then) {
-    Runnable first = () -> {
+  private CompletableFuture<Void> remove(ResourceKey key, long ticket, long leaseEnds) {
+    CompletableFuture<Void> first = new CompletableFuture<>();
+    Runnable task = () -> {
       boolean removed;
       try {
         removed = removeQuietly(key, ticket);
       } finally {
-        if (then != null) {
-          then.run();
-        }
+        first.complete(null);
       }
       while (!removed && leaseEnds - System.nanoTime() > 0) {
         try {
@@ -277,16 +261,15 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
       }
     };
     try {
-      executor.execute(first);
+      executor.execute(task);
     } catch (RejectedExecutionException e) {
       try {
         removeQuietly(key, ticket);
       } finally {
-        if (then != null) {
-          then.run();
-        }
+        first.complete(null);
       }
     }
+    return first;
   }
 
   /** Deletes a row once; on failure its lease ends it. */
@@ -317,110 +300,16 @@ final class PostgresWriteSequencer implements WriteSequencer, AutoCloseable {
     }
   }
 
-  @Override
-  public int heldPermits() {
-    return local.heldPermits();
-  }
-
-  @Override
-  public int activeKeys() {
-    return local.activeKeys();
-  }
-
+  /** Also ends this sequencer's threads once their work is done. */
   @Override
   public void close() {
-    renewals.shutdownNow();
+    super.close();
     executor.shutdown();
-    local.close();
   }
 
   @Override
   public String toString() {
     return "PostgresWriteSequencer{table=" + table + ", tokenSequence=" + tokenSequence + ", leaseTime="
-        + leaseMillis + "ms, renewLease=" + renewLease + "}";
-  }
-
-  /** A held lease: its row, token and the local estimate of its end. */
-  private final class PgPermit implements Permit {
-    private final ResourceKey key;
-    private final long ticket;
-    private final long token;
-    private final Permit front;
-    private final AtomicBoolean released = new AtomicBoolean();
-    private volatile long leaseEnds;
-    private volatile @Nullable ScheduledFuture<?> renewal;
-
-    PgPermit(ResourceKey key, long ticket, long token, Permit front, long sent) {
-      this.key = key;
-      this.ticket = ticket;
-      this.token = token;
-      this.front = front;
-      // Counted from before the statement that set the lease was sent: never later than the server's.
-      this.leaseEnds = sent + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
-    }
-
-    @Override
-    public ResourceKey key() {
-      return key;
-    }
-
-    @Override
-    public OptionalLong fencingToken() {
-      return OptionalLong.of(token);
-    }
-
-    @Override
-    public boolean valid() {
-      return !released.get() && leaseEnds - System.nanoTime() > 0;
-    }
-
-    synchronized void renew() {
-      if (released.get() || leaseEnds - System.nanoTime() <= 0) {
-        return;
-      }
-      long sent = System.nanoTime();
-      try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(PostgresWriteSequencer.this.renew)) {
-        st.setString(1, key.value());
-        st.setLong(2, ticket);
-        st.setLong(3, token);
-        int rows = st.executeUpdate();
-        if (!c.getAutoCommit()) {
-          c.commit();
-        }
-        if (rows == 1) {
-          leaseEnds = sent + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
-        } else {
-          LOG.log(Level.WARNING, () -> "ETag Guard: the write permit of " + key + " expired before it was renewed");
-          leaseEnds = sent;
-          cancelRenewal();
-        }
-      } catch (SQLException e) {
-        // Tried again at the next period; the lease runs out meanwhile unless that succeeds.
-        LOG.log(Level.WARNING, () -> "ETag Guard: could not renew the write permit of " + key + ": " + e);
-      }
-    }
-
-    private void cancelRenewal() {
-      ScheduledFuture<?> r = renewal;
-      if (r != null) {
-        r.cancel(false);
-      }
-    }
-
-    @Override
-    public void release() {
-      if (!released.compareAndSet(false, true)) {
-        return;
-      }
-      cancelRenewal();
-      // This instance's next writer of the key goes on after the first attempt; it queues behind
-      // the row if that attempt failed.
-      remove(key, ticket, leaseEnds, front::release);
-    }
-
-    @Override
-    public String toString() {
-      return "PgPermit{" + key + ", token=" + token + "}";
-    }
+        + leaseMillis() + "ms, renewLease=" + renewLease() + "}";
   }
 }
