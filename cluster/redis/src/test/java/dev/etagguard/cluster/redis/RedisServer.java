@@ -8,16 +8,23 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real {@code redis-server} (the Debian package; {@code .ci/run} installs it) on a free loopback
- * port, without persistence, started and stopped by the test itself; restartable on the same port.
+ * A real {@code redis-server} on a free loopback port, without persistence, started and stopped by
+ * the test itself; restartable on the same port. The binary comes from the build: the one that the
+ * test dependency {@code org.signal:embedded-redis} bundles for this machine, copied into
+ * {@code target/} (see the module's pom), never a Redis installed on the machine.
  */
 final class RedisServer implements AutoCloseable {
 
-  private static final Path BINARY = Path.of("/usr/bin/redis-server");
+  /** The release {@code org.signal:embedded-redis} bundles (its resources are named after it). */
+  private static final String VERSION = "7.0.15";
+
+  private static Path binary;
 
   private final int port;
   private final Path log;
@@ -30,9 +37,6 @@ final class RedisServer implements AutoCloseable {
 
   /** Starts a server on a free port. */
   static RedisServer start() throws Exception {
-    if (!Files.isExecutable(BINARY)) {
-      throw new IllegalStateException(BINARY + " is missing: apt-get install -y redis-server (.ci/run does)");
-    }
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -51,7 +55,7 @@ final class RedisServer implements AutoCloseable {
 
   /** (Re)starts the server on its port and waits until it answers PING. */
   synchronized void startAgain() throws Exception {
-    process = new ProcessBuilder(List.of(BINARY.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+    process = new ProcessBuilder(List.of(binary().toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
         "--save", "", "--appendonly", "no", "--dir", log.getParent().toString()))
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -72,6 +76,47 @@ final class RedisServer implements AutoCloseable {
       }
       process = null;
     }
+  }
+
+  /**
+   * This machine's {@code redis-server} from the test class path, copied into {@code target/} once
+   * (a later build reuses the copy).
+   */
+  private static synchronized Path binary() throws IOException {
+    if (binary == null) {
+      String name = "redis-server-" + VERSION + "-" + platform();
+      Path file = Path.of("target", name).toAbsolutePath();
+      if (!Files.isExecutable(file)) {
+        try (InputStream in = RedisServer.class.getResourceAsStream("/" + name)) {
+          if (in == null) {
+            throw new IllegalStateException(name + " is not on the test class path: does org.signal:embedded-redis"
+                + " still bundle Redis " + VERSION + "?");
+          }
+          Path partial = Files.createTempFile(file.getParent(), name, ".partial");
+          Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+          Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rwxr-xr-x"));
+          Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+      }
+      binary = file;
+    }
+    return binary;
+  }
+
+  /** The suffix of the bundled binary for this machine. */
+  private static String platform() {
+    String os = System.getProperty("os.name");
+    String arch = System.getProperty("os.arch");
+    String system = os.startsWith("Linux") ? "linux" : os.startsWith("Mac") ? "darwin" : null;
+    String cpu = switch (arch) {
+      case "amd64", "x86_64" -> "amd64";
+      case "aarch64", "arm64" -> "arm64";
+      default -> null;
+    };
+    if (system == null || cpu == null) {
+      throw new IllegalStateException("org.signal:embedded-redis bundles no redis-server for " + os + " on " + arch);
+    }
+    return system + "-" + cpu;
   }
 
   private boolean pong() {
