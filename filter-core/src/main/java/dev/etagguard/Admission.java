@@ -1,5 +1,10 @@
 package dev.etagguard;
 
+import dev.etagguard.problem.Problem;
+
+import dev.etagguard.decision.Preconditions;
+import dev.etagguard.decision.Outcome;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package dev.etagguard;
 
+import dev.etagguard.problem.Problem;
+
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
@@ -22,6 +24,6 @@ public record Answer(int status, Map<String, String> headers, @Nullable Problem 
 
   /** The problem body as bytes, or an empty array. */
   public byte[] body() {
-    return problem == null ? new byte[0] : ProblemWriter.toBytes(problem);
+    return problem == null ? new byte[0] : problem.toJson();
   }
 }

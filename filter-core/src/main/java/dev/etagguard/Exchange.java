@@ -43,6 +43,24 @@ public final class Exchange implements AutoCloseable {
    */
   public static final String FENCING_TOKEN_ATTRIBUTE = "dev.etagguard.fencingToken";
 
+  /**
+   * Request attribute set on every request a guard has taken (any host): its presence makes a
+   * later guard (a filter behind a valve or a handler, a second filter) pass the request through.
+   *
+   * @since 0.3
+   */
+  public static final String GUARDED_ATTRIBUTE = "dev.etagguard.guarded";
+
+  /**
+   * The request fields (lower case) an internal GET does not carry: its conditions and range, the
+   * write's content fields, and {@code Accept-Encoding} (the guard digests identity bytes).
+   *
+   * @since 0.3
+   */
+  public static final Set<String> INTERNAL_GET_HIDDEN_FIELDS = Set.of("if-match", "if-none-match",
+      "if-modified-since", "if-unmodified-since", "if-range", "range", "content-length", "content-type",
+      "transfer-encoding", "content-encoding", "expect", "accept-encoding");
+
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   private final Admission admission;

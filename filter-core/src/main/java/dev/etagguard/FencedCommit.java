@@ -1,5 +1,7 @@
 package dev.etagguard;
 
+import dev.etagguard.problem.Problem;
+
 import java.lang.System.Logger.Level;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;

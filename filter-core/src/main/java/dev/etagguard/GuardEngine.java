@@ -1,5 +1,9 @@
 package dev.etagguard;
 
+import dev.etagguard.problem.Problem;
+
+import dev.etagguard.decision.Preconditions;
+
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -54,11 +58,11 @@ public final class GuardEngine implements AutoCloseable {
 
   private GuardEngine(Builder b) {
     this.settings = b.settings;
-    this.resolver = b.resolver != null ? b.resolver : ResourceKeyResolver.path(settings.keyQueryParameters());
-    this.store = b.store != null ? b.store : ValidatorStore.caffeine(settings.validatorStoreSize());
-    this.sequencer = b.sequencer != null ? b.sequencer : WriteSequencer.local(settings.maxWaitersPerKey());
+    this.resolver = b.resolver != null ? b.resolver : Builtins.pathResolver(settings.keyQueryParameters());
+    this.store = b.store != null ? b.store : Builtins.caffeineStore(settings.validatorStoreSize());
+    this.sequencer = b.sequencer != null ? b.sequencer : Builtins.localSequencer(settings.maxWaitersPerKey());
     this.ownsSequencer = b.sequencer == null;
-    this.generator = b.generator != null ? b.generator : EntityTagGenerator.sha256();
+    this.generator = b.generator != null ? b.generator : Builtins.sha256Generator();
     this.listener = b.listener != null ? b.listener : GuardListener.none();
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     this.recentChanges = new RecentChanges(settings.validatorStoreSize());

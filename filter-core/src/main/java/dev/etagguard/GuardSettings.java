@@ -1,5 +1,7 @@
 package dev.etagguard;
 
+import dev.etagguard.decision.Preconditions;
+
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Collections;

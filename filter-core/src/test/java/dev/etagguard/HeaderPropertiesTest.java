@@ -1,5 +1,9 @@
 package dev.etagguard;
 
+import dev.etagguard.decision.Preconditions;
+import dev.etagguard.decision.Outcome;
+import dev.etagguard.decision.Requirement;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 

@@ -2,6 +2,9 @@ package dev.etagguard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.etagguard.decision.Outcome;
+import dev.etagguard.decision.Preconditions;
+import dev.etagguard.decision.Requirement;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.http.RequestConditions;
 import dev.etagguard.http.Validators;

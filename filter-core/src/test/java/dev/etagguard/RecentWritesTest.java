@@ -13,6 +13,7 @@ import dev.etagguard.http.Validators;
 import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.spi.RequestView;
 import dev.etagguard.spi.ResourceKey;
+import dev.etagguard.support.Builtins;
 
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class RecentWritesTest {
 
-  private static final EntityTagGenerator SHA = EntityTagGenerator.sha256();
+  private static final EntityTagGenerator SHA = Builtins.sha256Generator();
   private static final List<String> CLIENT = List.of("Authorization", "Cookie", "X-User");
 
   /** A request: method, path, query and header fields (names in any case), over HTTP/1.1. */

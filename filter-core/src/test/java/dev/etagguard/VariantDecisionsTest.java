@@ -1,5 +1,8 @@
 package dev.etagguard;
 
+import dev.etagguard.decision.Preconditions;
+import dev.etagguard.decision.Outcome;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;

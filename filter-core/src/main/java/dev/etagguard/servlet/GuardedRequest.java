@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
+import dev.etagguard.Exchange;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.spi.EntityTagGenerator;
 
@@ -31,11 +32,6 @@ import org.jspecify.annotations.Nullable;
  * learns when the handler starts async processing.
  */
 final class GuardedRequest extends HttpServletRequestWrapper {
-
-  /** Headers an internal GET does not carry. */
-  private static final Set<String> INTERNAL_GET_HIDDEN = Set.of("if-match", "if-none-match", "if-modified-since",
-      "if-unmodified-since", "if-range", "range", "content-length", "content-type", "transfer-encoding",
-      "content-encoding", "expect", "accept-encoding");
 
   /** Called on the request thread when async processing has started, before the handler goes on. */
   interface AsyncStart {
@@ -286,7 +282,7 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   }
 
   private boolean hidden(String name) {
-    return internal ? INTERNAL_GET_HIDDEN.contains(name.toLowerCase(Locale.ROOT))
+    return internal ? Exchange.INTERNAL_GET_HIDDEN_FIELDS.contains(name.toLowerCase(Locale.ROOT))
         : !hiddenFields.isEmpty() && hiddenFields.contains(name.toLowerCase(Locale.ROOT));
   }
 

@@ -5,7 +5,7 @@ import java.lang.System.Logger.Level;
 import java.util.Map;
 
 import dev.etagguard.Answer;
-import dev.etagguard.Problem;
+import dev.etagguard.problem.Problem;
 import dev.etagguard.ReadDecision;
 import dev.etagguard.http.ByteRange;
 

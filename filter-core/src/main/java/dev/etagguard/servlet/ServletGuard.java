@@ -43,7 +43,7 @@ import jakarta.servlet.http.HttpServletResponse;
 public final class ServletGuard {
 
   /** Request attribute set on every request the guard has taken: its presence makes later guards pass. */
-  public static final String GUARDED_ATTRIBUTE = "dev.etagguard.guarded";
+  public static final String GUARDED_ATTRIBUTE = Exchange.GUARDED_ATTRIBUTE;
 
   /**
    * Request attribute a handler may set to {@code Boolean.TRUE} before writing to have its

@@ -3,7 +3,6 @@ package dev.etagguard.spi;
 import java.nio.ByteBuffer;
 
 import dev.etagguard.http.EntityTag;
-import dev.etagguard.support.Builtins;
 
 /**
  * Generates the strong entity tag of a representation from its bytes, fed incrementally while
@@ -31,13 +30,5 @@ public interface EntityTagGenerator {
 
     /** Finishes the digest; the digest must not be used afterwards. */
     EntityTag finish();
-  }
-
-  /**
-   * The built-in generator: SHA-256 of the body, truncated to 192 bits and encoded base64url
-   * (32 characters), as a strong tag. SHA-256 runs on the CPU's SHA extensions where present.
-   */
-  static EntityTagGenerator sha256() {
-    return Builtins.sha256Generator();
   }
 }

@@ -5,7 +5,6 @@ import java.util.Objects;
 
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.http.Validators;
-import dev.etagguard.support.Builtins;
 
 import org.jspecify.annotations.Nullable;
 
@@ -117,13 +116,5 @@ public interface ValidatorStore {
   /** An estimate of the number of entries, for metrics; {@code -1} when not known. */
   default long estimatedSize() {
     return -1;
-  }
-
-  /**
-   * The built-in store: an in-process Caffeine cache bounded to {@code maximumSize} entries
-   * (Window TinyLFU eviction).
-   */
-  static ValidatorStore caffeine(long maximumSize) {
-    return Builtins.caffeineStore(maximumSize);
   }
 }

@@ -5,8 +5,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
-import dev.etagguard.support.Builtins;
-
 /**
  * Orders writes per resource: at most one exclusive {@link Permit} per key is held at a time,
  * granted in the order acquisitions arrived (FIFO); keys never wait for each other.
@@ -85,39 +83,6 @@ public interface WriteSequencer extends AutoCloseable {
    */
   @Override
   default void close() {
-  }
-
-  /**
-   * The built-in in-process sequencer: per-key FIFO queues in a concurrent map whose entry is
-   * removed when its last holder leaves, so it holds nothing for idle keys. Shared permits are
-   * shared.
-   *
-   * @param maxWaitersPerKey how many acquisitions (exclusive and shared) may wait behind the
-   *     holders of one key
-   */
-  static WriteSequencer local(int maxWaitersPerKey) {
-    return Builtins.localSequencer(maxWaitersPerKey);
-  }
-
-  /**
-   * A permit request in two steps that honours the cancellation contract above, for sequencers
-   * built on another one: {@code first} (typically the in-process sequencer's permit of the key),
-   * then, once it is granted, the request {@code then} starts with its permit (typically a
-   * distributed lock; the permit it completes with must release the first one, and so must
-   * {@code then} when it fails). Cancelling the returned future cancels the step in progress, and
-   * a permit either step is granted after that is released at once; {@code then} should stop its
-   * work when its future is cancelled and release what it is granted later (its
-   * {@code complete(permit)} returns {@code false}). Failures of either step complete the returned
-   * future exceptionally.
-   *
-   * @param first the first step's request
-   * @param then starts the second step with the first step's permit
-   * @return the request of the second step's permit
-   * @since 0.1
-   */
-  static CompletableFuture<Permit> chain(CompletableFuture<Permit> first,
-      Function<? super Permit, ? extends CompletableFuture<Permit>> then) {
-    return Builtins.chainPermits(first, then);
   }
 
   /**

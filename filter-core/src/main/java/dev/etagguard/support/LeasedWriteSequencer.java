@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  *       holder's lease ends at the latest), until it is granted or {@code maxWait}, counted from
  *       the call to {@link #acquire}, has passed: then it fails with
  *       {@link PermitUnavailableException}.</li>
- *   <li>The two steps are {@linkplain WriteSequencer#chain chained}, so the cancellation contract
+ *   <li>The two steps are {@linkplain Builtins#chain chained}, so the cancellation contract
  *       of {@link WriteSequencer} holds: an abandoned request stops trying, the store is told
  *       ({@link #abandon}), and a lease it is granted afterwards is ended at once.</li>
  *   <li>A held permit's {@link Permit#valid()} counts the lease from before the attempt that took
@@ -161,7 +161,7 @@ public abstract class LeasedWriteSequencer<R> implements WriteSequencer {
   public final CompletableFuture<Permit> acquire(ResourceKey key, Duration maxWait) {
     long deadline = System.nanoTime() + maxWait.toNanos();
     // Chained, not thenCompose: cancelling the request must reach the lease attempts (issue 19).
-    return WriteSequencer.chain(local.acquire(key, maxWait), front -> {
+    return Builtins.chain(local.acquire(key, maxWait), front -> {
       Request request = new Request(key, front, newRequest(key), deadline);
       attempt(request);
       return request.result;

@@ -7,6 +7,7 @@ import java.time.Instant;
 
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.http.Validators;
+import dev.etagguard.support.Builtins;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,7 +40,7 @@ class ValidatorStoreTest {
 
   @Test
   void compareAndSetReplacesOnlyWhatItExpects() {
-    ValidatorStore store = ValidatorStore.caffeine(100);
+    ValidatorStore store = Builtins.caffeineStore(100);
     ResourceKey key = new ResourceKey("/a");
     Validators v1 = Validators.of(EntityTag.strong("1"), null);
     Validators v2 = Validators.of(EntityTag.strong("2"), null);

@@ -17,7 +17,7 @@ import dev.etagguard.spi.WriteSequencer.PermitUnavailableException;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link WriteSequencer#chain}: a request in two steps (an in-process front permit, then a lock
+ * {@link Builtins#chain}: a request in two steps (an in-process front permit, then a lock
  * that stands for a distributed one) whose cancellation reaches the step in progress (issue 19).
  */
 class ChainedAcquisitionTest {
@@ -25,7 +25,7 @@ class ChainedAcquisitionTest {
   private static final Duration LONG = Duration.ofMinutes(5);
   private static final ResourceKey A = new ResourceKey("/a");
 
-  private final WriteSequencer front = WriteSequencer.local(16);
+  private final WriteSequencer front = Builtins.localSequencer(16);
   private final AtomicReference<CompletableFuture<Permit>> second = new AtomicReference<>();
   private final AtomicInteger lockReleases = new AtomicInteger();
 
@@ -54,7 +54,7 @@ class ChainedAcquisitionTest {
   @Test
   void grantsThePermitOfTheSecondStep() {
     AtomicReference<Permit> frontPermit = new AtomicReference<>();
-    CompletableFuture<Permit> request = WriteSequencer.chain(front.acquire(A, LONG), p -> {
+    CompletableFuture<Permit> request = Builtins.chain(front.acquire(A, LONG), p -> {
       frontPermit.set(p);
       return lock(p);
     });
@@ -69,7 +69,7 @@ class ChainedAcquisitionTest {
   @Test
   void cancelledWhileQueuedLeavesTheQueue() {
     Permit holder = front.acquire(A, LONG).join();
-    CompletableFuture<Permit> request = WriteSequencer.chain(front.acquire(A, LONG), this::lock);
+    CompletableFuture<Permit> request = Builtins.chain(front.acquire(A, LONG), this::lock);
     assertThat(front.waitingPermits()).isEqualTo(1);
     request.cancel(false);
     assertThat(front.waitingPermits()).as("the first step was cancelled too").isZero();
@@ -82,7 +82,7 @@ class ChainedAcquisitionTest {
   @Test
   void cancelledDuringTheSecondStepCancelsItAndItsLateGrantIsReleased() {
     AtomicReference<Permit> frontPermit = new AtomicReference<>();
-    CompletableFuture<Permit> request = WriteSequencer.chain(front.acquire(A, LONG), p -> {
+    CompletableFuture<Permit> request = Builtins.chain(front.acquire(A, LONG), p -> {
       frontPermit.set(p);
       return lock(p);
     });
@@ -100,7 +100,7 @@ class ChainedAcquisitionTest {
 
   @Test
   void completedExceptionallyByTheCallerIsAbandonedToo() {
-    CompletableFuture<Permit> request = WriteSequencer.chain(front.acquire(A, LONG), this::lock);
+    CompletableFuture<Permit> request = Builtins.chain(front.acquire(A, LONG), this::lock);
     request.completeExceptionally(new PermitUnavailableException("the caller gave up", false));
     assertThat(second.get()).isCancelled();
   }
@@ -108,7 +108,7 @@ class ChainedAcquisitionTest {
   @Test
   void failuresOfEitherStepFailTheRequest() {
     AtomicReference<Permit> frontPermit = new AtomicReference<>();
-    CompletableFuture<Permit> lockFails = WriteSequencer.chain(front.acquire(A, LONG), p -> {
+    CompletableFuture<Permit> lockFails = Builtins.chain(front.acquire(A, LONG), p -> {
       frontPermit.set(p);
       return lock(p);
     });
@@ -116,11 +116,11 @@ class ChainedAcquisitionTest {
     second.get().completeExceptionally(new PermitUnavailableException("lock service gone", false));
     assertThatThrownBy(lockFails::join).isInstanceOf(CompletionException.class)
         .hasCauseInstanceOf(PermitUnavailableException.class);
-    CompletableFuture<Permit> cannotStart = WriteSequencer.chain(front.acquire(A, LONG), p -> {
+    CompletableFuture<Permit> cannotStart = Builtins.chain(front.acquire(A, LONG), p -> {
       throw new IllegalStateException("cannot start");
     });
     assertThatThrownBy(cannotStart::join).hasCauseInstanceOf(IllegalStateException.class);
-    CompletableFuture<Permit> firstFails = WriteSequencer.chain(
+    CompletableFuture<Permit> firstFails = Builtins.chain(
         CompletableFuture.failedFuture(new PermitUnavailableException("full", true)), this::lock);
     assertThatThrownBy(firstFails::join).hasCauseInstanceOf(PermitUnavailableException.class);
     assertThat(front.heldPermits()).as("the chain released the front permit of the step that could not start")

@@ -19,7 +19,7 @@ import dev.etagguard.spi.WriteSequencer.PermitUnavailableException;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link WriteSequencer#local(int)}: per-key FIFO permits, exclusive and shared. Grants happen synchronously inside
+ * {@link Builtins#localSequencer(int)}: per-key FIFO permits, exclusive and shared. Grants happen synchronously inside
  * {@code acquire} or {@code release}, so these tests observe them without waiting; only the
  * timeout test waits, for a timer of a few milliseconds.
  */
@@ -29,7 +29,7 @@ class LocalWriteSequencerTest {
   private static final ResourceKey A = new ResourceKey("/a");
   private static final ResourceKey B = new ResourceKey("/b");
 
-  private final WriteSequencer sequencer = WriteSequencer.local(16);
+  private final WriteSequencer sequencer = Builtins.localSequencer(16);
 
   @Test
   void anUncontendedAcquireIsCompleteAtOnce() {
@@ -141,7 +141,7 @@ class LocalWriteSequencerTest {
 
   @Test
   void aTimedOutWaiterFreesItsPlaceInTheQueue() throws Exception {
-    WriteSequencer one = WriteSequencer.local(1);
+    WriteSequencer one = Builtins.localSequencer(1);
     Permit holder = one.acquire(A, LONG).join();
     CompletableFuture<Permit> late = one.acquire(A, Duration.ofMillis(1));
     assertThatThrownBy(() -> late.get(1, TimeUnit.MINUTES)).hasCauseInstanceOf(PermitUnavailableException.class);
@@ -191,7 +191,7 @@ class LocalWriteSequencerTest {
 
   @Test
   void aFullQueueFailsAtOnce() {
-    WriteSequencer small = WriteSequencer.local(2);
+    WriteSequencer small = Builtins.localSequencer(2);
     Permit holder = small.acquire(A, LONG).join();
     CompletableFuture<Permit> w1 = small.acquire(A, LONG);
     CompletableFuture<Permit> w2 = small.acquire(A, LONG);
@@ -216,7 +216,7 @@ class LocalWriteSequencerTest {
 
   @Test
   void zeroWaitersMeansOnlyTheHolder() {
-    WriteSequencer none = WriteSequencer.local(0);
+    WriteSequencer none = Builtins.localSequencer(0);
     Permit holder = none.acquire(A, LONG).join();
     CompletableFuture<Permit> rejected = none.acquire(A, LONG);
     assertThatThrownBy(rejected::join).cause().isInstanceOfSatisfying(PermitUnavailableException.class,
@@ -384,7 +384,7 @@ class LocalWriteSequencerTest {
 
   @Test
   void readersCountTowardsTheQueueBound() {
-    WriteSequencer small = WriteSequencer.local(1);
+    WriteSequencer small = Builtins.localSequencer(1);
     Permit w = small.acquire(A, LONG).join();
     CompletableFuture<Permit> r1 = small.acquireShared(A, LONG);
     CompletableFuture<Permit> r2 = small.acquireShared(A, LONG);
@@ -447,7 +447,7 @@ class LocalWriteSequencerTest {
 
   @Test
   void negativeWaitersAreRejected() {
-    assertThatThrownBy(() -> WriteSequencer.local(-1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Builtins.localSequencer(-1)).isInstanceOf(IllegalArgumentException.class);
   }
 
   private void assertIdle() {
@@ -471,7 +471,7 @@ class LocalWriteSequencerTest {
 
   @Test
   void closeFailsTheWaitersAndEndsTheTimerButHeldPermitsStillRelease() throws Exception {
-    WriteSequencer closing = WriteSequencer.local(16);
+    WriteSequencer closing = Builtins.localSequencer(16);
     ResourceKey key = new ResourceKey("/closing");
     Permit held = closing.acquire(key, Duration.ofSeconds(30)).get();
     CompletableFuture<Permit> waiting = closing.acquire(key, Duration.ofSeconds(30));

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** {@link ResourceKeyResolver#path(Set)}: every spelling of one resource maps to one key (RFC 3986 6.2.2). */
+/** {@link Builtins#pathResolver(Set)}: every spelling of one resource maps to one key (RFC 3986 6.2.2). */
 class PathKeyResolverTest {
 
   /** A request that has only a path and a query. */
@@ -78,7 +78,7 @@ class PathKeyResolverTest {
       a/b                              | /a/b
       """)
   void normalizesThePath(String raw, String expected) {
-    assertThat(key(ResourceKeyResolver.path(Set.of()), raw, null)).isEqualTo(expected);
+    assertThat(key(Builtins.pathResolver(Set.of()), raw, null)).isEqualTo(expected);
     assertThat(Builtins.normalizePath(raw)).isEqualTo(expected);
   }
 
@@ -101,7 +101,7 @@ class PathKeyResolverTest {
 
   @Test
   void aTrailingSlashIsAnotherResource() {
-    ResourceKeyResolver resolver = ResourceKeyResolver.path(Set.of());
+    ResourceKeyResolver resolver = Builtins.pathResolver(Set.of());
     assertThat(key(resolver, "/a/", null)).isNotEqualTo(key(resolver, "/a", null));
   }
 
@@ -124,20 +124,20 @@ class PathKeyResolverTest {
       lang=%zz                           | /list?lang=%25zz
       """)
   void selectedQueryParametersFollowSortedByName(String query, String expected) {
-    ResourceKeyResolver resolver = ResourceKeyResolver.path(Set.of("page", "lang"));
+    ResourceKeyResolver resolver = Builtins.pathResolver(Set.of("page", "lang"));
     assertThat(key(resolver, "/list", query)).isEqualTo(expected);
   }
 
   @Test
   void noQueryParameterMeansTheQueryIsIgnored() {
-    ResourceKeyResolver resolver = ResourceKeyResolver.path(Set.of());
+    ResourceKeyResolver resolver = Builtins.pathResolver(Set.of());
     assertThat(key(resolver, "/list", "page=2")).isEqualTo("/list");
-    assertThat(key(ResourceKeyResolver.path(Set.of("page")), "/list", null)).isEqualTo("/list");
+    assertThat(key(Builtins.pathResolver(Set.of("page")), "/list", null)).isEqualTo("/list");
   }
 
   @Test
   void spellingsOfOneResourceShareOneKey() {
-    ResourceKeyResolver resolver = ResourceKeyResolver.path(Set.of("v"));
+    ResourceKeyResolver resolver = Builtins.pathResolver(Set.of("v"));
     assertThat(List.of(
         key(resolver, "/a/~b/c", "v=1&x=2"),
         key(resolver, "//a/%7Eb/./c", "x=3&v=1"),

@@ -18,6 +18,7 @@ import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
 import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.spi.ResourceKey;
+import dev.etagguard.support.Builtins;
 
 /**
  * The drill every adapter runs for the options {@code authoritativePaths} and
@@ -293,7 +294,7 @@ public final class StoreAnswersDrill {
 
   /** The generated ETag of a UTF-8 body. */
   public static String tagOf(String body) {
-    EntityTagGenerator.Digest d = EntityTagGenerator.sha256().start();
+    EntityTagGenerator.Digest d = Builtins.sha256Generator().start();
     byte[] b = body.getBytes(StandardCharsets.UTF_8);
     d.update(b, 0, b.length);
     return d.finish().toString();

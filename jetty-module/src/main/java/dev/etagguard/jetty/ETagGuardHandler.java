@@ -45,7 +45,7 @@ import org.jspecify.annotations.Nullable;
 public class ETagGuardHandler extends Handler.Wrapper {
 
   /** The request attribute marking a request the guard has taken; the Servlet filter honours it too. */
-  public static final String GUARDED_ATTRIBUTE = "dev.etagguard.guarded";
+  public static final String GUARDED_ATTRIBUTE = Exchange.GUARDED_ATTRIBUTE;
 
   private final Map<String, String> options = new LinkedHashMap<>();
   private final boolean fixedEngine;

@@ -3,6 +3,7 @@ package dev.etagguard.jetty;
 import java.util.Locale;
 import java.util.Set;
 
+import dev.etagguard.Exchange;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.spi.EntityTagGenerator;
 
@@ -20,10 +21,6 @@ import org.jspecify.annotations.Nullable;
  * write whose body is digested as the handler reads it.
  */
 final class GuardedRequest extends Request.Wrapper {
-
-  private static final Set<String> INTERNAL_GET_HIDDEN = Set.of("if-match", "if-none-match", "if-modified-since",
-      "if-unmodified-since", "if-range", "range", "content-length", "content-type", "transfer-encoding",
-      "content-encoding", "expect", "accept-encoding");
 
   private final String method;
   private final @Nullable HttpFields headers;
@@ -83,7 +80,7 @@ final class GuardedRequest extends Request.Wrapper {
   static GuardedRequest internalGet(Request request, Set<String> keyParameters) {
     HttpFields.Mutable fields = HttpFields.build();
     for (var field : request.getHeaders()) {
-      if (!INTERNAL_GET_HIDDEN.contains(field.getLowerCaseName())) {
+      if (!Exchange.INTERNAL_GET_HIDDEN_FIELDS.contains(field.getLowerCaseName())) {
         fields.add(field);
       }
     }

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 
 import dev.etagguard.Answer;
 import dev.etagguard.BodyBuffer;
-import dev.etagguard.Problem;
+import dev.etagguard.problem.Problem;
 import dev.etagguard.ReadDecision;
 import dev.etagguard.http.ByteRange;
 

@@ -29,6 +29,7 @@ import dev.etagguard.spi.ResourceKey;
 import dev.etagguard.spi.WriteSequencer;
 import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.ResourceServlet;
+import dev.etagguard.support.Builtins;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -177,7 +178,7 @@ class FairnessTest {
   }
 
   private static Setup start(GuardedServer.Adapter adapter, GuardSettings settings) throws Exception {
-    ObservedSequencer sequencer = new ObservedSequencer(WriteSequencer.local(settings.maxWaitersPerKey()));
+    ObservedSequencer sequencer = new ObservedSequencer(Builtins.localSequencer(settings.maxWaitersPerKey()));
     GatedServlet servlet = new GatedServlet();
     GuardEngine engine = GuardEngine.builder(settings).sequencer(sequencer).build();
     return new Setup(GuardedServer.start(adapter, engine, servlet, Map.of()), sequencer, servlet);

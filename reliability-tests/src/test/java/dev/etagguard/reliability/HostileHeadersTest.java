@@ -29,10 +29,10 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import dev.etagguard.GuardEngine;
 import dev.etagguard.GuardSettings;
-import dev.etagguard.Outcome;
-import dev.etagguard.Preconditions;
-import dev.etagguard.Problem;
-import dev.etagguard.Requirement;
+import dev.etagguard.decision.Outcome;
+import dev.etagguard.decision.Preconditions;
+import dev.etagguard.problem.Problem;
+import dev.etagguard.decision.Requirement;
 import dev.etagguard.http.ByteRange;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.http.HttpDates;
@@ -41,6 +41,7 @@ import dev.etagguard.http.Validators;
 import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.spi.ResourceKey;
 import dev.etagguard.testing.ResourceServlet;
+import dev.etagguard.support.Builtins;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -264,7 +265,7 @@ class HostileHeadersTest {
   }
 
   private static String tagOf(byte[] body) {
-    EntityTagGenerator.Digest d = EntityTagGenerator.sha256().start();
+    EntityTagGenerator.Digest d = Builtins.sha256Generator().start();
     d.update(body, 0, body.length);
     return d.finish().toString();
   }

@@ -11,6 +11,7 @@ import dev.etagguard.spi.GuardListener;
 import dev.etagguard.spi.ResourceKeyResolver;
 import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.spi.WriteSequencer;
+import dev.etagguard.support.Builtins;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;
@@ -60,25 +61,25 @@ public final class ETagGuardAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   ValidatorStore etagGuardValidatorStore(ETagGuardProperties properties) {
-    return ValidatorStore.caffeine(properties.toSettings().validatorStoreSize());
+    return Builtins.caffeineStore(properties.toSettings().validatorStoreSize());
   }
 
   @Bean
   @ConditionalOnMissingBean
   WriteSequencer etagGuardWriteSequencer(ETagGuardProperties properties) {
-    return WriteSequencer.local(properties.toSettings().maxWaitersPerKey());
+    return Builtins.localSequencer(properties.toSettings().maxWaitersPerKey());
   }
 
   @Bean
   @ConditionalOnMissingBean
   ResourceKeyResolver etagGuardResourceKeyResolver(ETagGuardProperties properties) {
-    return ResourceKeyResolver.path(properties.toSettings().keyQueryParameters());
+    return Builtins.pathResolver(properties.toSettings().keyQueryParameters());
   }
 
   @Bean
   @ConditionalOnMissingBean
   EntityTagGenerator etagGuardEntityTagGenerator() {
-    return EntityTagGenerator.sha256();
+    return Builtins.sha256Generator();
   }
 
   @Bean

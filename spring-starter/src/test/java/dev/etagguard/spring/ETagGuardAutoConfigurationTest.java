@@ -19,6 +19,7 @@ import dev.etagguard.spi.ResourceKeyResolver;
 import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.spi.WriteSequencer;
 import dev.etagguard.testing.ScriptedHost;
+import dev.etagguard.support.Builtins;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -219,7 +220,7 @@ class ETagGuardAutoConfigurationTest {
 
     @Bean
     EntityTagGenerator userGenerator() {
-      return EntityTagGenerator.sha256();
+      return Builtins.sha256Generator();
     }
 
     @Bean

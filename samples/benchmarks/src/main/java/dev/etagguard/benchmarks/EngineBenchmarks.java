@@ -8,8 +8,8 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.etagguard.Outcome;
-import dev.etagguard.Preconditions;
+import dev.etagguard.decision.Outcome;
+import dev.etagguard.decision.Preconditions;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.http.EntityTagCondition;
 import dev.etagguard.http.EntityTags;
@@ -19,6 +19,7 @@ import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.spi.ResourceKey;
 import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.spi.WriteSequencer;
+import dev.etagguard.support.Builtins;
 
 import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -156,7 +157,7 @@ public final class EngineBenchmarks {
     public int size;
 
     byte[] body = new byte[0];
-    final EntityTagGenerator generator = EntityTagGenerator.sha256();
+    final EntityTagGenerator generator = Builtins.sha256Generator();
 
     @Setup
     public void setup() {
@@ -198,7 +199,7 @@ public final class EngineBenchmarks {
   @BenchmarkMode(Mode.AverageTime)
   @OutputTimeUnit(TimeUnit.NANOSECONDS)
   public static class Permits {
-    final WriteSequencer sequencer = WriteSequencer.local(1024);
+    final WriteSequencer sequencer = Builtins.localSequencer(1024);
     final ResourceKey shared = new ResourceKey("/articles/shared");
     final AtomicInteger next = new AtomicInteger();
     static final Duration WAIT = Duration.ofSeconds(30);
@@ -266,7 +267,7 @@ public final class EngineBenchmarks {
   @BenchmarkMode(Mode.AverageTime)
   @OutputTimeUnit(TimeUnit.NANOSECONDS)
   public static class Store {
-    final ValidatorStore store = ValidatorStore.caffeine(10_000);
+    final ValidatorStore store = Builtins.caffeineStore(10_000);
     final ResourceKey[] keys = new ResourceKey[1024];
     final Validators validators = Validators.of(EntityTag.strong("k3mCJ8d0AuqJqzyrmkUeRmh7Dh-Y7dQ1"),
         Instant.parse("2026-01-01T00:00:00Z"));

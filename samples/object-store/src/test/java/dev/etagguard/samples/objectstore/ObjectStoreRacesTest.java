@@ -8,6 +8,7 @@ import dev.etagguard.samples.objectstore.ObjectStorage.Step;
 import dev.etagguard.samples.objectstore.launcher.ObjectStoreServer;
 import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.testing.Http;
+import dev.etagguard.support.Builtins;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -442,7 +443,7 @@ class ObjectStoreRacesTest {
     }
 
     static String sha(byte[] body) {
-        EntityTagGenerator.Digest d = EntityTagGenerator.sha256().start();
+        EntityTagGenerator.Digest d = Builtins.sha256Generator().start();
         d.update(body, 0, body.length);
         return d.finish().toString();
     }

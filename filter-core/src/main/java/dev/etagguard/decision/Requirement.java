@@ -1,4 +1,4 @@
-package dev.etagguard;
+package dev.etagguard.decision;
 
 /**
  * The result of the write-precondition policy, decided before the resource is looked up.

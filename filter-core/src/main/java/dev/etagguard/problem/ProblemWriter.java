@@ -1,4 +1,4 @@
-package dev.etagguard;
+package dev.etagguard.problem;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -17,7 +17,7 @@ import tools.jackson.core.json.JsonFactory;
  *
  * @since 0.1
  */
-public final class ProblemWriter {
+final class ProblemWriter {
 
   // The caller owns the stream (often a response body): closing the generator must not close it.
   private static final JsonFactory JSON = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
@@ -26,7 +26,7 @@ public final class ProblemWriter {
   }
 
   /** The problem as UTF-8 JSON bytes. */
-  public static byte[] toBytes(Problem problem) {
+  static byte[] toBytes(Problem problem) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     write(problem, out);
     return out.toByteArray();
@@ -37,7 +37,7 @@ public final class ProblemWriter {
    *
    * @throws JacksonException when the stream fails
    */
-  public static void write(Problem problem, OutputStream out) {
+  static void write(Problem problem, OutputStream out) {
     try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
       g.writeStartObject();
       g.writeStringProperty("type", problem.type());

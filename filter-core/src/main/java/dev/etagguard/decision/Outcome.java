@@ -1,4 +1,4 @@
-package dev.etagguard;
+package dev.etagguard.decision;
 
 /**
  * The result of evaluating the preconditions of a request (RFC 9110 13.2.2).

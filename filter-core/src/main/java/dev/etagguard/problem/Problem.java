@@ -1,4 +1,4 @@
-package dev.etagguard;
+package dev.etagguard.problem;
 
 import org.jspecify.annotations.Nullable;
 
@@ -23,7 +23,16 @@ public record Problem(String type, String title, int status, String detail, @Nul
   /** The prefix of every problem type URI of this project. */
   public static final String TYPE_BASE = "https://etagguard.dev/problems/";
 
-  static Problem of(String type, String title, int status, String detail, @Nullable String key) {
+  /**
+   * A problem of this project's: {@code type} is the last segment of its type URI under
+   * {@link #TYPE_BASE}.
+   */
+  public static Problem of(String type, String title, int status, String detail, @Nullable String key) {
     return new Problem(TYPE_BASE + type, title, status, detail, key);
+  }
+
+  /** The problem as RFC 9457 JSON, UTF-8. */
+  public byte[] toJson() {
+    return ProblemWriter.toBytes(this);
   }
 }

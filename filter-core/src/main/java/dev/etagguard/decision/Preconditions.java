@@ -1,4 +1,4 @@
-package dev.etagguard;
+package dev.etagguard.decision;
 
 import java.time.Instant;
 
@@ -241,7 +241,7 @@ public final class Preconditions {
    * RFC 9110 13.1.5 If-Range: a strong match of a strong tag, or an exact Last-Modified date that
    * is not {@linkplain Validators#weakLastModified() weak}.
    */
-  static boolean ifRange(IfRange condition, Validators current) {
+  public static boolean ifRange(IfRange condition, Validators current) {
     if (!current.exists()) {
       return false;
     }

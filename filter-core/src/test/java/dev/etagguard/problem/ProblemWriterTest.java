@@ -1,4 +1,4 @@
-package dev.etagguard;
+package dev.etagguard.problem;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
