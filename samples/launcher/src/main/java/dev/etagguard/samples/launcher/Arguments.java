@@ -42,17 +42,8 @@ public final class Arguments {
 
     /** {@code --port}: a port on 127.0.0.1, 0-65535 (0 picks a free one); {@code fallback} when absent. */
     public int port(int fallback) {
-        String value = values.get("--port");
-        if (value == null) {
-            return fallback;
-        }
-        int port;
-        try {
-            port = Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--port needs a number, got '" + value + "'");
-        }
-        if (port < 0 || port > 65535) {
+        int port = number("--port", fallback);
+        if (port > 65535) {
             throw new IllegalArgumentException("--port must be 0-65535, got " + port);
         }
         return port;

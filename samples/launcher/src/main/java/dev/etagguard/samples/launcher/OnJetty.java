@@ -12,16 +12,17 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.jspecify.annotations.Nullable;
 
 /** A webapp on embedded Jetty 12 (ee11), from the web.xml in its document base. */
-final class OnJetty implements WebappServer.Embedded {
+final class OnJetty extends WebappServer {
 
     private final String name;
     private final Server server = new Server();
     private final ServerConnector connector = new ServerConnector(server);
     private final WebAppContext webapp = new WebAppContext();
 
-    private OnJetty(Webapp app, Path docBase, int port, boolean handler) {
+    OnJetty(Webapp app, String adapter, Path docBase, int port) {
+        super(adapter, docBase.getParent());
         name = app.name();
-        connector.setHost(SampleServer.HOST);
+        connector.setHost(HOST);
         connector.setPort(port);
         server.addConnector(connector);
 
@@ -38,7 +39,7 @@ final class OnJetty implements WebappServer.Embedded {
         app.options().forEach((option, value) ->
                 webapp.setInitParameter(ETagGuardFilter.CONTEXT_PARAMETER_PREFIX + option, value));
         app.attributes().forEach(webapp::setAttribute);
-        if (handler) {
+        if (adapter.equals(JETTY_HANDLER)) {
             ETagGuardHandler guard = new ETagGuardHandler(
                     GuardSettings.builder().guardedPaths(app.guardedPaths()).build());
             guard.setHandler(webapp);
@@ -48,18 +49,8 @@ final class OnJetty implements WebappServer.Embedded {
         }
     }
 
-    /** The webapp guarded by its web.xml filter. */
-    static WebappServer.Embedded filter(Webapp webapp, Path docBase, int port) {
-        return new OnJetty(webapp, docBase, port, false);
-    }
-
-    /** The webapp behind {@code ETagGuardHandler}, Jetty's core API. */
-    static WebappServer.Embedded handler(Webapp webapp, Path docBase, int port) {
-        return new OnJetty(webapp, docBase, port, true);
-    }
-
     @Override
-    public void start() throws Exception {
+    void startContainer() throws Exception {
         server.start();
         if (!webapp.isAvailable()) {
             throw new IllegalStateException("the " + name + " webapp failed to start on Jetty (see the log above)");
@@ -77,7 +68,7 @@ final class OnJetty implements WebappServer.Embedded {
     }
 
     @Override
-    public void stop() throws Exception {
+    void stopContainer() throws Exception {
         server.stop();
         server.destroy();
     }

@@ -16,31 +16,29 @@ import org.apache.tomcat.util.descriptor.web.ApplicationParameter;
 import org.apache.tomcat.util.scan.StandardJarScanner;
 import org.jspecify.annotations.Nullable;
 
-/** A webapp on embedded Tomcat 11, the base directory the parent of its document base. */
-final class OnTomcat implements WebappServer.Embedded {
+/** A webapp on embedded Tomcat 11, its base directory the parent of the document base. */
+final class OnTomcat extends WebappServer {
 
     private final String name;
-    private final Tomcat tomcat;
-    private final Connector connector;
+    private final Tomcat tomcat = new Tomcat();
+    private final Connector connector = new Connector();
     private final Context context;
 
-    private OnTomcat(Webapp webapp, Path docBase, int port, @Nullable Valve hostValve) throws Exception {
+    OnTomcat(Webapp webapp, String adapter, Path docBase, int port) throws Exception {
+        super(adapter, docBase.getParent());
         name = webapp.name();
-        Path base = docBase.getParent();
-        Files.createDirectories(base.resolve("webapps"));
-        tomcat = new Tomcat();
-        tomcat.setBaseDir(base.toString());
-        connector = new Connector();
+        Files.createDirectories(docBase.resolveSibling("webapps"));
+        tomcat.setBaseDir(docBase.getParent().toString());
         connector.setPort(port);
-        connector.setProperty("address", SampleServer.HOST);
+        connector.setProperty("address", HOST);
         connector.setThrowOnFailure(true);
         tomcat.setConnector(connector);
         tomcat.getHost().setAutoDeploy(false);
         // No DefaultServlet/JspServlet from Tomcat's defaults: the webapp is exactly its web.xml, and
         // unmapped paths get a plain 404 for every method (as on Jetty).
         tomcat.setAddDefaultWebXmlToWebapp(false);
-        if (hostValve != null) {
-            tomcat.getHost().getPipeline().addValve(hostValve);
+        if (adapter.equals(TOMCAT_VALVE)) {
+            tomcat.getHost().getPipeline().addValve(Guard.valve(webapp.guardedPaths()));
         }
 
         context = tomcat.addWebapp("", docBase.toString());
@@ -52,10 +50,8 @@ final class OnTomcat implements WebappServer.Embedded {
             parameter.setOverride(false);
             context.addApplicationParameter(parameter);
         });
-        if (!webapp.attributes().isEmpty()) {
-            context.addServletContainerInitializer(
-                    (classes, servletContext) -> webapp.attributes().forEach(servletContext::setAttribute), null);
-        }
+        context.addServletContainerInitializer(
+                (classes, servletContext) -> webapp.attributes().forEach(servletContext::setAttribute), null);
         StandardJarScanner scanner = new StandardJarScanner();
         scanner.setScanManifest(false);
         scanner.setScanClassPath(false);
@@ -66,22 +62,11 @@ final class OnTomcat implements WebappServer.Embedded {
         }
     }
 
-    /** The webapp guarded by its web.xml filter. */
-    static WebappServer.Embedded filter(Webapp webapp, Path docBase, int port) throws Exception {
-        return new OnTomcat(webapp, docBase, port, null);
-    }
-
-    /** The webapp behind the valve in the Host, as server.xml would put it there. */
-    static WebappServer.Embedded valve(Webapp webapp, Path docBase, int port) throws Exception {
-        return new OnTomcat(webapp, docBase, port, Guard.valve(webapp.guardedPaths()));
-    }
-
     @Override
-    public void start() throws Exception {
+    void startContainer() throws Exception {
         tomcat.start();
         if (connector.getState() != LifecycleState.STARTED || connector.getLocalPort() <= 0) {
-            throw new IllegalStateException(
-                    "Tomcat connector did not start on " + SampleServer.HOST + ":" + connector.getPort());
+            throw new IllegalStateException("Tomcat connector did not start on " + HOST + ":" + connector.getPort());
         }
         if (!context.getState().isAvailable()) {
             throw new IllegalStateException("the " + name + " webapp failed to start on Tomcat (see the log above)");
@@ -99,7 +84,7 @@ final class OnTomcat implements WebappServer.Embedded {
     }
 
     @Override
-    public void stop() throws Exception {
+    void stopContainer() throws Exception {
         tomcat.stop();
         tomcat.destroy();
     }

@@ -33,16 +33,6 @@ public record Webapp(String name, Class<?> classes, String guardedPaths, Map<Str
         attributes = Map.copyOf(attributes);
     }
 
-    /** The webapp {@code name} whose classes and descriptor are those of {@code classes}, as its web.xml has it. */
-    public static Webapp of(String name, Class<?> classes) {
-        return new Webapp(name, classes, "", Map.of(), Map.of());
-    }
-
-    /** The same, with {@code guardedPaths} for the valve or the Jetty handler. */
-    public Webapp guardedPaths(String paths) {
-        return new Webapp(name, classes, paths, options, attributes);
-    }
-
     /** The same, with the context parameter {@code dev.etagguard.OPTION=value}. */
     public Webapp option(String option, String value) {
         Map<String, String> more = new LinkedHashMap<>(options);

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
@@ -23,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * {@code etag-guard-jetty}. An unmapped path is a plain 404 for every method on both containers
  * (neither's default servlet is added). Thread-safe.
  */
-public final class WebappServer implements SampleServer {
+public abstract class WebappServer implements SampleServer {
 
     /** Tomcat 11 with the web.xml filter, the default adapter. */
     public static final String TOMCAT = "servlet-filter-tomcat";
@@ -31,50 +30,22 @@ public final class WebappServer implements SampleServer {
     /** Jetty 12 (ee11) with the web.xml filter. */
     public static final String JETTY = "servlet-filter-jetty";
 
-    /**
-     * Tomcat 11 with the {@code ETagGuardValve} in its Host ({@link Webapp#guardedPaths()}) and the
-     * web.xml filter switched off.
-     */
+    /** Tomcat 11 with the {@code ETagGuardValve} in its Host ({@link Webapp#guardedPaths()}). */
     public static final String TOMCAT_VALVE = "tomcat-valve";
 
-    /**
-     * Jetty 12 with {@code ETagGuardHandler} (Jetty's core API, {@link Webapp#guardedPaths()}) in
-     * front of the webapp and the web.xml filter switched off.
-     */
+    /** Jetty 12 with {@code ETagGuardHandler}, Jetty's core API, in front ({@link Webapp#guardedPaths()}). */
     public static final String JETTY_HANDLER = "jetty-handler";
 
     /** Every adapter, the default first. */
     public static final List<String> ADAPTERS = List.of(TOMCAT, JETTY, TOMCAT_VALVE, JETTY_HANDLER);
 
-    /** One container with the webapp in it. */
-    interface Embedded {
-        /** Starts the container and returns once the webapp serves. */
-        void start() throws Exception;
-
-        /** The port actually bound. */
-        int port();
-
-        /** A servlet context attribute of the webapp. */
-        @Nullable Object attribute(String name);
-
-        /** Stops the container (also after a failed start). */
-        void stop() throws Exception;
-    }
-
-    /** Sets up a container for the webapp whose web.xml is in {@code docBase}, not started. */
-    @FunctionalInterface
-    interface Setup {
-        Embedded create(Webapp webapp, Path docBase, int port) throws Exception;
-    }
-
     private final String adapter;
-    private final Embedded embedded;
     private final Path base;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private WebappServer(String adapter, Embedded embedded, Path base) {
+    /** A server for {@code adapter} whose temporary files are below {@code base}. */
+    WebappServer(String adapter, Path base) {
         this.adapter = adapter;
-        this.embedded = embedded;
         this.base = base;
     }
 
@@ -87,39 +58,30 @@ public final class WebappServer implements SampleServer {
      * @throws Exception when the server or the webapp does not start
      */
     public static WebappServer start(Webapp webapp, String adapter, int port) throws Exception {
-        Objects.requireNonNull(adapter, "adapter");
+        if (!ADAPTERS.contains(adapter)) {
+            throw new IllegalArgumentException(
+                    "unknown adapter '" + adapter + "' (expected one of " + String.join(", ", ADAPTERS) + ")");
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0-65535: " + port);
         }
-        return switch (adapter) {
-            case TOMCAT -> start(webapp, adapter, port, "tomcat", OnTomcat::filter);
-            case JETTY -> start(webapp, adapter, port, "jetty", OnJetty::filter);
-            case TOMCAT_VALVE -> start(filterOff(webapp), adapter, port, "tomcat", OnTomcat::valve);
-            case JETTY_HANDLER -> start(filterOff(webapp), adapter, port, "jetty", OnJetty::handler);
-            default -> throw new IllegalArgumentException(
-                    "unknown adapter '" + adapter + "' (expected one of " + String.join(", ", ADAPTERS) + ")");
-        };
-    }
-
-    /** As context.xml would: {@code <Parameter name="dev.etagguard.enabled" value="false" override="false"/>}. */
-    private static Webapp filterOff(Webapp webapp) {
-        return webapp.option("enabled", "false");
-    }
-
-    private static WebappServer start(Webapp webapp, String adapter, int port, String container, Setup setup)
-            throws Exception {
-        Path base = Files.createTempDirectory("etag-guard-" + webapp.name() + "-" + container + "-");
-        Embedded embedded = null;
+        // As context.xml would: <Parameter name="dev.etagguard.enabled" value="false" override="false"/>
+        Webapp app = adapter.equals(TOMCAT_VALVE) || adapter.equals(JETTY_HANDLER)
+                ? webapp.option("enabled", "false") : webapp;
+        Path base = Files.createTempDirectory("etag-guard-" + webapp.name() + "-");
+        WebappServer server = null;
         try {
             Path docBase = base.resolve("webapp");
             extractWebXml(webapp, docBase.resolve("WEB-INF").resolve("web.xml"));
-            embedded = setup.create(webapp, docBase, port);
-            embedded.start();
-            return new WebappServer(adapter, embedded, base);
+            server = adapter.equals(TOMCAT) || adapter.equals(TOMCAT_VALVE)
+                    ? new OnTomcat(app, adapter, docBase, port)
+                    : new OnJetty(app, adapter, docBase, port);
+            server.startContainer();
+            return server;
         } catch (Exception | Error e) {
             try {
-                if (embedded != null) {
-                    embedded.stop();
+                if (server != null) {
+                    server.stopContainer();
                 }
             } catch (Exception suppressed) {
                 e.addSuppressed(suppressed);
@@ -135,21 +97,20 @@ public final class WebappServer implements SampleServer {
         return adapter;
     }
 
-    @Override
-    public int port() {
-        return embedded.port();
-    }
-
     /** The webapp's servlet context attribute {@code name}, or {@code null}. */
-    public @Nullable Object attribute(String name) {
-        return embedded.attribute(name);
-    }
+    public abstract @Nullable Object attribute(String name);
+
+    /** Starts the container and returns once the webapp serves. */
+    abstract void startContainer() throws Exception;
+
+    /** Stops the container (also after a failed start). */
+    abstract void stopContainer() throws Exception;
 
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             try {
-                embedded.stop();
+                stopContainer();
             } catch (Exception e) {
                 throw new IllegalStateException("stopping " + adapter + " failed", e);
             } finally {
@@ -178,9 +139,6 @@ public final class WebappServer implements SampleServer {
             if (value != null && Path.of(value).toAbsolutePath().startsWith(base.toAbsolutePath())) {
                 System.clearProperty(property);
             }
-        }
-        if (!Files.exists(base)) {
-            return;
         }
         try (Stream<Path> paths = Files.walk(base)) {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> {

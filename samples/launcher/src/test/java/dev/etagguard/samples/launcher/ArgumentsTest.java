@@ -34,11 +34,11 @@ class ArgumentsTest {
         assertThatIllegalArgumentException().isThrownBy(() -> Arguments.parse(NAMES, "--guard"))
                 .withMessage("expected --guard=VALUE, got '--guard'");
         assertThatIllegalArgumentException().isThrownBy(() -> Arguments.parse(NAMES, "--port=eighty").port(8080))
-                .withMessage("--port needs a number, got 'eighty'");
+                .withMessage("--port needs a number >= 0, got 'eighty'");
         assertThatIllegalArgumentException().isThrownBy(() -> Arguments.parse(NAMES, "--port=65536").port(8080))
                 .withMessage("--port must be 0-65535, got 65536");
         assertThatIllegalArgumentException().isThrownBy(() -> Arguments.parse(NAMES, "--port=-1").port(8080))
-                .withMessage("--port must be 0-65535, got -1");
+                .withMessage("--port needs a number >= 0, got '-1'");
         assertThatIllegalArgumentException().isThrownBy(() -> Arguments.parse(NAMES, "--size=-1").number("--size", 1))
                 .withMessage("--size needs a number >= 0, got '-1'");
         assertThatIllegalArgumentException().isThrownBy(() -> Arguments.parse(NAMES, "--guard=maybe").onOff("--guard", true))

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import java.net.URI;
 import java.net.http.HttpResponse;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,9 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class WebappServerTest {
 
-    private static final Webapp ECHO = Webapp.of("launcher-test", WebappServerTest.class)
-            .attribute(EchoServlet.ATTRIBUTE, "handed over")
-            .guardedPaths("/echo/*");
+    private static final Webapp ECHO = new Webapp("launcher-test", WebappServerTest.class, "/echo/*", Map.of(),
+            Map.of(EchoServlet.ATTRIBUTE, "handed over"));
 
     @ParameterizedTest
     @ValueSource(strings = {WebappServer.TOMCAT, WebappServer.JETTY, WebappServer.TOMCAT_VALVE, WebappServer.JETTY_HANDLER})

@@ -7,6 +7,7 @@ import dev.etagguard.samples.launcher.WebappServer;
 import dev.etagguard.samples.objectstore.ObjectStorage;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.spi.GuardListener;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -105,7 +106,7 @@ public final class ObjectStoreServer implements SampleServer {
      */
     public static ObjectStoreServer start(Options options, GuardListener listener) throws Exception {
         ObjectStorage storage = new ObjectStorage(options.delays());
-        Webapp store = Webapp.of("object-store", ObjectStoreServer.class)
+        Webapp store = new Webapp("object-store", ObjectStoreServer.class, "", Map.of(), Map.of())
                 .attribute(ObjectStorage.ATTRIBUTE, storage)
                 .attribute(ETagGuardFilter.LISTENER_ATTRIBUTE, listener);
         if (!options.guard()) {

@@ -1,5 +1,7 @@
 package dev.etagguard.samples.wiki.launcher;
 
+import java.util.Map;
+
 import dev.etagguard.samples.launcher.Webapp;
 import dev.etagguard.samples.launcher.WebappServer;
 
@@ -12,7 +14,7 @@ import dev.etagguard.samples.launcher.WebappServer;
 public final class WikiServer {
 
     /** The wiki: its web.xml, and the valve's or the Jetty handler's guardedPaths. */
-    static final Webapp WIKI = Webapp.of("wiki", WikiServer.class).guardedPaths("/articles/*");
+    static final Webapp WIKI = new Webapp("wiki", WikiServer.class, "/articles/*", Map.of(), Map.of());
 
     private WikiServer() {}
 
