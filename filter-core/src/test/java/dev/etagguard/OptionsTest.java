@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.InstanceOfAssertFactories.COLLECTION;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.etagguard.testing.OptionSamples;
+import dev.etagguard.testing.Readme;
 
 import org.junit.jupiter.api.Test;
 
@@ -113,14 +112,8 @@ class OptionsTest {
 
   @Test
   void theReadmeListsTheOptionsWithTheirDefaults() throws Exception {
-    Path readme = Path.of("..", "README.md");
-    assertThat(readme).isRegularFile();
-    String text = Files.readString(readme);
-    int section = text.indexOf("\n## Options\n");
-    assertThat(section).as("README has a '## Options' section").isNotNegative();
-    int end = text.indexOf("\n## ", section + 1);
     List<String> rows = new ArrayList<>();
-    for (String line : text.substring(section, end < 0 ? text.length() : end).lines().toList()) {
+    for (String line : Readme.section("Options").lines().toList()) {
       if (line.startsWith("| `")) {
         String[] cells = line.split("\\|");
         rows.add(cells[1].strip() + " " + cells[2].strip());

@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
 import dev.etagguard.GuardSettings;
 import dev.etagguard.Option;
 import dev.etagguard.testing.OptionSamples;
+import dev.etagguard.testing.Readme;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.BeanUtils;
@@ -242,17 +243,7 @@ class ETagGuardPropertiesTest {
 
   @Test
   void theReadmeTableListsEveryProperty() throws Exception {
-    Path readme = Path.of("..", "README.md");
-    assertThat(readme).isRegularFile();
-    String text = Files.readString(readme);
-    int section = text.indexOf("## Spring Boot");
-    assertThat(section).as("README has a '## Spring Boot' section").isNotNegative();
-    int end = text.indexOf("\n## ", section + 1);
-    String spring = end < 0 ? text.substring(section) : text.substring(section, end);
-    int several = text.indexOf("## Running several instances");
-    assertThat(several).as("README has a '## Running several instances' section").isNotNegative();
-    int severalEnd = text.indexOf("\n## ", several + 1);
-    spring += severalEnd < 0 ? text.substring(several) : text.substring(several, severalEnd);
+    String spring = Readme.section("Spring Boot") + Readme.section("Running several instances");
     Set<String> listed = new TreeSet<>();
     for (String line : spring.lines().toList()) {
       if (line.startsWith("| `etag-guard.")) {
