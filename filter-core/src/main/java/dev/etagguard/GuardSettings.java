@@ -1,7 +1,5 @@
 package dev.etagguard;
 
-import dev.etagguard.decision.Preconditions;
-
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,6 +12,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 import dev.etagguard.Option.Kind;
+import dev.etagguard.decision.Preconditions;
 
 /**
  * The configuration of ETag Guard: immutable, built once at start, shared by every adapter.
