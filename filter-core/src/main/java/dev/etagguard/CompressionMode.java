@@ -49,15 +49,6 @@ public enum CompressionMode {
    */
   IDENTITY;
 
-  /** Parses an option value, case-insensitively. */
-  static CompressionMode parse(String value) {
-    try {
-      return valueOf(value.strip().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("expected suffix, weaken or identity");
-    }
-  }
-
   /** The option value. */
   public String optionValue() {
     return name().toLowerCase(Locale.ROOT);

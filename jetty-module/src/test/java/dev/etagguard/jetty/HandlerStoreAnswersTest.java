@@ -7,7 +7,7 @@ import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletHolder;
 
 /**
- * {@link StoreAnswersScenarios} on the Jetty core handler, configured through its setters, with a
+ * {@link StoreAnswersScenarios} on the Jetty core handler, configured through its setOption, with a
  * servlet context behind it.
  */
 class HandlerStoreAnswersTest extends StoreAnswersScenarios {
@@ -18,10 +18,10 @@ class HandlerStoreAnswersTest extends StoreAnswersScenarios {
     context.setContextPath("/");
     context.addServlet(new ServletHolder(servlet), "/*");
     ETagGuardHandler guard = new ETagGuardHandler();
-    guard.setAuthoritativePaths("/articles/*");
-    guard.setInvalidationRules("/articles/{id} -> /articles");
-    guard.setReadPermits(Boolean.toString(readPermits));
-    guard.setPermitTimeout("30s");
+    guard.setOption("authoritativePaths", "/articles/*");
+    guard.setOption("invalidationRules", "/articles/{id} -> /articles");
+    guard.setOption("readPermits", Boolean.toString(readPermits));
+    guard.setOption("permitTimeout", "30s");
     guard.setHandler(context);
     JettyServer server = new JettyServer(guard);
     return new Guarded(server.base(), guard.getEngine(), server);

@@ -353,7 +353,7 @@ class ETagGuardValveTest {
   void aDisabledValveLeavesTheRequestToTheFilter() throws Exception {
     GuardEngine filterEngine = GuardEngine.create(GuardSettings.builder().guardedPaths("/*").build());
     ETagGuardValve disabled = new ETagGuardValve();
-    disabled.setEnabled("false");
+    disabled.setProperty("enabled", "false");
     valve = disabled;
     server = ValveServer.start(valve, tomcat -> {
       Context root = ValveServer.root(tomcat);

@@ -16,10 +16,10 @@ class ValveStoreAnswersTest extends StoreAnswersScenarios {
   @Override
   protected Guarded start(ArticlesServlet servlet, boolean readPermits) throws Exception {
     ETagGuardValve valve = new ETagGuardValve();
-    valve.setAuthoritativePaths("/articles/*");
-    valve.setInvalidationRules("/articles/{id} -> /articles");
-    valve.setReadPermits(Boolean.toString(readPermits));
-    valve.setPermitTimeout("30s");
+    valve.setProperty("authoritativePaths", "/articles/*");
+    valve.setProperty("invalidationRules", "/articles/{id} -> /articles");
+    valve.setProperty("readPermits", Boolean.toString(readPermits));
+    valve.setProperty("permitTimeout", "30s");
     Context[] root = new Context[1];
     ValveServer server = ValveServer.start(valve, tomcat -> {
       root[0] = ValveServer.root(tomcat);

@@ -94,7 +94,7 @@ final class OnTomcat extends WebappServer {
         static Valve valve(String guardedPaths) {
             // As server.xml would: <Valve className="dev.etagguard.tomcat.ETagGuardValve" guardedPaths="..."/>
             ETagGuardValve valve = new ETagGuardValve();
-            valve.setGuardedPaths(guardedPaths);
+            valve.setProperty("guardedPaths", guardedPaths);
             return valve;
         }
     }
