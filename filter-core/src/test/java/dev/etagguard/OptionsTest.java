@@ -1,5 +1,9 @@
 package dev.etagguard;
 
+import dev.etagguard.settings.GuardSettings;
+import dev.etagguard.settings.Option;
+import dev.etagguard.settings.CompressionMode;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.InstanceOfAssertFactories.COLLECTION;

@@ -8,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
-import dev.etagguard.Option;
+import dev.etagguard.settings.GuardSettings;
+import dev.etagguard.settings.Option;
 import dev.etagguard.testing.OptionSamples;
 
 import org.apache.catalina.Context;

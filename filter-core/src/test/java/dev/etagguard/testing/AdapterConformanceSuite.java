@@ -2,7 +2,7 @@ package dev.etagguard.testing;
 
 import java.net.URI;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.conformance.HttpConformanceSuite;
 
 import org.junit.jupiter.api.AfterAll;

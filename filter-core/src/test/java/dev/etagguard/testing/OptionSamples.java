@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 
 /**
  * A value other than the default for every {@link GuardSettings} option, written so that every

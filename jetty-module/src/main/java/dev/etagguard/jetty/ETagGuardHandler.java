@@ -6,7 +6,7 @@ import java.util.Set;
 
 import dev.etagguard.Exchange;
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;

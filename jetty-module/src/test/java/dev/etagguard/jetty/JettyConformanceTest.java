@@ -1,6 +1,6 @@
 package dev.etagguard.jetty;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.AdapterConformanceSuite;
 import dev.etagguard.testing.ServerUnderTest;
 

@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import dev.etagguard.GuardSettings;
-import dev.etagguard.Option;
+import dev.etagguard.settings.GuardSettings;
+import dev.etagguard.settings.Option;
 import dev.etagguard.testing.OptionSamples;
 
 import org.eclipse.jetty.server.Server;

@@ -2,7 +2,7 @@ package dev.etagguard.spring;
 
 import javax.sql.DataSource;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.cluster.postgres.PostgresCluster;
 import dev.etagguard.cluster.redis.RedisCluster;
 import dev.etagguard.spi.ValidatorStore;

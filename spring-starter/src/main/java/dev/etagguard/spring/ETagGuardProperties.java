@@ -3,8 +3,8 @@ package dev.etagguard.spring;
 import java.util.List;
 import java.util.Locale;
 
-import dev.etagguard.GuardSettings;
-import dev.etagguard.Option;
+import dev.etagguard.settings.GuardSettings;
+import dev.etagguard.settings.Option;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;

@@ -1,6 +1,6 @@
 package dev.etagguard.spring;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.bind.Binder;

@@ -17,8 +17,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
-import dev.etagguard.GuardSettings;
-import dev.etagguard.Option;
+import dev.etagguard.settings.GuardSettings;
+import dev.etagguard.settings.Option;
 import dev.etagguard.testing.OptionSamples;
 import dev.etagguard.testing.Readme;
 

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.LostUpdateDrill;
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.spi.EntityTagGenerator;

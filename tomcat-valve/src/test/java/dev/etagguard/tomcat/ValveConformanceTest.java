@@ -1,6 +1,6 @@
 package dev.etagguard.tomcat;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.AdapterConformanceSuite;
 import dev.etagguard.testing.ResourceServlet;
 import dev.etagguard.testing.ServerUnderTest;

@@ -116,9 +116,9 @@ public final class EngineBenchmarks {
     public int size;
 
     byte[] body = new byte[0];
-    final dev.etagguard.GuardEngine cached = dev.etagguard.GuardEngine.create(dev.etagguard.GuardSettings.DEFAULTS);
+    final dev.etagguard.GuardEngine cached = dev.etagguard.GuardEngine.create(dev.etagguard.settings.GuardSettings.DEFAULTS);
     final dev.etagguard.GuardEngine uncached = dev.etagguard.GuardEngine.create(
-        dev.etagguard.GuardSettings.builder().digestCacheSize(0).build());
+        dev.etagguard.settings.GuardSettings.builder().digestCacheSize(0).build());
     final dev.etagguard.spi.RequestView get = new Get("/articles/body", Map.of());
 
     @Setup
@@ -307,7 +307,7 @@ public final class EngineBenchmarks {
   @OutputTimeUnit(TimeUnit.NANOSECONDS)
   public static class ReadPath {
     final dev.etagguard.GuardEngine engine = dev.etagguard.GuardEngine.create(
-        dev.etagguard.GuardSettings.builder().guardedPaths("/articles/*").build());
+        dev.etagguard.settings.GuardSettings.builder().guardedPaths("/articles/*").build());
     final Map<String, List<String>> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
 
     {

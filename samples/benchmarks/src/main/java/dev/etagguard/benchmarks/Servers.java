@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.jetty.ETagGuardHandler;
 import dev.etagguard.samples.wiki.WikiServlet;
 import dev.etagguard.servlet.ETagGuardFilter;

@@ -2,7 +2,7 @@ package dev.etagguard.samples.launcher;
 
 import java.nio.file.Path;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.jetty.ETagGuardHandler;
 import dev.etagguard.servlet.ETagGuardFilter;
 

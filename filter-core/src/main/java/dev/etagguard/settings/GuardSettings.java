@@ -1,4 +1,4 @@
-package dev.etagguard;
+package dev.etagguard.settings;
 
 import java.time.Duration;
 import java.util.Collections;
@@ -11,7 +11,7 @@ import java.util.StringJoiner;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
-import dev.etagguard.Option.Kind;
+import dev.etagguard.settings.Option.Kind;
 import dev.etagguard.decision.Preconditions;
 
 /**
