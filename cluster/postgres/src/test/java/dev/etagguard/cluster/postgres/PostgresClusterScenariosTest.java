@@ -5,6 +5,7 @@ import java.time.Duration;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.etagguard.cluster.servers.PostgresServer;
 import dev.etagguard.testing.ClusterScenarios;
 
 import org.junit.jupiter.api.AfterAll;

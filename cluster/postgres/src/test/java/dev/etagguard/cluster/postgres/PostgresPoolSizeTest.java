@@ -23,6 +23,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dev.etagguard.GuardEngine;
+import dev.etagguard.cluster.servers.PostgresServer;
 import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.testing.EmbeddedServer;

@@ -17,6 +17,7 @@ import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.etagguard.cluster.servers.PostgresServer;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.http.Validators;
 import dev.etagguard.spi.ResourceKey;

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.etagguard.GuardEngine;
+import dev.etagguard.cluster.servers.RedisServer;
 import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.testing.ClusterScenarios;

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
+import dev.etagguard.cluster.servers.RedisServer;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.http.Validators;
 import dev.etagguard.spi.ResourceKey;
