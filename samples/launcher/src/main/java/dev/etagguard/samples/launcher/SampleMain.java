@@ -8,12 +8,15 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The {@code main} of every sample launcher ({@code java -jar etag-guard-NAME.jar}): prints exactly
  * one line to stdout, the ready line {@code Listening on http://127.0.0.1:PORT/}, once serving;
  * everything else goes to stderr, each message prefixed with the sample's name. {@code --help} or
- * {@code -h} prints the usage. Exit code {@value #EXIT_USAGE} for bad arguments,
- * {@value #EXIT_FAILURE} when the server does not start. Stops cleanly on SIGTERM / Ctrl-C.
+ * {@code -h} prints the usage ({@link #parseOrHelp}, which the demos that serve nothing use too).
+ * Exit code {@value #EXIT_USAGE} for bad arguments, {@value #EXIT_FAILURE} when the server does not
+ * start. Stops cleanly on SIGTERM / Ctrl-C.
  */
 public final class SampleMain {
 
@@ -49,11 +52,8 @@ public final class SampleMain {
      */
     public static <O> void run(String name, String[] args, Consumer<PrintStream> usage, Function<String[], O> parse,
             Starter<O> starter) throws InterruptedException {
-        List<String> rest = new ArrayList<>(List.of(args));
-        boolean help = rest.removeAll(List.of("--help", "-h"));
-        O options = parseOrExit(name, rest.toArray(String[]::new), usage, parse);
-        if (help) {
-            usage.accept(System.err);
+        O options = parseOrHelp(name, args, usage, parse);
+        if (options == null) {
             return;
         }
 
@@ -81,6 +81,23 @@ public final class SampleMain {
 
         // Server threads may be daemons (Tomcat's are): keep the JVM up until a signal ends it.
         new CountDownLatch(1).await();
+    }
+
+    /**
+     * Reads the options as {@link #parseOrExit} does, after taking out {@code --help} and {@code -h}:
+     * when either was given (and the rest is good), prints the usage on stderr and returns
+     * {@code null}, and the sample ends (exit code 0).
+     */
+    public static <O> @Nullable O parseOrHelp(String name, String[] args, Consumer<PrintStream> usage,
+            Function<String[], O> parse) {
+        List<String> rest = new ArrayList<>(List.of(args));
+        boolean help = rest.removeAll(List.of("--help", "-h"));
+        O options = parseOrExit(name, rest.toArray(String[]::new), usage, parse);
+        if (help) {
+            usage.accept(System.err);
+            return null;
+        }
+        return options;
     }
 
     /**
