@@ -28,68 +28,84 @@ etc/etag-guard.xml
 ## Option names are those of the Servlet filter, the Tomcat valve and Spring (etag-guard.*).
 ## Blank means the default.
 
-## false passes every request through untouched
+## Whether the guard is on; false passes every request through untouched.
 # jetty.etagGuard.enabled=true
 
-## Paths (servlet patterns) whose GET/HEAD get generated validators
+## Paths (servlet patterns: /exact, /prefix/*, *.ext, /*) whose GET and HEAD responses get generated
+## validators and conditional answers.
 # jetty.etagGuard.etagPaths=/*
 
-## Paths the guard never touches
+## Paths the guard never touches.
 # jetty.etagGuard.excludedPaths=
 
-## Paths whose writes must carry If-Match, If-Unmodified-Since or If-None-Match (else 428)
+## Paths whose guarded methods must carry a precondition (If-Match, If-Unmodified-Since or
+## If-None-Match), else 428 Precondition Required.
 # jetty.etagGuard.guardedPaths=
 
-## The write methods guardedPaths applies to
+## The write methods that must carry a precondition on the guarded paths; add POST if your POSTs
+## update a resource.
 # jetty.etagGuard.guardedMethods=PUT, PATCH, DELETE
 
-## Whether If-Match: * satisfies the 428 policy
+## Whether If-Match: * satisfies the 428 policy (it proves that the resource exists, not which
+## version the client edits).
 # jetty.etagGuard.acceptIfMatchAny=true
 
-## 428 or 403 for a guarded write without precondition
+## The status of a guarded write without a precondition: 428 (RFC 6585) or 403 for clients written
+## to older conventions.
 # jetty.etagGuard.missingPreconditionStatus=428
 
-## The largest body held back to compute its ETag
+## The largest response body held back to compute its ETag; larger bodies stream through without a
+## generated ETag, and 0 turns generated ETags off.
 # jetty.etagGuard.maxBufferSize=1MiB
 
-## The longest a write waits for its resource's permit before 503
+## The longest a write waits for its resource's permit before 503 Service Unavailable with
+## Retry-After.
 # jetty.etagGuard.permitTimeout=10s
 
-## Requests allowed to queue per resource
+## How many requests may wait for one resource's permit; more get 503 at once.
 # jetty.etagGuard.maxWaitersPerKey=256
 
-## Whether GET/HEAD take a shared permit, so a download never observes a write in progress
+## Whether GET and HEAD take a shared permit of their resource, so a download never observes a write
+## in progress.
 # jetty.etagGuard.readPermits=false
 
-## What a strong tag becomes on a compressed response: suffix ("T--gzip"), weaken (W/"T") or identity
+## What a strong ETag becomes on a compressed response: suffix ("T--gzip"), weaken (W/"T") or
+## identity (Accept-Encoding hidden from the handler for the reads the guard tags).
 # jetty.etagGuard.compressionMode=suffix
 
-## How many resources' validators are remembered
+## How many resources' validators the built-in store remembers.
 # jetty.etagGuard.validatorStoreSize=100000
 
-## Query parameters that are part of a resource's identity
+## Query parameters that are part of a resource's identity (e.g. uploadId, partNumber); other query
+## parameters address the same resource.
 # jetty.etagGuard.keyQueryParameters=
 
-## Paths whose every write passes through the guard: conditional GET/HEAD of known resources
-## are answered 304/412 from the validator store without running the handler
+## Paths whose every write passes through the guard: a conditional GET or HEAD of a resource whose
+## validators are stored is answered 304 or 412 from the store without running the handler.
 # jetty.etagGuard.authoritativePaths=
 
-## Writes that change other resources too (source -> target, separated by ;)
-# jetty.etagGuard.invalidationRules=/articles/{id} -> /articles
+## Writes that change other resources too: rules 'source -> target[, target]' separated by ';' or
+## line breaks, e.g. '/articles/{id} -> /articles'; after such a write the targets' validators are
+## dropped.
+# jetty.etagGuard.invalidationRules=
 
-## Whether a retry of a conditional write that already succeeded is answered with that success (not 412)
+## Paths where If-Match uses weak comparison, for clients that only have weak tags; a weak tag does
+## not prove byte identity (Range and If-Range stay strong). Logs a warning at start.
+# jetty.etagGuard.weakIfMatchPaths=
+
+## Whether a retry of a conditional write that already succeeded (its answer lost) is answered with
+## that success instead of 412, without running the handler again.
 # jetty.etagGuard.retryRecognition=false
 
-## The request fields that tell one client from another for retryRecognition
+## The request fields that tell one client from another for retry recognition; a retry must repeat
+## them.
 # jetty.etagGuard.retryClientFields=Authorization, Proxy-Authorization, Cookie, Idempotency-Key
 
-## Whether responses that get the guard's Last-Modified and state no freshness stay heuristically fresh
-## (false: the guard adds Cache-Control: no-cache to them)
+## Whether a response to which the guard adds Last-Modified, and whose handler stated no freshness,
+## may be reused by caches without revalidation; false adds Cache-Control: no-cache to it.
 # jetty.etagGuard.heuristicFreshness=false
 
-## Bytes of recent bodies kept (the last per resource) so an unchanged body's ETag needs no hashing; 0 for none
+## Bytes of recent bodies kept, the last per resource, so an unchanged body's ETag is found by
+## comparing bytes instead of hashing them; 0 keeps none.
 # jetty.etagGuard.digestCacheSize=32MiB
-
-## Paths where If-Match uses weak comparison (for clients with weak tags only; gives up byte identity)
-# jetty.etagGuard.weakIfMatchPaths=
 #end::documentation[]

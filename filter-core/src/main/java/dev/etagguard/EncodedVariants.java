@@ -1,5 +1,7 @@
 package dev.etagguard;
 
+import dev.etagguard.settings.CompressionMode;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

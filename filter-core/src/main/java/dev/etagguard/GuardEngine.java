@@ -1,5 +1,8 @@
 package dev.etagguard;
 
+import dev.etagguard.settings.GuardSettings;
+import dev.etagguard.settings.CompressionMode;
+
 import dev.etagguard.problem.Problem;
 
 import dev.etagguard.decision.Preconditions;

@@ -1,5 +1,7 @@
 package dev.etagguard;
 
+import dev.etagguard.settings.GuardSettings;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.etagguard;
 
+import dev.etagguard.settings.CompressionMode;
+
 import dev.etagguard.decision.Preconditions;
 import dev.etagguard.decision.Outcome;
 

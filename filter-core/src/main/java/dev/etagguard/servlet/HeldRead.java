@@ -35,7 +35,7 @@ final class HeldRead implements HeldAsync.Read {
     this.host = host;
     HttpServletResponse response = host.response;
     this.capture = new CapturingResponse(guard.shielded(response), body, c -> {
-      ReadDecision decision = spill.apply(new ServletResponseView(c));
+      ReadDecision decision = spill.apply(ServletCaptured.of(c, c.capture(), c.declaredLength()));
       host.early = decision.action();
       return ServletAnswers.applyEarly(decision, response, host.head);
     }, host.containerError);

@@ -18,7 +18,7 @@ import java.util.concurrent.Future;
 import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.LostUpdateDrill;
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.testing.EmbeddedServer;

@@ -1,58 +1,48 @@
 package dev.etagguard.servlet;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.time.Duration;
-
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
 import dev.etagguard.testing.ArticlesServlet;
 import dev.etagguard.testing.EmbeddedServer;
-import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.StoreAnswersDrill;
+import dev.etagguard.testing.StoreAnswersScenarios;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Nested;
 
 /**
- * The options authoritativePaths and invalidationRules through the filter, on real Tomcat and
- * Jetty servers over real sockets ({@link StoreAnswersDrill}).
+ * {@link StoreAnswersScenarios} through the filter, given an engine built from
+ * {@link StoreAnswersDrill#settings(boolean)}, on real Tomcat and Jetty servers.
  */
 class StoreAnswersFilterTest {
 
-  private EmbeddedServer server;
-  private GuardEngine engine;
+  abstract static class OnServer extends StoreAnswersScenarios {
+    private final EmbeddedServer.Kind kind;
 
-  private StoreAnswersDrill start(EmbeddedServer.Kind kind, GuardSettings settings) throws Exception {
-    ArticlesServlet servlet = new ArticlesServlet();
-    engine = GuardEngine.create(settings);
-    server = kind.start(servlet, new ETagGuardFilter(engine));
-    return new StoreAnswersDrill(server.base(), servlet, engine);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (engine != null) {
-      assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).as("permits held after the test").isZero();
-      assertThat(engine.sequencer().activeKeys()).as("sequencer keys left").isZero();
+    OnServer(EmbeddedServer.Kind kind) {
+      this.kind = kind;
     }
-    if (server != null) {
-      server.close();
+
+    @Override
+    protected Guarded start(ArticlesServlet servlet, boolean readPermits) throws Exception {
+      GuardEngine engine = GuardEngine.create(StoreAnswersDrill.settings(readPermits));
+      EmbeddedServer server = kind.start(servlet, new ETagGuardFilter(engine));
+      return new Guarded(server.base(), engine, () -> {
+        server.close();
+        engine.close();
+      });
     }
   }
 
-  @ParameterizedTest
-  @EnumSource(EmbeddedServer.Kind.class)
-  void conditionalReadsAreAnsweredFromTheStoreAndWritesKeepItRight(EmbeddedServer.Kind kind) throws Exception {
-    StoreAnswersDrill drill = start(kind, StoreAnswersDrill.SETTINGS);
-    drill.run();
-    drill.aWriteInProgressSendsReadsToTheHandler("20");
+  @Nested
+  class Tomcat extends OnServer {
+    Tomcat() {
+      super(EmbeddedServer.Kind.TOMCAT);
+    }
   }
 
-  @ParameterizedTest
-  @EnumSource(EmbeddedServer.Kind.class)
-  void withReadPermitsTooTheStoreAnswers(EmbeddedServer.Kind kind) throws Exception {
-    start(kind, StoreAnswersDrill.settings(true)).run();
+  @Nested
+  class Jetty extends OnServer {
+    Jetty() {
+      super(EmbeddedServer.Kind.JETTY);
+    }
   }
 }

@@ -1,6 +1,6 @@
 package dev.etagguard.servlet;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.EmbeddedServer;
 import dev.etagguard.testing.WeakIfMatchScenario;
 import dev.etagguard.testing.WeakTagServlet;

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.spi.ValidatorStore;

@@ -24,7 +24,7 @@ import org.eclipse.jetty.server.ServerConnector;
  * A real embedded server on a free loopback port, running one servlet at {@code /*} with an
  * optional filter in front (REQUEST and ASYNC dispatches), for tests over real sockets.
  */
-public interface EmbeddedServer extends AutoCloseable {
+public interface EmbeddedServer extends ServerUnderTest {
 
   /** The servers tests run on. */
   enum Kind {
@@ -35,18 +35,6 @@ public interface EmbeddedServer extends AutoCloseable {
       return this == TOMCAT ? tomcat(servlet, filter) : jetty(servlet, filter);
     }
   }
-
-  /** The base URI, {@code http://127.0.0.1:PORT}, without a trailing slash. */
-  URI base();
-
-  /** A URI of a path on this server. */
-  default URI uri(String path) {
-    return URI.create(base() + path);
-  }
-
-  /** Stops the server. */
-  @Override
-  void close();
 
   /** Embedded Tomcat with the servlet and filter in the root context. */
   static EmbeddedServer tomcat(Servlet servlet, Filter filter) throws Exception {

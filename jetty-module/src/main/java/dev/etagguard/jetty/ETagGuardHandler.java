@@ -6,7 +6,7 @@ import java.util.Set;
 
 import dev.etagguard.Exchange;
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -20,9 +20,10 @@ import org.jspecify.annotations.Nullable;
  * (RFC 6585), single byte ranges with If-Range, and per-resource write ordering, in front of any
  * handler (a {@code ResourceHandler}, a servlet context, your own), with no servlet types.
  *
- * <p>Configured with the {@link GuardSettings} option names as setters (Jetty XML
- * {@code <Set name="guardedPaths">}), all taking strings; blank means default. Or construct it
- * with {@link #ETagGuardHandler(GuardSettings)} or {@link #ETagGuardHandler(GuardEngine)}.
+ * <p>Configured with the {@link GuardSettings#options() options} by name through
+ * {@link #setOption(String, String)} (Jetty XML {@code <Call name="setOption">}, as the jetty-home
+ * module's {@code etc/etag-guard.xml} does), all taking strings; blank means default. Or construct
+ * it with {@link #ETagGuardHandler(GuardSettings)} or {@link #ETagGuardHandler(GuardEngine)}.
  * Settings are frozen at start.
  *
  * <p>Non-blocking: a write (or, with the option {@code readPermits}, a read) waiting for its
@@ -55,14 +56,14 @@ public class ETagGuardHandler extends Handler.Wrapper {
   /** Whether the engine was closed by a stop, so a restart makes a new one. */
   private volatile boolean engineClosed;
 
-  /** A handler configured by its setters, built at start. */
+  /** A handler configured by {@link #setOption(String, String)}, built at start. */
   public ETagGuardHandler() {
     this.fixedEngine = false;
     this.givenSettings = null;
     addEventListener(security);
   }
 
-  /** A handler with the given settings; setters are not used. Its engine is closed when it stops. */
+  /** A handler with the given settings; options are not used. Its engine is closed when it stops. */
   public ETagGuardHandler(GuardSettings settings) {
     this.fixedEngine = true;
     this.givenSettings = settings;
@@ -71,7 +72,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
   }
 
   /**
-   * A handler driven by the given engine (custom SPIs); setters are not used. The engine is its
+   * A handler driven by the given engine (custom SPIs); options are not used. The engine is its
    * giver's to close.
    */
   public ETagGuardHandler(GuardEngine engine) {
@@ -108,7 +109,16 @@ public class ETagGuardHandler extends Handler.Wrapper {
     }
   }
 
-  private void option(String name, @Nullable String value) {
+  /**
+   * Sets an option of {@link GuardSettings#options()} by its name, as {@code etc/etag-guard.xml}
+   * does for each {@code jetty.etagGuard.NAME} property:
+   * {@code <Call name="setOption"><Arg>guardedPaths</Arg><Arg>/articles/*</Arg></Call>}. Blank means
+   * the default. Values are read at start: an unknown name or a malformed value fails the start with
+   * a message naming it.
+   *
+   * @throws IllegalStateException once started, or for a handler made with settings or an engine
+   */
+  public void setOption(String name, @Nullable String value) {
     if (isStarted()) {
       throw new IllegalStateException("ETag Guard options are frozen once started: " + name);
     }
@@ -116,144 +126,6 @@ public class ETagGuardHandler extends Handler.Wrapper {
       throw new IllegalStateException("This handler was built with fixed settings: " + name);
     }
     options.put(name, value == null ? "" : value);
-  }
-
-  /** Option {@code enabled}: {@code false} passes every request through. Default {@code true}. */
-  public void setEnabled(String value) {
-    option("enabled", value);
-  }
-
-  /** Option {@code etagPaths}: paths whose GET/HEAD get generated validators. Default {@code /*}. */
-  public void setEtagPaths(String value) {
-    option("etagPaths", value);
-  }
-
-  /** Option {@code excludedPaths}: paths the guard never touches. */
-  public void setExcludedPaths(String value) {
-    option("excludedPaths", value);
-  }
-
-  /** Option {@code guardedPaths}: paths whose writes must carry a precondition (428). */
-  public void setGuardedPaths(String value) {
-    option("guardedPaths", value);
-  }
-
-  /** Option {@code guardedMethods}: the methods {@code guardedPaths} applies to. Default {@code PUT, PATCH, DELETE}. */
-  public void setGuardedMethods(String value) {
-    option("guardedMethods", value);
-  }
-
-  /** Option {@code acceptIfMatchAny}: whether {@code If-Match: *} satisfies the 428 policy. Default {@code true}. */
-  public void setAcceptIfMatchAny(String value) {
-    option("acceptIfMatchAny", value);
-  }
-
-  /** Option {@code missingPreconditionStatus}: 428 (default) or 403. */
-  public void setMissingPreconditionStatus(String value) {
-    option("missingPreconditionStatus", value);
-  }
-
-  /** Option {@code maxBufferSize}: the largest body held to compute its ETag. Default {@code 1MiB}. */
-  public void setMaxBufferSize(String value) {
-    option("maxBufferSize", value);
-  }
-
-  /** Option {@code permitTimeout}: the longest a write waits for its permit. Default {@code 10s}. */
-  public void setPermitTimeout(String value) {
-    option("permitTimeout", value);
-  }
-
-  /** Option {@code maxWaitersPerKey}: requests allowed to wait per resource. Default 256. */
-  public void setMaxWaitersPerKey(String value) {
-    option("maxWaitersPerKey", value);
-  }
-
-  /**
-   * Option {@code readPermits}: whether GET and HEAD take a shared permit of their resource, so a
-   * download never observes a write in progress. Default {@code false}.
-   */
-  public void setReadPermits(String value) {
-    option("readPermits", value);
-  }
-
-  /**
-   * Option {@code compressionMode}: {@code suffix}, {@code weaken} or {@code identity}, what a
-   * strong tag becomes on an encoded (compressed) response. Default {@code suffix}.
-   */
-  public void setCompressionMode(String value) {
-    option("compressionMode", value);
-  }
-
-  /** Option {@code validatorStoreSize}: resources whose validators are remembered. Default 100000. */
-  public void setValidatorStoreSize(String value) {
-    option("validatorStoreSize", value);
-  }
-
-  /** Option {@code keyQueryParameters}: query parameters that are part of a resource key. */
-  public void setKeyQueryParameters(String value) {
-    option("keyQueryParameters", value);
-  }
-
-  /**
-   * Option {@code authoritativePaths}: paths whose every write passes through the guard, so a
-   * conditional GET or HEAD of a resource the store knows is answered 304 or 412 from the store
-   * without running the wrapped handler. Default none.
-   */
-  public void setAuthoritativePaths(String value) {
-    option("authoritativePaths", value);
-  }
-
-  /**
-   * Option {@code invalidationRules}: writes that change other resources too, e.g.
-   * {@code /articles/{id} -> /articles}; their validators are dropped after such a write. Default none.
-   */
-  public void setInvalidationRules(String value) {
-    option("invalidationRules", value);
-  }
-
-  /**
-   * Option {@code retryRecognition}: whether a retry of a conditional write that already succeeded
-   * is answered with that success instead of 412. Default {@code false} (see
-   * {@link GuardSettings#retryRecognition()} for what it must see to recognize one).
-   */
-  public void setRetryRecognition(String value) {
-    option("retryRecognition", value);
-  }
-
-  /**
-   * Option {@code retryClientFields}: the request fields (comma-separated names) that tell one
-   * client from another for {@code retryRecognition}. Default {@code Authorization,
-   * Proxy-Authorization, Cookie, Idempotency-Key}.
-   */
-  public void setRetryClientFields(String value) {
-    option("retryClientFields", value);
-  }
-
-  /**
-   * Option {@code heuristicFreshness}: whether a response to which the guard adds Last-Modified,
-   * and whose handler stated no freshness, may be reused by caches without revalidation; default
-   * {@code false}, which adds {@code Cache-Control: no-cache} to it (see
-   * {@link GuardSettings#heuristicFreshness()}).
-   */
-  public void setHeuristicFreshness(String value) {
-    option("heuristicFreshness", value);
-  }
-
-  /**
-   * Option {@code digestCacheSize}: the most bytes of recent bodies kept, the last per resource, so
-   * an unchanged body's ETag is found by comparing bytes instead of hashing them ({@code 32MiB},
-   * {@code 0} for none). Default 32 MiB.
-   */
-  public void setDigestCacheSize(String value) {
-    option("digestCacheSize", value);
-  }
-
-  /**
-   * Option {@code weakIfMatchPaths}: paths where If-Match uses weak comparison, for clients that
-   * only have weak tags. Default none; logs a warning at start (see {@link GuardSettings#weakIfMatchPaths()}).
-   */
-  public void setWeakIfMatchPaths(String value) {
-    option("weakIfMatchPaths", value);
   }
 
   @Override

@@ -16,7 +16,7 @@ import java.util.zip.GZIPInputStream;
 
 import dev.etagguard.testing.Permits;
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.ResourceServlet;
 
 import org.eclipse.jetty.compression.gzip.GzipCompression;

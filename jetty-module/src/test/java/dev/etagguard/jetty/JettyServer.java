@@ -2,12 +2,14 @@ package dev.etagguard.jetty;
 
 import java.net.URI;
 
+import dev.etagguard.testing.ServerUnderTest;
+
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
 /** An embedded Jetty on a free loopback port with a given handler tree, for tests. */
-final class JettyServer implements AutoCloseable {
+final class JettyServer implements ServerUnderTest {
 
   private final Server server = new Server();
   private final ServerConnector connector = new ServerConnector(server);
@@ -20,12 +22,9 @@ final class JettyServer implements AutoCloseable {
     server.start();
   }
 
-  URI base() {
+  @Override
+  public URI base() {
     return URI.create("http://127.0.0.1:" + connector.getLocalPort());
-  }
-
-  URI uri(String path) {
-    return URI.create(base() + path);
   }
 
   int port() {

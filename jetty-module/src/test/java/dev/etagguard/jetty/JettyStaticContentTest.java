@@ -11,7 +11,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.spi.ResourceKey;
 import dev.etagguard.testing.Wire;
 

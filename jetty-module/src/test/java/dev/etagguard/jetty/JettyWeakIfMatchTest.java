@@ -13,8 +13,8 @@ class JettyWeakIfMatchTest {
   @Test
   void weakIfMatchOnTheConfiguredPathsOnly() throws Exception {
     ETagGuardHandler guard = new ETagGuardHandler();
-    guard.setWeakIfMatchPaths(WeakIfMatchScenario.WEAK_PATHS);
-    guard.setGuardedPaths("/*");
+    guard.setOption("weakIfMatchPaths", WeakIfMatchScenario.WEAK_PATHS);
+    guard.setOption("guardedPaths", "/*");
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
     context.addServlet(new ServletHolder(new WeakTagServlet()), "/*");

@@ -76,7 +76,7 @@ class SecuredBehindTest {
   @Test
   void aWebappDeployedLaterCounts() throws Exception {
     org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
-    ETagGuardHandler guard = new ETagGuardHandler(dev.etagguard.GuardSettings.DEFAULTS);
+    ETagGuardHandler guard = new ETagGuardHandler(dev.etagguard.settings.GuardSettings.DEFAULTS);
     ContextHandlerCollection contexts = new ContextHandlerCollection();
     guard.setHandler(contexts);
     server.setHandler(guard);

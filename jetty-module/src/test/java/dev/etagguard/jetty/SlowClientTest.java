@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.testing.Permits;

@@ -20,9 +20,9 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import dev.etagguard.CompressionMode;
+import dev.etagguard.settings.CompressionMode;
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.Http;
 
 import org.junit.jupiter.params.ParameterizedTest;

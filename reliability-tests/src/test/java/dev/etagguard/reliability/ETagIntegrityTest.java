@@ -18,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.problem.Problem;
 import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.testing.Permits;

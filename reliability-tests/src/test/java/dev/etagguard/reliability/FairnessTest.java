@@ -24,7 +24,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.spi.ResourceKey;
 import dev.etagguard.spi.WriteSequencer;
 import dev.etagguard.testing.Permits;

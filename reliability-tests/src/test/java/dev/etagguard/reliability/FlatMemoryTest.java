@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.etagguard.Exchange;
 import dev.etagguard.BodyBuffer;
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.ReadDecision;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.spi.RequestView;

@@ -14,7 +14,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Servlet;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.jetty.ETagGuardHandler;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.tomcat.ETagGuardValve;

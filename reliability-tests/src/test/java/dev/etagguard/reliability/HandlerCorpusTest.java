@@ -17,7 +17,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.conformance.kit.CheckResult;
 import dev.etagguard.conformance.kit.ConformanceRunner;
 import dev.etagguard.jetty.ETagGuardHandler;

@@ -12,7 +12,7 @@ import java.net.http.HttpResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.ResourceServlet;
 
 import org.junit.jupiter.params.ParameterizedTest;

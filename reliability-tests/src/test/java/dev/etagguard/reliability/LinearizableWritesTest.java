@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.reliability.RegisterChecker.Kind;
 import dev.etagguard.reliability.RegisterChecker.Op;
 import dev.etagguard.reliability.RegisterChecker.Result;

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
-import dev.etagguard.CompressionMode;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.CompressionMode;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.conformance.kit.CheckResult;
 import dev.etagguard.conformance.kit.ConformanceRunner;
 import dev.etagguard.testing.LostUpdateDrill;

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.Permits;
 
 import org.assertj.core.api.SoftAssertions;

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.Http;
 import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.ResourceServlet;

@@ -16,7 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.ResourceServlet;
 

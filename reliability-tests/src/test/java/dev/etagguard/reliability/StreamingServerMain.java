@@ -16,7 +16,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 
 /**
  * The server side of {@link StreamingTest}, run in a JVM of its own with a small heap: one

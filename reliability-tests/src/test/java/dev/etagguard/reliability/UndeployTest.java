@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.jetty.ETagGuardHandler;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.testing.ResourceServlet;

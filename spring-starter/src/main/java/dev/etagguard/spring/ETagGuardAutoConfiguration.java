@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.spi.GuardListener;
@@ -28,14 +28,16 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 
 /**
  * Auto-configuration of ETag Guard for servlet web applications: an {@link ETagGuardFilter} for
  * every path, REQUEST and ASYNC dispatches, at order {@code etag-guard.filter-order} (default
  * {@value ETagGuardProperties#DEFAULT_FILTER_ORDER}: after Spring Security's filter chain at
  * -100, so authentication and authorization come first and ETag Guard's internal GETs run as the
- * same user), configured by {@link ETagGuardProperties}. On when the starter is on the class
- * path; {@code etag-guard.enabled=false} switches it off.
+ * same user), configured by {@link ETagGuardProperties}: the {@code etag-guard.*} properties bound
+ * once into a {@link GuardSettings} bean, which a bean of the application's own replaces. On when
+ * the starter is on the class path; {@code etag-guard.enabled=false} switches it off.
  *
  * <p>Each SPI ({@link ValidatorStore}, {@link WriteSequencer}, {@link ResourceKeyResolver},
  * {@link EntityTagGenerator}, {@link GuardListener}) and the {@link GuardEngine} itself is a bean
@@ -53,6 +55,7 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnClass(ETagGuardFilter.class)
 @ConditionalOnBooleanProperty(name = "etag-guard.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(ETagGuardProperties.class)
+@Import(GuardSettingsConfiguration.class)
 public final class ETagGuardAutoConfiguration {
 
   /** The name of the filter in the servlet context, and of its registration bean. */
@@ -60,20 +63,20 @@ public final class ETagGuardAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  ValidatorStore etagGuardValidatorStore(ETagGuardProperties properties) {
-    return Builtins.caffeineStore(properties.toSettings().validatorStoreSize());
+  ValidatorStore etagGuardValidatorStore(GuardSettings settings) {
+    return Builtins.caffeineStore(settings.validatorStoreSize());
   }
 
   @Bean
   @ConditionalOnMissingBean
-  WriteSequencer etagGuardWriteSequencer(ETagGuardProperties properties) {
-    return Builtins.localSequencer(properties.toSettings().maxWaitersPerKey());
+  WriteSequencer etagGuardWriteSequencer(GuardSettings settings) {
+    return Builtins.localSequencer(settings.maxWaitersPerKey());
   }
 
   @Bean
   @ConditionalOnMissingBean
-  ResourceKeyResolver etagGuardResourceKeyResolver(ETagGuardProperties properties) {
-    return Builtins.pathResolver(properties.toSettings().keyQueryParameters());
+  ResourceKeyResolver etagGuardResourceKeyResolver(GuardSettings settings) {
+    return Builtins.pathResolver(settings.keyQueryParameters());
   }
 
   @Bean
@@ -90,10 +93,9 @@ public final class ETagGuardAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  GuardEngine etagGuardEngine(ETagGuardProperties properties, ValidatorStore store, WriteSequencer sequencer,
+  GuardEngine etagGuardEngine(GuardSettings settings, ValidatorStore store, WriteSequencer sequencer,
       ResourceKeyResolver resolver, EntityTagGenerator generator, ObjectProvider<GuardListener> listeners,
       ObjectProvider<GuardInstrumentation> instrumentation) {
-    GuardSettings settings = properties.toSettings();
     List<GuardListener> all = new ArrayList<>(listeners.orderedStream().toList());
     ValidatorStore instrumentedStore = store;
     GuardInstrumentation meters = instrumentation.getIfAvailable();

@@ -2,6 +2,7 @@ package dev.etagguard.spring;
 
 import javax.sql.DataSource;
 
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.cluster.postgres.PostgresCluster;
 import dev.etagguard.cluster.redis.RedisCluster;
 import dev.etagguard.spi.ValidatorStore;
@@ -20,6 +21,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 
 /**
@@ -37,6 +39,7 @@ import org.springframework.core.env.Environment;
     afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 @ConditionalOnBooleanProperty(name = "etag-guard.enabled", matchIfMissing = true)
 @EnableConfigurationProperties({ETagGuardClusterProperties.class, ETagGuardProperties.class})
+@Import(GuardSettingsConfiguration.class)
 public final class ETagGuardClusterAutoConfiguration {
 
   /** Shared state asked for without what it needs fails the start (see {@link ClusterPrerequisites}). */
@@ -71,11 +74,11 @@ public final class ETagGuardClusterAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     RedisCluster etagGuardRedisCluster(ObjectProvider<RedissonClient> redisson, ETagGuardClusterProperties properties,
-        ETagGuardProperties guard) {
+        GuardSettings guard) {
       ETagGuardClusterProperties.Redis redis = properties.getRedis();
       return RedisCluster.builder(redisson.getObject()).keyPrefix(redis.getKeyPrefix())
           .leaseTime(redis.getLeaseTime()).renewLease(redis.isRenewLease()).entryTtl(redis.getEntryTtl())
-          .maxWaitersPerKey(guard.toSettings().maxWaitersPerKey()).build();
+          .maxWaitersPerKey(guard.maxWaitersPerKey()).build();
     }
 
     @Bean
@@ -101,11 +104,11 @@ public final class ETagGuardClusterAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     PostgresCluster etagGuardPostgresCluster(DataSource dataSource, ETagGuardClusterProperties properties,
-        ETagGuardProperties guard) {
+        GuardSettings guard) {
       ETagGuardClusterProperties.Postgres postgres = properties.getPostgres();
       return PostgresCluster.builder(dataSource).table(postgres.getTable()).tokenSequence(postgres.getTokenSequence())
           .leaseTime(postgres.getLeaseTime()).renewLease(postgres.isRenewLease())
-          .createSchema(postgres.isCreateSchema()).maxWaitersPerKey(guard.toSettings().maxWaitersPerKey()).build();
+          .createSchema(postgres.isCreateSchema()).maxWaitersPerKey(guard.maxWaitersPerKey()).build();
     }
 
     @Bean

@@ -9,7 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.etagguard.Exchange;
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.http.Validators;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.spi.EntityTagGenerator;

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.servlet.ServletGuard;
 
 import jakarta.servlet.DispatcherType;
@@ -43,10 +43,10 @@ import org.jspecify.annotations.Nullable;
  * </Host>
  * }</pre>
  *
- * <p>Attributes are the {@link GuardSettings} options, by the same names as the filter's
- * init-params, each with a setter here; they are read once, in {@link #startInternal()}, and an
- * unknown attribute or a malformed value stops the valve with a {@link LifecycleException}
- * naming it. Paths are matched within each webapp (the request URI without the context path),
+ * <p>Attributes are the {@link GuardSettings#options() options}, by the same names as the filter's
+ * init-params, all set through {@link #setProperty(String, String)}; they are read once, in
+ * {@link #startInternal()}, and an unknown attribute or a malformed value stops the valve with a
+ * {@link LifecycleException} naming it. Paths are matched within each webapp (the request URI without the context path),
  * as the filter matches them.
  *
  * <p>The guard decides after the container's authentication and authorization, as a filter
@@ -86,7 +86,7 @@ public class ETagGuardValve extends ValveBase {
   private final ConcurrentMap<Container, ETagGuardValve> watching = new ConcurrentHashMap<>();
   private volatile @Nullable GuardSettings settings;
 
-  /** A valve configured by its attributes (setters) when Tomcat starts it. */
+  /** A valve configured by its attributes ({@link #setProperty(String, String)}) when Tomcat starts it. */
   public ETagGuardValve() {
     super(true);
     this.given = null;
@@ -100,157 +100,18 @@ public class ETagGuardValve extends ValveBase {
 
   // ---------------------------------------------------------------- attributes
 
-  /** Option {@code enabled}: {@code false} passes every request through. Default {@code true}. */
-  public void setEnabled(String value) {
-    option("enabled", value);
-  }
-
-  /** Option {@code etagPaths}: paths whose GET/HEAD responses get validators. Default {@code /*}. */
-  public void setEtagPaths(String value) {
-    option("etagPaths", value);
-  }
-
-  /** Option {@code excludedPaths}: paths the guard never touches. Default none. */
-  public void setExcludedPaths(String value) {
-    option("excludedPaths", value);
-  }
-
-  /** Option {@code guardedPaths}: paths whose writes must carry a precondition (428). Default none. */
-  public void setGuardedPaths(String value) {
-    option("guardedPaths", value);
-  }
-
-  /** Option {@code guardedMethods}: the write methods {@code guardedPaths} applies to. Default {@code PUT, PATCH, DELETE}. */
-  public void setGuardedMethods(String value) {
-    option("guardedMethods", value);
-  }
-
-  /** Option {@code acceptIfMatchAny}: whether {@code If-Match: *} satisfies the 428 policy. Default {@code true}. */
-  public void setAcceptIfMatchAny(String value) {
-    option("acceptIfMatchAny", value);
-  }
-
-  /** Option {@code missingPreconditionStatus}: 428 (default) or 403. */
-  public void setMissingPreconditionStatus(String value) {
-    option("missingPreconditionStatus", value);
-  }
-
-  /** Option {@code maxBufferSize}: the largest body held to compute its ETag. Default {@code 1MiB}. */
-  public void setMaxBufferSize(String value) {
-    option("maxBufferSize", value);
-  }
-
-  /** Option {@code permitTimeout}: the longest a write waits for its turn before 503. Default {@code 10s}. */
-  public void setPermitTimeout(String value) {
-    option("permitTimeout", value);
-  }
-
-  /** Option {@code maxWaitersPerKey}: requests allowed to queue per resource. Default 256. */
-  public void setMaxWaitersPerKey(String value) {
-    option("maxWaitersPerKey", value);
-  }
-
   /**
-   * Option {@code readPermits}: whether GET and HEAD take a shared permit of their resource, so a
-   * download never observes a write in progress. Default {@code false}.
-   */
-  public void setReadPermits(String value) {
-    option("readPermits", value);
-  }
-
-  /**
-   * Option {@code compressionMode}: {@code suffix}, {@code weaken} or {@code identity}, what a
-   * strong tag becomes on an encoded (compressed) response. Default {@code suffix}.
-   */
-  public void setCompressionMode(String value) {
-    option("compressionMode", value);
-  }
-
-  /** Option {@code validatorStoreSize}: resources whose validators are remembered, per webapp. Default 100000. */
-  public void setValidatorStoreSize(String value) {
-    option("validatorStoreSize", value);
-  }
-
-  /** Option {@code keyQueryParameters}: query parameters that are part of a resource's identity. Default none. */
-  public void setKeyQueryParameters(String value) {
-    option("keyQueryParameters", value);
-  }
-
-  /**
-   * Option {@code authoritativePaths}: paths whose every write passes through the guard, so a
-   * conditional GET or HEAD of a resource the store knows is answered 304 or 412 from the store
-   * without running the webapp. Default none.
-   */
-  public void setAuthoritativePaths(String value) {
-    option("authoritativePaths", value);
-  }
-
-  /**
-   * Option {@code invalidationRules}: writes that change other resources too, e.g.
-   * {@code /articles/{id} -> /articles}; their validators are dropped after such a write. Default none.
-   */
-  public void setInvalidationRules(String value) {
-    option("invalidationRules", value);
-  }
-
-  /**
-   * Option {@code retryRecognition}: whether a retry of a conditional write that already succeeded
-   * is answered with that success instead of 412. Default {@code false} (see
-   * {@link GuardSettings#retryRecognition()} for what it must see to recognize one).
-   */
-  public void setRetryRecognition(String value) {
-    option("retryRecognition", value);
-  }
-
-  /**
-   * Option {@code retryClientFields}: the request fields (comma-separated names) that tell one
-   * client from another for {@code retryRecognition}. Default {@code Authorization,
-   * Proxy-Authorization, Cookie, Idempotency-Key}.
-   */
-  public void setRetryClientFields(String value) {
-    option("retryClientFields", value);
-  }
-
-  /**
-   * Option {@code heuristicFreshness}: whether a response to which the guard adds Last-Modified,
-   * and whose handler stated no freshness, may be reused by caches without revalidation; default
-   * {@code false}, which adds {@code Cache-Control: no-cache} to it (see
-   * {@link GuardSettings#heuristicFreshness()}).
-   */
-  public void setHeuristicFreshness(String value) {
-    option("heuristicFreshness", value);
-  }
-
-  /**
-   * Option {@code digestCacheSize}: the most bytes of recent bodies kept, the last per resource, so
-   * an unchanged body's ETag is found by comparing bytes instead of hashing them ({@code 32MiB},
-   * {@code 0} for none). Default 32 MiB.
-   */
-  public void setDigestCacheSize(String value) {
-    option("digestCacheSize", value);
-  }
-
-  /**
-   * Option {@code weakIfMatchPaths}: paths where If-Match uses weak comparison, for clients that
-   * only have weak tags. Default none; logs a warning at start (see {@link GuardSettings#weakIfMatchPaths()}).
-   */
-  public void setWeakIfMatchPaths(String value) {
-    option("weakIfMatchPaths", value);
-  }
-
-  /**
-   * Any other attribute: Tomcat's digester calls this for an attribute without a setter. It is
-   * kept and rejected at start, so a misspelt option stops the valve instead of being ignored.
+   * Sets an attribute: an option of {@link GuardSettings#options()}, by its name. Tomcat's digester
+   * ({@code IntrospectionUtils.setProperty}) calls this for every attribute of {@code <Valve>}
+   * without a setter of its own, which is every option ({@code asyncSupported} has its setter);
+   * embedded code calls it directly. Values are kept as given and read at start: an unknown name or
+   * a malformed value then stops the valve, so a misspelt option is never ignored.
    *
    * @return whether {@code name} is an option (Tomcat logs a warning otherwise)
    */
-  public boolean setProperty(String name, String value) {
-    option(name, value);
-    return GuardSettings.optionNames().contains(name);
-  }
-
-  private void option(String name, @Nullable String value) {
+  public boolean setProperty(String name, @Nullable String value) {
     options.put(name, value == null ? "" : value);
+    return GuardSettings.optionNames().contains(name);
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.LostUpdateDrill;
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.spi.EntityTagGenerator;
@@ -353,7 +353,7 @@ class ETagGuardValveTest {
   void aDisabledValveLeavesTheRequestToTheFilter() throws Exception {
     GuardEngine filterEngine = GuardEngine.create(GuardSettings.builder().guardedPaths("/*").build());
     ETagGuardValve disabled = new ETagGuardValve();
-    disabled.setEnabled("false");
+    disabled.setProperty("enabled", "false");
     valve = disabled;
     server = ValveServer.start(valve, tomcat -> {
       Context root = ValveServer.root(tomcat);

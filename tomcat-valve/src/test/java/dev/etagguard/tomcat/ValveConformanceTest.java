@@ -1,42 +1,15 @@
 package dev.etagguard.tomcat;
 
-import java.net.URI;
-
-import dev.etagguard.GuardSettings;
-import dev.etagguard.conformance.HttpConformanceSuite;
+import dev.etagguard.settings.GuardSettings;
+import dev.etagguard.testing.AdapterConformanceSuite;
 import dev.etagguard.testing.ResourceServlet;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.etagguard.testing.ServerUnderTest;
 
 /** The shared conformance rows (fixtures RS and RN) over HTTP, the valve in front of a plain servlet on Tomcat. */
-class ValveConformanceTest extends HttpConformanceSuite {
-
-  private ValveServer server;
-
-  @BeforeAll
-  void start() throws Exception {
-    server = ValveServer.start(new ETagGuardValve(GuardSettings.builder().guardedPaths("/guarded/*").build()),
-        new ResourceServlet());
-  }
-
-  @AfterAll
-  void stop() {
-    server.close();
-  }
+class ValveConformanceTest extends AdapterConformanceSuite {
 
   @Override
-  protected URI base() {
-    return server.base();
-  }
-
-  @Override
-  protected String guardedPrefix() {
-    return "/guarded/";
-  }
-
-  @Override
-  protected String unguardedPrefix() {
-    return "/open/";
+  protected ServerUnderTest start(GuardSettings settings) throws Exception {
+    return ValveServer.start(new ETagGuardValve(settings), new ResourceServlet());
   }
 }

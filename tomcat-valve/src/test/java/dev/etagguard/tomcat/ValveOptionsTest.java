@@ -3,36 +3,50 @@ package dev.etagguard.tomcat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
+import java.io.StringReader;
 import java.time.Duration;
-import java.util.Locale;
+import java.util.List;
+import java.util.Map;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
+import dev.etagguard.testing.OptionSamples;
 
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.core.StandardHost;
 import org.apache.tomcat.util.IntrospectionUtils;
+import org.apache.tomcat.util.digester.Digester;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.MethodSource;
+import org.xml.sax.InputSource;
 
 /** The valve's attributes: one per option, the same names, read at start as server.xml gives them. */
 class ValveOptionsTest {
 
-  static java.util.stream.Stream<String> options() {
-    return GuardSettings.optionNames().stream();
-  }
-
-  @ParameterizedTest
-  @MethodSource("options")
-  void everyOptionHasAPublicStringSetter(String option) throws Exception {
-    Method setter = ETagGuardValve.class.getMethod(
-        "set" + option.substring(0, 1).toUpperCase(Locale.ROOT) + option.substring(1), String.class);
-    assertThat(Modifier.isPublic(setter.getModifiers())).isTrue();
-    assertThat(setter.getReturnType()).isEqualTo(void.class);
+  /**
+   * Every option as an attribute of {@code <Valve>}, read by Tomcat's digester with the rules
+   * {@code server.xml} is read with ({@code className} names the class, every other attribute goes
+   * through {@code IntrospectionUtils.setProperty}).
+   */
+  @Test
+  void everyOptionIsAnAttributeOfTheValveElement() throws Exception {
+    StringBuilder xml = new StringBuilder("<Valve className=\"" + ETagGuardValve.class.getName() + "\"");
+    OptionSamples.values().forEach((name, value) -> xml.append("\n    ").append(name).append("=\"")
+        .append(value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")).append('"'));
+    Digester digester = new Digester();
+    digester.setRulesValidation(true);
+    digester.setFakeAttributes(Map.of(Object.class, List.of("className")));
+    digester.addObjectCreate("Valve", null, "className");
+    digester.addSetProperties("Valve");
+    ETagGuardValve valve = (ETagGuardValve) digester.parse(new InputSource(new StringReader(xml + "/>")));
+    start(valve);
+    try {
+      OptionSamples.assertSamples(valve.settings());
+    } finally {
+      valve.stop();
+      valve.destroy();
+    }
   }
 
   /** The digester's way: IntrospectionUtils.setProperty, as for {@code <Valve guardedPaths="..."/>}. */

@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import dev.etagguard.testing.ServerUnderTest;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -27,7 +28,7 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
  * Tomcat's ErrorReportValve and StandardHostValve, as {@code server.xml} puts it), and webapps
  * set up by the test.
  */
-final class ValveServer implements AutoCloseable {
+final class ValveServer implements ServerUnderTest {
 
   private final Tomcat tomcat;
   private final Path base;
@@ -108,12 +109,9 @@ final class ValveServer implements AutoCloseable {
     context.addFilterMap(map);
   }
 
-  URI base() {
+  @Override
+  public URI base() {
     return uri;
-  }
-
-  URI uri(String path) {
-    return URI.create(uri + path);
   }
 
   Tomcat tomcat() {

@@ -11,8 +11,8 @@ class ValveWeakIfMatchTest {
   @Test
   void weakIfMatchOnTheConfiguredPathsOnly() throws Exception {
     ETagGuardValve valve = new ETagGuardValve();
-    valve.setWeakIfMatchPaths(WeakIfMatchScenario.WEAK_PATHS);
-    valve.setGuardedPaths("/*");
+    valve.setProperty("weakIfMatchPaths", WeakIfMatchScenario.WEAK_PATHS);
+    valve.setProperty("guardedPaths", "/*");
     try (ValveServer server = ValveServer.start(valve, new WeakTagServlet())) {
       WeakIfMatchScenario.run(server.base());
     }

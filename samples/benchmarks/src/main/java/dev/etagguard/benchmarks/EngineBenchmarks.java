@@ -116,9 +116,9 @@ public final class EngineBenchmarks {
     public int size;
 
     byte[] body = new byte[0];
-    final dev.etagguard.GuardEngine cached = dev.etagguard.GuardEngine.create(dev.etagguard.GuardSettings.DEFAULTS);
+    final dev.etagguard.GuardEngine cached = dev.etagguard.GuardEngine.create(dev.etagguard.settings.GuardSettings.DEFAULTS);
     final dev.etagguard.GuardEngine uncached = dev.etagguard.GuardEngine.create(
-        dev.etagguard.GuardSettings.builder().digestCacheSize(0).build());
+        dev.etagguard.settings.GuardSettings.builder().digestCacheSize(0).build());
     final dev.etagguard.spi.RequestView get = new Get("/articles/body", Map.of());
 
     @Setup
@@ -128,13 +128,18 @@ public final class EngineBenchmarks {
       tag(cached); // the body the cache then holds
     }
 
-    private @Nullable EntityTag tag(dev.etagguard.GuardEngine engine) {
-      dev.etagguard.BodyBuffer buffer = engine.admit(get).bodyBuffer(true, true);
+    /** The handler writes the body in 8 KiB pieces into the buffer the flow gives it. */
+    final ReadHost host = new ReadHost(buffer -> {
       buffer.expectLength(body.length);
       for (int off = 0; off < body.length; off += 8192) {
         buffer.append(body, off, Math.min(8192, body.length - off));
       }
-      return buffer.finishDigest();
+      return ReadHost.captured(body.length, buffer.finishDigest());
+    });
+
+    private @Nullable EntityTag tag(dev.etagguard.GuardEngine engine) {
+      dev.etagguard.Exchange.admit(engine, get).run(host).join();
+      return host.captured == null ? null : host.captured.digest();
     }
 
     @Benchmark
@@ -302,7 +307,7 @@ public final class EngineBenchmarks {
   @OutputTimeUnit(TimeUnit.NANOSECONDS)
   public static class ReadPath {
     final dev.etagguard.GuardEngine engine = dev.etagguard.GuardEngine.create(
-        dev.etagguard.GuardSettings.builder().guardedPaths("/articles/*").build());
+        dev.etagguard.settings.GuardSettings.builder().guardedPaths("/articles/*").build());
     final Map<String, List<String>> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
 
     {
@@ -315,7 +320,8 @@ public final class EngineBenchmarks {
 
     final dev.etagguard.spi.RequestView request = new Get("/articles/k1", headers);
     final EntityTag digest = EntityTag.strong("k3mCJ8d0AuqJqzyrmkUeRmh7Dh-Y7dQ1");
-    final ReadHost host = new ReadHost(digest);
+    final dev.etagguard.Exchange.Captured response = ReadHost.captured(1024, digest);
+    final ReadHost host = new ReadHost(buffer -> response);
 
     @Benchmark
     public dev.etagguard.ReadDecision.@Nullable Action admitAndComplete() {
@@ -326,15 +332,21 @@ public final class EngineBenchmarks {
   }
 
   /**
-   * The host of the read path: the handler's response is a 200 {@code application/json} of 1024
-   * bytes whose digest is given; the decision is recorded, nothing is written.
+   * A host for reads without a server: its handler fills (or ignores) the buffer the flow gives
+   * it and answers a held 200; the decision is recorded, nothing is written.
    */
   static final class ReadHost implements dev.etagguard.Exchange.Host {
-    private final dev.etagguard.Exchange.Captured captured;
+    private final java.util.function.Function<dev.etagguard.BodyBuffer, dev.etagguard.Exchange.Captured> handler;
+    dev.etagguard.Exchange.@Nullable Captured captured;
     dev.etagguard.ReadDecision.@Nullable Action action;
 
-    ReadHost(EntityTag digest) {
-      this.captured = new dev.etagguard.Exchange.Captured() {
+    ReadHost(java.util.function.Function<dev.etagguard.BodyBuffer, dev.etagguard.Exchange.Captured> handler) {
+      this.handler = handler;
+    }
+
+    /** A held 200 {@code application/json} response of {@code length} bytes whose digest is {@code digest}. */
+    static dev.etagguard.Exchange.Captured captured(long length, @Nullable EntityTag digest) {
+      return new dev.etagguard.Exchange.Captured() {
         @Override
         public int status() {
           return 200;
@@ -352,11 +364,11 @@ public final class EngineBenchmarks {
 
         @Override
         public long length() {
-          return 1024;
+          return length;
         }
 
         @Override
-        public EntityTag digest() {
+        public @Nullable EntityTag digest() {
           return digest;
         }
       };
@@ -366,6 +378,7 @@ public final class EngineBenchmarks {
     public java.util.concurrent.CompletionStage<dev.etagguard.Exchange.Captured> read(java.util.Set<String> hidden,
         dev.etagguard.BodyBuffer body, java.util.function.Function<dev.etagguard.spi.ResponseView,
         dev.etagguard.ReadDecision> spill) {
+      captured = handler.apply(body);
       return java.util.concurrent.CompletableFuture.completedFuture(captured);
     }
 

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.jetty.ETagGuardHandler;
 import dev.etagguard.samples.wiki.WikiServlet;
 import dev.etagguard.servlet.ETagGuardFilter;
@@ -86,10 +86,16 @@ final class Servers {
     }
   }
 
-  /** A running server. */
-  interface Running {
-    int port();
+  /** A running server: its port, and how to stop it. */
+  record Running(int port, Stopper stopper) {
+    void stop() throws Exception {
+      stopper.stop();
+    }
+  }
 
+  /** Stops a server. */
+  @FunctionalInterface
+  interface Stopper {
     void stop() throws Exception;
   }
 
@@ -115,17 +121,7 @@ final class Servers {
       server.setHandler(context);
     }
     server.start();
-    return new Running() {
-      @Override
-      public int port() {
-        return connector.getLocalPort();
-      }
-
-      @Override
-      public void stop() throws Exception {
-        server.stop();
-      }
-    };
+    return new Running(connector.getLocalPort(), server::stop);
   }
 
   static Running tomcat(Mode mode) throws Exception {
@@ -162,19 +158,11 @@ final class Servers {
       context.getPipeline().addValve(new ETagGuardValve(Mode.settings()));
     }
     tomcat.start();
-    return new Running() {
-      @Override
-      public int port() {
-        return connector.getLocalPort();
-      }
-
-      @Override
-      public void stop() throws Exception {
-        tomcat.stop();
-        tomcat.destroy();
-        deleteQuietly(base);
-      }
-    };
+    return new Running(connector.getLocalPort(), () -> {
+      tomcat.stop();
+      tomcat.destroy();
+      deleteQuietly(base);
+    });
   }
 
   private static void deleteQuietly(Path dir) {

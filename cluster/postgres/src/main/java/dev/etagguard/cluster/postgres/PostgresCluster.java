@@ -87,7 +87,7 @@ public final class PostgresCluster implements AutoCloseable {
   }
 
   /** An engine with these settings on this cluster's store and sequencer. */
-  public GuardEngine engine(dev.etagguard.GuardSettings settings) {
+  public GuardEngine engine(dev.etagguard.settings.GuardSettings settings) {
     return GuardEngine.builder(settings).store(store).sequencer(sequencer).build();
   }
 

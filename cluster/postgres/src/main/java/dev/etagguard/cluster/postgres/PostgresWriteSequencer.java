@@ -54,7 +54,7 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
   private final String tokenSequence;
   private final long waiterLeaseMillis;
   private final ExecutorService executor;
-  private final String enqueue;
+  private final String enqueueAndGrant;
   private final String poll;
   private final String renew;
   private final String remove;
@@ -72,8 +72,15 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
     String waiterLease = "clock_timestamp() + " + waiterLeaseMillis + " * interval '1 millisecond'";
     String first = "(SELECT min(ticket) FROM " + permitTable + " WHERE resource_key = ?)";
     this.expire = "DELETE FROM " + permitTable + " WHERE resource_key = ? AND lease_until < clock_timestamp()";
-    this.enqueue = "INSERT INTO " + permitTable + " (resource_key, ticket, lease_until) VALUES (?, nextval('"
-        + tokenSequence + "'), " + waiterLease + ") RETURNING ticket";
+    // A request's first attempt in one statement: deletes the key's expired rows and enqueues the
+    // request's row, granted at once (a token and the full lease) when no other row of the key is
+    // left. One clock reading serves both, so a row the delete spares is one the check counts.
+    this.enqueueAndGrant = "WITH now AS (SELECT clock_timestamp() AS t), gone AS (DELETE FROM " + permitTable
+        + " WHERE resource_key = ? AND lease_until < (SELECT t FROM now)), free AS (SELECT NOT EXISTS (SELECT 1 FROM "
+        + permitTable + " WHERE resource_key = ? AND lease_until >= (SELECT t FROM now)) AS f) INSERT INTO "
+        + permitTable + " (resource_key, ticket, token, lease_until) SELECT ?, nextval('" + tokenSequence
+        + "'), CASE WHEN f THEN nextval('" + tokenSequence + "') END, t + CASE WHEN f THEN " + leaseMillis + " ELSE "
+        + waiterLeaseMillis + " END * interval '1 millisecond' FROM now, free RETURNING ticket, token";
     // Renews a waiter's row (a short lease: a waiter that stops polling soon loses its place) and,
     // when it is first in its key's queue, grants it with the full lease: the token is drawn only
     // then (a volatile function in a CASE branch runs only when the branch is taken).
@@ -202,31 +209,34 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
     long sent = System.nanoTime();
     long mine = row.ticket;
     long[] answer = inTransaction(key, c -> {
+      if (mine < 0) {
+        try (PreparedStatement st = c.prepareStatement(enqueueAndGrant)) {
+          st.setString(1, key.value());
+          st.setString(2, key.value());
+          st.setString(3, key.value());
+          try (ResultSet rs = st.executeQuery()) {
+            rs.next();
+            long t = rs.getLong(1);
+            long token = rs.getLong(2);
+            return new long[] {t, rs.wasNull() ? 0 : token};
+          }
+        }
+      }
       try (PreparedStatement st = c.prepareStatement(expire)) {
         st.setString(1, key.value());
         st.executeUpdate();
-      }
-      long t = mine;
-      if (t < 0) {
-        try (PreparedStatement st = c.prepareStatement(enqueue)) {
-          st.setString(1, key.value());
-          try (ResultSet rs = st.executeQuery()) {
-            rs.next();
-            t = rs.getLong(1);
-          }
-        }
       }
       try (PreparedStatement st = c.prepareStatement(poll)) {
         st.setString(1, key.value());
         st.setString(2, key.value());
         st.setString(3, key.value());
-        st.setLong(4, t);
+        st.setLong(4, mine);
         try (ResultSet rs = st.executeQuery()) {
           if (!rs.next()) {
             return new long[] {-1, 0}; // our row expired (a pause longer than the lease): queue again
           }
           long token = rs.getLong(1);
-          return new long[] {t, rs.wasNull() ? 0 : token};
+          return new long[] {mine, rs.wasNull() ? 0 : token};
         }
       }
     });

@@ -23,7 +23,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.testing.EmbeddedServer;
 import dev.etagguard.testing.FencedStorage;

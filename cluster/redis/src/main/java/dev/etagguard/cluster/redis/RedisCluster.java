@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.spi.ResourceKey;
 import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.spi.WriteSequencer;

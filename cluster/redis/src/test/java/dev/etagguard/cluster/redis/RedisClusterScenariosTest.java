@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.GuardSettings;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.servlet.ETagGuardFilter;
 import dev.etagguard.testing.ClusterScenarios;
 import dev.etagguard.testing.EmbeddedServer;

@@ -1,6 +1,8 @@
 package dev.etagguard.samples.racedemo;
 
 import dev.etagguard.GuardEngine;
+import dev.etagguard.samples.launcher.Arguments;
+import dev.etagguard.samples.launcher.SampleMain;
 import dev.etagguard.samples.objectstore.ObjectStorage;
 import dev.etagguard.samples.objectstore.launcher.ObjectStoreServer;
 import java.io.IOException;
@@ -98,15 +100,9 @@ public final class RaceDemo {
 
     /** Runs the demo. */
     public static void main(String[] args) throws Exception {
-        Options options;
-        try {
-            options = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("etag-guard-race-demo: " + e.getMessage());
-            System.err.println("usage: java -jar etag-guard-race-demo.jar [--seconds=N] [--clients=N] [--objects=N]");
-            System.exit(2);
-            return;
-        }
+        Options options = SampleMain.parseOrExit("etag-guard-race-demo", args,
+                out -> out.println("usage: java -jar etag-guard-race-demo.jar [--seconds=N] [--clients=N] [--objects=N]"),
+                RaceDemo::parse);
         // Only the table: Tomcat's start-up and shut-down notes, and the guard's note that it is
         // off in the first run, would bury it.
         for (String name : List.of("", "org.apache", "dev.etagguard")) {
@@ -120,24 +116,10 @@ public final class RaceDemo {
     }
 
     static Options parse(String... args) {
-        Options o = Options.DEFAULT;
-        for (String arg : args) {
-            int eq = arg.indexOf('=');
-            String name = eq < 0 ? arg : arg.substring(0, eq);
-            int value;
-            try {
-                value = Integer.parseInt(arg.substring(eq + 1));
-            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-                throw new IllegalArgumentException("expected " + name + "=N, got '" + arg + "'");
-            }
-            o = switch (name) {
-                case "--seconds" -> new Options(Duration.ofSeconds(value), o.clients(), o.objects());
-                case "--clients" -> new Options(o.duration(), value, o.objects());
-                case "--objects" -> new Options(o.duration(), o.clients(), value);
-                default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
-            };
-        }
-        return o;
+        Arguments a = Arguments.parse(List.of("--seconds", "--clients", "--objects"), args);
+        Options d = Options.DEFAULT;
+        return new Options(Duration.ofSeconds(a.number("--seconds", (int) d.duration().toSeconds())),
+                a.number("--clients", d.clients()), a.number("--objects", d.objects()));
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.etagguard.samples.springwiki;
 
+import dev.etagguard.samples.launcher.SampleMain;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
@@ -26,7 +28,7 @@ public class SpringBootWikiApplication {
     return event -> {
       if (event.getApplicationContext().getServerNamespace() == null) {
         String host = environment.getProperty("server.address", "127.0.0.1");
-        System.out.println("Listening on http://" + host + ":" + event.getWebServer().getPort() + "/");
+        SampleMain.printReadyLine(host, event.getWebServer().getPort());
       }
     };
   }

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 
 import dev.etagguard.testing.LostUpdateDrill;
+import dev.etagguard.samples.launcher.WebappServer;
 import dev.etagguard.samples.wiki.launcher.WikiServer;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,9 +20,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BobAndMaryTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE, WikiServer.JETTY_HANDLER})
+  @ValueSource(strings = {WebappServer.TOMCAT, WebappServer.JETTY, WebappServer.TOMCAT_VALVE, WebappServer.JETTY_HANDLER})
   void marysStaleSaveIsRefusedWithAProblemBody(String adapter) throws Exception {
-    try (WikiServer server = WikiServer.start(adapter, 0)) {
+    try (WebappServer server = WikiServer.start(adapter, 0)) {
       URI article = URI.create("http://127.0.0.1:" + server.port() + "/articles/12");
       assertThat(put(article, "{\"title\":\"Hello\"}", "If-None-Match", "*").statusCode()).isEqualTo(201);
 
@@ -58,9 +59,9 @@ class BobAndMaryTest {
    * twice.
    */
   @ParameterizedTest
-  @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE, WikiServer.JETTY_HANDLER})
+  @ValueSource(strings = {WebappServer.TOMCAT, WebappServer.JETTY, WebappServer.TOMCAT_VALVE, WebappServer.JETTY_HANDLER})
   void thirtyTwoClientsLoseNoUpdate(String adapter) throws Exception {
-    try (WikiServer server = WikiServer.start(adapter, 0)) {
+    try (WebappServer server = WikiServer.start(adapter, 0)) {
       LostUpdateDrill.run(URI.create("http://127.0.0.1:" + server.port() + "/articles/counter"), 32, 10);
     }
   }

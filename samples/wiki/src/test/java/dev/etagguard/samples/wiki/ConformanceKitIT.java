@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.etagguard.conformance.kit.ConformanceKit;
+import dev.etagguard.samples.launcher.WebappServer;
 import dev.etagguard.samples.wiki.launcher.WikiServer;
 
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ class ConformanceKitIT {
   void thePackagedKitPassesAgainstTheWiki() throws Exception {
     Path jar = Path.of(ConformanceKit.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     assertThat(jar.getFileName().toString()).as("the kit as packaged, %s", jar).isEqualTo("etag-guard-conformance.jar");
-    try (WikiServer server = WikiServer.start(WikiServer.JETTY_HANDLER, 0)) {
+    try (WebappServer server = WikiServer.start(WebappServer.JETTY_HANDLER, 0)) {
       Path log = Files.createTempFile("etag-guard-conformance", ".txt");
       Process p = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-jar", jar.toString(), server.baseUrl() + "articles/", "--open=" + server.baseUrl() + "drafts/"))
@@ -33,7 +34,7 @@ class ConformanceKitIT {
       String table = Files.readString(log, StandardCharsets.UTF_8);
       Files.delete(log);
       System.out.println("=== java -jar etag-guard-conformance.jar against the wiki, adapter "
-          + WikiServer.JETTY_HANDLER + " ===\n" + table + "exit status " + p.exitValue() + "\n");
+          + WebappServer.JETTY_HANDLER + " ===\n" + table + "exit status " + p.exitValue() + "\n");
       assertThat(p.exitValue()).as(table).isEqualTo(ConformanceKit.PASSED);
       ConformanceKitTest.assertKitPassed(table);
     }

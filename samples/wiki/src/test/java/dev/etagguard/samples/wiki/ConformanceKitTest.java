@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.etagguard.conformance.kit.ConformanceKit;
+import dev.etagguard.samples.launcher.WebappServer;
 import dev.etagguard.samples.wiki.launcher.WikiServer;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,9 +31,9 @@ class ConformanceKitTest {
   static final Pattern SUMMARY = Pattern.compile("(?m)^PASS: (\\d+) checks, (\\d+) passed, 0 failed, (\\d+) skipped$");
 
   @ParameterizedTest
-  @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.JETTY_HANDLER, WikiServer.TOMCAT_VALVE})
+  @ValueSource(strings = {WebappServer.TOMCAT, WebappServer.JETTY, WebappServer.JETTY_HANDLER, WebappServer.TOMCAT_VALVE})
   void everyCheckPassesOn(String adapter) throws Exception {
-    try (WikiServer server = WikiServer.start(adapter, 0)) {
+    try (WebappServer server = WikiServer.start(adapter, 0)) {
       String base = server.baseUrl();
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       int exit = ConformanceKit.run(new String[] {base + "articles/", "--open=" + base + "drafts/"},

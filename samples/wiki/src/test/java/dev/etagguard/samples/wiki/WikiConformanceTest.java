@@ -3,6 +3,7 @@ package dev.etagguard.samples.wiki;
 import java.net.URI;
 
 import dev.etagguard.conformance.HttpConformanceSuite;
+import dev.etagguard.samples.launcher.WebappServer;
 import dev.etagguard.samples.wiki.launcher.WikiServer;
 
 import org.junit.jupiter.api.AfterAll;
@@ -17,13 +18,16 @@ import org.junit.jupiter.api.Nested;
 class WikiConformanceTest {
 
   abstract static class OnAdapter extends HttpConformanceSuite {
-    private WikiServer server;
+    private final String adapter;
+    private WebappServer server;
 
-    abstract String adapter();
+    OnAdapter(String adapter) {
+      this.adapter = adapter;
+    }
 
     @BeforeAll
     void start() throws Exception {
-      server = WikiServer.start(adapter(), 0);
+      server = WikiServer.start(adapter, 0);
     }
 
     @AfterAll
@@ -49,33 +53,29 @@ class WikiConformanceTest {
 
   @Nested
   class Tomcat extends OnAdapter {
-    @Override
-    String adapter() {
-      return WikiServer.TOMCAT;
+    Tomcat() {
+      super(WebappServer.TOMCAT);
     }
   }
 
   @Nested
   class Jetty extends OnAdapter {
-    @Override
-    String adapter() {
-      return WikiServer.JETTY;
+    Jetty() {
+      super(WebappServer.JETTY);
     }
   }
 
   @Nested
   class TomcatValve extends OnAdapter {
-    @Override
-    String adapter() {
-      return WikiServer.TOMCAT_VALVE;
+    TomcatValve() {
+      super(WebappServer.TOMCAT_VALVE);
     }
   }
 
   @Nested
   class JettyHandler extends OnAdapter {
-    @Override
-    String adapter() {
-      return WikiServer.JETTY_HANDLER;
+    JettyHandler() {
+      super(WebappServer.JETTY_HANDLER);
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.etagguard.samples.wiki;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.etagguard.samples.launcher.WebappServer;
 import dev.etagguard.samples.wiki.launcher.WikiServer;
 import java.io.IOException;
 import java.net.URI;
@@ -24,10 +25,10 @@ class WikiServerTest {
             .build();
 
     @ParameterizedTest
-    @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY})
+    @ValueSource(strings = {WebappServer.TOMCAT, WebappServer.JETTY})
     void createsWithIfNoneMatchStarAndReadsTheSameBytesBack(String adapter) throws Exception {
         byte[] article = "{\"title\":\"Caf\u00e9\",\"body\":\"line 1\\nline 2\"}\n".getBytes(StandardCharsets.UTF_8);
-        try (WikiServer server = WikiServer.start(adapter, 0)) {
+        try (WebappServer server = WikiServer.start(adapter, 0)) {
             assertThat(server.port()).isPositive();
 
             HttpResponse<byte[]> created = send(server, request(server, "articles/hello")
@@ -49,9 +50,9 @@ class WikiServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY, WikiServer.TOMCAT_VALVE, WikiServer.JETTY_HANDLER})
+    @ValueSource(strings = {WebappServer.TOMCAT, WebappServer.JETTY, WebappServer.TOMCAT_VALVE, WebappServer.JETTY_HANDLER})
     void articlesAreGuardedByTheFilterFromWebXml(String adapter) throws Exception {
-        try (WikiServer server = WikiServer.start(adapter, 0)) {
+        try (WebappServer server = WikiServer.start(adapter, 0)) {
             assertThat(send(server, request(server, "articles/guarded").header("If-None-Match", "*")
                     .PUT(BodyPublishers.ofString("{\"v\":1}"))).statusCode()).isEqualTo(201);
 
@@ -78,9 +79,9 @@ class WikiServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY})
+    @ValueSource(strings = {WebappServer.TOMCAT, WebappServer.JETTY})
     void draftsAreUnguardedAndSeparate(String adapter) throws Exception {
-        try (WikiServer server = WikiServer.start(adapter, 0)) {
+        try (WebappServer server = WikiServer.start(adapter, 0)) {
             assertThat(send(server, request(server, "drafts/x").PUT(BodyPublishers.ofString("{\"v\":1}")))
                     .statusCode()).isEqualTo(201);
             assertThat(send(server, request(server, "drafts/x").PUT(BodyPublishers.ofString("{\"v\":2}")))
@@ -105,9 +106,9 @@ class WikiServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY})
+    @ValueSource(strings = {WebappServer.TOMCAT, WebappServer.JETTY})
     void unknownPathsAre404AndOtherMethods405(String adapter) throws Exception {
-        try (WikiServer server = WikiServer.start(adapter, 0)) {
+        try (WebappServer server = WikiServer.start(adapter, 0)) {
             assertThat(send(server, request(server, "nope").GET()).statusCode()).isEqualTo(404);
             assertThat(send(server, request(server, "nope/deeper").PUT(BodyPublishers.ofString("{}")))
                     .statusCode()).isEqualTo(404);
@@ -122,9 +123,9 @@ class WikiServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {WikiServer.TOMCAT, WikiServer.JETTY})
+    @ValueSource(strings = {WebappServer.TOMCAT, WebappServer.JETTY})
     void badIdsAre400WithATextBody(String adapter) throws Exception {
-        try (WikiServer server = WikiServer.start(adapter, 0)) {
+        try (WebappServer server = WikiServer.start(adapter, 0)) {
             for (String path : new String[] {"drafts/", "drafts/a/b", "drafts/a%20b", "drafts/a%22b"}) {
                 HttpResponse<byte[]> response = send(server, request(server, path).GET());
                 assertThat(response.statusCode()).as(path).isEqualTo(400);
@@ -137,11 +138,11 @@ class WikiServerTest {
         }
     }
 
-    private static HttpRequest.Builder request(WikiServer server, String path) {
+    private static HttpRequest.Builder request(WebappServer server, String path) {
         return HttpRequest.newBuilder(URI.create(server.baseUrl() + path)).timeout(Duration.ofSeconds(30));
     }
 
-    private static HttpResponse<byte[]> send(WikiServer server, HttpRequest.Builder request)
+    private static HttpResponse<byte[]> send(WebappServer server, HttpRequest.Builder request)
             throws IOException, InterruptedException {
         return CLIENT.send(request.build(), BodyHandlers.ofByteArray());
     }

@@ -1,4 +1,4 @@
-package dev.etagguard;
+package dev.etagguard.settings;
 
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,4 +1,4 @@
-package dev.etagguard;
+package dev.etagguard.settings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;

@@ -1,6 +1,5 @@
-package dev.etagguard;
+package dev.etagguard.settings;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -49,13 +48,12 @@ public record PathPattern(String pattern) {
 
   /** Parses a comma- or whitespace-separated list of patterns. */
   static List<PathPattern> parseList(String value) {
-    List<PathPattern> patterns = new ArrayList<>();
-    for (String item : value.split("[,\\s]+")) {
-      if (!item.isEmpty()) {
-        patterns.add(new PathPattern(item));
-      }
-    }
-    return List.copyOf(patterns);
+    return all(Option.items(value));
+  }
+
+  /** The patterns, one per item. */
+  static List<PathPattern> all(List<String> items) {
+    return items.stream().map(PathPattern::new).toList();
   }
 
   /** Whether any pattern matches. */

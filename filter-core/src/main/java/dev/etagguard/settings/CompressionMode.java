@@ -1,4 +1,4 @@
-package dev.etagguard;
+package dev.etagguard.settings;
 
 import java.util.Locale;
 
@@ -48,15 +48,6 @@ public enum CompressionMode {
    * (content stored compressed, served without negotiation) gets a weak tag as with {@link #WEAKEN}.
    */
   IDENTITY;
-
-  /** Parses an option value, case-insensitively. */
-  static CompressionMode parse(String value) {
-    try {
-      return valueOf(value.strip().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("expected suffix, weaken or identity");
-    }
-  }
 
   /** The option value. */
   public String optionValue() {

@@ -1,64 +1,29 @@
-package dev.etagguard;
-
-import dev.etagguard.decision.Preconditions;
+package dev.etagguard.settings;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+import dev.etagguard.settings.Option.Kind;
+import dev.etagguard.decision.Preconditions;
 
 /**
  * The configuration of ETag Guard: immutable, built once at start, shared by every adapter.
  *
- * <p>Every option has one name, the same as a web.xml {@code <init-param>}, a Tomcat Valve
- * attribute, a Jetty {@code <Set>} and a builder method; Spring Boot uses its kebab-case form under
- * {@code etag-guard.}. {@link #fromOptions(Map)} reads string options and rejects unknown names
- * and malformed values with a message naming the option.
- *
- * <table>
- *   <caption>Options</caption>
- *   <tr><th>option</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>{@code enabled}</td><td>{@code true}</td><td>{@code false} passes every request through untouched</td></tr>
- *   <tr><td>{@code etagPaths}</td><td>{@code /*}</td><td>paths whose GET/HEAD responses get generated ETags and conditional handling</td></tr>
- *   <tr><td>{@code excludedPaths}</td><td>(none)</td><td>paths the guard never touches</td></tr>
- *   <tr><td>{@code guardedPaths}</td><td>(none)</td><td>paths whose writes must carry a precondition (428)</td></tr>
- *   <tr><td>{@code guardedMethods}</td><td>{@code PUT, PATCH, DELETE}</td><td>the write methods that {@code guardedPaths} applies to</td></tr>
- *   <tr><td>{@code acceptIfMatchAny}</td><td>{@code true}</td><td>whether {@code If-Match: *} satisfies the 428 policy</td></tr>
- *   <tr><td>{@code missingPreconditionStatus}</td><td>{@code 428}</td><td>428 (RFC 6585) or 403 for a guarded write without precondition</td></tr>
- *   <tr><td>{@code maxBufferSize}</td><td>{@code 1MiB}</td><td>the largest body held to compute its ETag; larger bodies stream untagged</td></tr>
- *   <tr><td>{@code permitTimeout}</td><td>{@code 10s}</td><td>the longest a write waits for its resource's permit before 503</td></tr>
- *   <tr><td>{@code maxWaitersPerKey}</td><td>{@code 256}</td><td>requests allowed to wait per resource; more get 503 at once</td></tr>
- *   <tr><td>{@code readPermits}</td><td>{@code false}</td><td>whether GET and HEAD take a shared permit of their resource, so a
- *       download never observes a write in progress (see {@link #readPermits()})</td></tr>
- *   <tr><td>{@code compressionMode}</td><td>{@code suffix}</td><td>{@code suffix}, {@code weaken} or {@code identity}: what a
- *       strong tag becomes on an encoded (compressed) response (see {@link CompressionMode})</td></tr>
- *   <tr><td>{@code validatorStoreSize}</td><td>{@code 100000}</td><td>the most resources whose validators are remembered</td></tr>
- *   <tr><td>{@code keyQueryParameters}</td><td>(none)</td><td>query parameters that are part of a resource's identity</td></tr>
- *   <tr><td>{@code authoritativePaths}</td><td>(none)</td><td>paths whose every write passes through the guard, so a
- *       conditional GET/HEAD of a known resource is answered 304 or 412 from the validator store without running the
- *       handler (see {@link #authoritativePaths()})</td></tr>
- *   <tr><td>{@code invalidationRules}</td><td>(none)</td><td>writes that change other resources too, e.g.
- *       {@code /articles/{id} -> /articles}: their validators are dropped (see {@link InvalidationRule})</td></tr>
- *   <tr><td>{@code retryRecognition}</td><td>{@code false}</td><td>whether a retry of a conditional write that already
- *       succeeded is answered with that success instead of 412 (see {@link #retryRecognition()})</td></tr>
- *   <tr><td>{@code retryClientFields}</td><td>{@code Authorization, Proxy-Authorization, Cookie, Idempotency-Key}</td>
- *       <td>the request fields that tell one client from another, which a retry must repeat (see
- *       {@link #retryClientFields()})</td></tr>
- *   <tr><td>{@code weakIfMatchPaths}</td><td>(none)</td><td>paths where If-Match uses weak comparison, for clients that only
- *       have weak tags (see {@link #weakIfMatchPaths()})</td></tr>
- *   <tr><td>{@code heuristicFreshness}</td><td>{@code false}</td><td>whether a response to which the guard adds
- *       Last-Modified, and whose handler stated no freshness, may be reused by caches without asking; {@code false}
- *       adds {@code Cache-Control: no-cache} to it (see {@link #heuristicFreshness()})</td></tr>
- *   <tr><td>{@code digestCacheSize}</td><td>{@code 32MiB}</td><td>bytes of recent bodies kept, the last per resource, so
- *       an unchanged body's ETag is found by comparing bytes instead of hashing them; {@code 0} turns it off (see
- *       {@link #digestCacheSize()})</td></tr>
- * </table>
+ * <p>The options are one table, {@link #options()}: each with its name, kind of value, default and
+ * description, in documentation order. Every option has one name, the same as a web.xml
+ * {@code <init-param>}, a Tomcat Valve attribute, a jetty-home property {@code jetty.etagGuard.NAME}
+ * and a builder method; Spring Boot uses its kebab-case form under {@code etag-guard.}.
+ * {@link #fromOptions(Map)} reads string options and rejects unknown names and malformed values
+ * with a message naming the option. Each option's builder method and accessor say what it does;
+ * the README's "Options" lists them all.
  *
  * <p>Thread-safe (immutable).
  *
@@ -66,55 +31,97 @@ import java.util.function.BiConsumer;
  */
 public final class GuardSettings {
 
+  /** The table of options, in documentation order; builders start from its defaults. */
+  private static final List<Option<Builder>> OPTIONS = List.of(
+      option("enabled", Kind.BOOLEAN, "true",
+          "Whether the guard is on; false passes every request through untouched.",
+          Builder::enabled, b -> b.enabled),
+      option("etagPaths", Kind.LIST, "/*",
+          "Paths (servlet patterns: /exact, /prefix/*, *.ext, /*) whose GET and HEAD responses get generated "
+              + "validators and conditional answers.",
+          (b, v) -> b.etagPaths = PathPattern.all(v), b -> b.etagPaths),
+      option("excludedPaths", Kind.LIST, "",
+          "Paths the guard never touches.",
+          (b, v) -> b.excludedPaths = PathPattern.all(v), b -> b.excludedPaths),
+      option("guardedPaths", Kind.LIST, "",
+          "Paths whose guarded methods must carry a precondition (If-Match, If-Unmodified-Since or If-None-Match), "
+              + "else 428 Precondition Required.",
+          (b, v) -> b.guardedPaths = PathPattern.all(v), b -> b.guardedPaths),
+      option("guardedMethods", Kind.LIST, "PUT, PATCH, DELETE",
+          "The write methods that must carry a precondition on the guarded paths; add POST if your POSTs update "
+              + "a resource.",
+          (b, v) -> b.guardedMethods = methods(v), b -> b.guardedMethods),
+      option("acceptIfMatchAny", Kind.BOOLEAN, "true",
+          "Whether If-Match: * satisfies the 428 policy (it proves that the resource exists, not which version "
+              + "the client edits).",
+          Builder::acceptIfMatchAny, b -> b.acceptIfMatchAny),
+      option("missingPreconditionStatus", Kind.INTEGER, "428",
+          "The status of a guarded write without a precondition: 428 (RFC 6585) or 403 for clients written to "
+              + "older conventions.",
+          Builder::missingPreconditionStatus, b -> b.missingPreconditionStatus),
+      option("maxBufferSize", Kind.SIZE, "1MiB",
+          "The largest response body held back to compute its ETag; larger bodies stream through without a "
+              + "generated ETag, and 0 turns generated ETags off.",
+          (b, v) -> b.maxBufferSize(v.intValue()), b -> b.maxBufferSize),
+      option("permitTimeout", Kind.DURATION, "10s",
+          "The longest a write waits for its resource's permit before 503 Service Unavailable with Retry-After.",
+          Builder::permitTimeout, b -> b.permitTimeout),
+      option("maxWaitersPerKey", Kind.INTEGER, "256",
+          "How many requests may wait for one resource's permit; more get 503 at once.",
+          Builder::maxWaitersPerKey, b -> b.maxWaitersPerKey),
+      option("readPermits", Kind.BOOLEAN, "false",
+          "Whether GET and HEAD take a shared permit of their resource, so a download never observes a write in "
+              + "progress.",
+          Builder::readPermits, b -> b.readPermits),
+      option("compressionMode", Kind.choice(CompressionMode.class), "suffix",
+          "What a strong ETag becomes on a compressed response: suffix (\"T--gzip\"), weaken (W/\"T\") or identity "
+              + "(Accept-Encoding hidden from the handler for the reads the guard tags).",
+          Builder::compressionMode, b -> b.compressionMode.optionValue()),
+      option("validatorStoreSize", Kind.LONG, "100000",
+          "How many resources' validators the built-in store remembers.",
+          Builder::validatorStoreSize, b -> b.validatorStoreSize),
+      option("keyQueryParameters", Kind.LIST, "",
+          "Query parameters that are part of a resource's identity (e.g. uploadId, partNumber); other query "
+              + "parameters address the same resource.",
+          (b, v) -> b.keyQueryParameters = names(v), b -> b.keyQueryParameters),
+      option("authoritativePaths", Kind.LIST, "",
+          "Paths whose every write passes through the guard: a conditional GET or HEAD of a resource whose "
+              + "validators are stored is answered 304 or 412 from the store without running the handler.",
+          (b, v) -> b.authoritativePaths = PathPattern.all(v), b -> b.authoritativePaths),
+      option("invalidationRules", Kind.TEXT, "",
+          "Writes that change other resources too: rules 'source -> target[, target]' separated by ';' or line "
+              + "breaks, e.g. '/articles/{id} -> /articles'; after such a write the targets' validators are dropped.",
+          Builder::invalidationRules, b -> b.invalidationRules),
+      option("weakIfMatchPaths", Kind.LIST, "",
+          "Paths where If-Match uses weak comparison, for clients that only have weak tags; a weak tag does not "
+              + "prove byte identity (Range and If-Range stay strong). Logs a warning at start.",
+          (b, v) -> b.weakIfMatchPaths = PathPattern.all(v), b -> b.weakIfMatchPaths),
+      option("retryRecognition", Kind.BOOLEAN, "false",
+          "Whether a retry of a conditional write that already succeeded (its answer lost) is answered with that "
+              + "success instead of 412, without running the handler again.",
+          Builder::retryRecognition, b -> b.retryRecognition),
+      option("retryClientFields", Kind.LIST, "Authorization, Proxy-Authorization, Cookie, Idempotency-Key",
+          "The request fields that tell one client from another for retry recognition; a retry must repeat them.",
+          (b, v) -> b.retryClientFields = fieldNames(v), b -> b.retryClientFields),
+      option("heuristicFreshness", Kind.BOOLEAN, "false",
+          "Whether a response to which the guard adds Last-Modified, and whose handler stated no freshness, may "
+              + "be reused by caches without revalidation; false adds Cache-Control: no-cache to it.",
+          Builder::heuristicFreshness, b -> b.heuristicFreshness),
+      option("digestCacheSize", Kind.SIZE, "32MiB",
+          "Bytes of recent bodies kept, the last per resource, so an unchanged body's ETag is found by comparing "
+              + "bytes instead of hashing them; 0 keeps none.",
+          Builder::digestCacheSize, b -> b.digestCacheSize));
+
+  private static final Map<String, Option<Builder>> BY_NAME = byName();
+
   /** The settings with every option at its default. */
   public static final GuardSettings DEFAULTS = builder().build();
 
-  private static final Map<String, BiConsumer<Builder, String>> OPTIONS = options();
-
-  private final boolean enabled;
-  private final List<PathPattern> etagPaths;
-  private final List<PathPattern> excludedPaths;
-  private final List<PathPattern> guardedPaths;
-  private final Set<String> guardedMethods;
-  private final boolean acceptIfMatchAny;
-  private final int missingPreconditionStatus;
-  private final int maxBufferSize;
-  private final Duration permitTimeout;
-  private final int maxWaitersPerKey;
-  private final boolean readPermits;
-  private final CompressionMode compressionMode;
-  private final long validatorStoreSize;
-  private final Set<String> keyQueryParameters;
-  private final List<PathPattern> authoritativePaths;
-  private final List<InvalidationRule> invalidationRules;
-  private final List<PathPattern> weakIfMatchPaths;
-  private final boolean retryRecognition;
-  private final List<String> retryClientFields;
-  private final boolean heuristicFreshness;
-  private final long digestCacheSize;
+  /** The values: a copy of the builder that nothing changes. */
+  private final Builder values;
 
   private GuardSettings(Builder b) {
-    this.enabled = b.enabled;
-    this.etagPaths = b.etagPaths;
-    this.excludedPaths = b.excludedPaths;
-    this.guardedPaths = b.guardedPaths;
-    this.guardedMethods = Collections.unmodifiableSet(new LinkedHashSet<>(b.guardedMethods));
-    this.acceptIfMatchAny = b.acceptIfMatchAny;
-    this.missingPreconditionStatus = b.missingPreconditionStatus;
-    this.maxBufferSize = b.maxBufferSize;
-    this.permitTimeout = b.permitTimeout;
-    this.maxWaitersPerKey = b.maxWaitersPerKey;
-    this.readPermits = b.readPermits;
-    this.compressionMode = b.compressionMode;
-    this.validatorStoreSize = b.validatorStoreSize;
-    this.keyQueryParameters = Collections.unmodifiableSet(new LinkedHashSet<>(b.keyQueryParameters));
-    this.authoritativePaths = b.authoritativePaths;
-    this.invalidationRules = b.invalidationRules;
-    this.weakIfMatchPaths = b.weakIfMatchPaths;
-    this.retryRecognition = b.retryRecognition;
-    this.retryClientFields = List.copyOf(b.retryClientFields);
-    this.heuristicFreshness = b.heuristicFreshness;
-    this.digestCacheSize = b.digestCacheSize;
+    this.values = b.copy();
   }
 
   /** A builder with every option at its default. */
@@ -131,104 +138,90 @@ public final class GuardSettings {
   public static GuardSettings fromOptions(Map<String, String> options) {
     Builder builder = builder();
     for (Map.Entry<String, String> e : options.entrySet()) {
-      BiConsumer<Builder, String> setter = OPTIONS.get(e.getKey());
-      if (setter == null) {
+      Option<Builder> option = BY_NAME.get(e.getKey());
+      if (option == null) {
         throw new IllegalArgumentException("Unknown ETag Guard option '" + e.getKey() + "'; known options: "
-            + String.join(", ", OPTIONS.keySet()));
+            + String.join(", ", BY_NAME.keySet()));
       }
-      String value = e.getValue() == null ? "" : e.getValue().strip();
-      if (value.isEmpty()) {
-        continue;
-      }
-      try {
-        setter.accept(builder, value);
-      } catch (IllegalArgumentException | DateTimeParseException ex) {
-        throw new IllegalArgumentException("Invalid value '" + value + "' for ETag Guard option '"
-            + e.getKey() + "': " + ex.getMessage(), ex);
-      }
+      option.set(builder, e.getValue());
     }
     return builder.build();
   }
 
-  /** The names of all options, in documentation order. */
-  public static Set<String> optionNames() {
-    return OPTIONS.keySet();
+  /**
+   * The options, in documentation order: the one table every adapter is configured from (web.xml,
+   * Valve attributes, the jetty-home module, Spring Boot's properties and their metadata).
+   */
+  public static List<Option<Builder>> options() {
+    return OPTIONS;
   }
 
-  private static Map<String, BiConsumer<Builder, String>> options() {
-    Map<String, BiConsumer<Builder, String>> m = new LinkedHashMap<>();
-    m.put("enabled", (b, v) -> b.enabled(parseBoolean(v)));
-    m.put("etagPaths", (b, v) -> b.etagPaths(v));
-    m.put("excludedPaths", (b, v) -> b.excludedPaths(v));
-    m.put("guardedPaths", (b, v) -> b.guardedPaths(v));
-    m.put("guardedMethods", (b, v) -> b.guardedMethods(v));
-    m.put("acceptIfMatchAny", (b, v) -> b.acceptIfMatchAny(parseBoolean(v)));
-    m.put("missingPreconditionStatus", (b, v) -> b.missingPreconditionStatus(parseInt(v)));
-    m.put("maxBufferSize", (b, v) -> b.maxBufferSize(parseSize(v)));
-    m.put("permitTimeout", (b, v) -> b.permitTimeout(parseDuration(v)));
-    m.put("maxWaitersPerKey", (b, v) -> b.maxWaitersPerKey(parseInt(v)));
-    m.put("readPermits", (b, v) -> b.readPermits(parseBoolean(v)));
-    m.put("compressionMode", (b, v) -> b.compressionMode(CompressionMode.parse(v)));
-    m.put("validatorStoreSize", (b, v) -> b.validatorStoreSize(parseLong(v)));
-    m.put("keyQueryParameters", (b, v) -> b.keyQueryParameters(v));
-    m.put("authoritativePaths", (b, v) -> b.authoritativePaths(v));
-    m.put("invalidationRules", (b, v) -> b.invalidationRules(v));
-    m.put("weakIfMatchPaths", (b, v) -> b.weakIfMatchPaths(v));
-    m.put("retryRecognition", (b, v) -> b.retryRecognition(parseBoolean(v)));
-    m.put("retryClientFields", (b, v) -> b.retryClientFields(v));
-    m.put("heuristicFreshness", (b, v) -> b.heuristicFreshness(parseBoolean(v)));
-    m.put("digestCacheSize", (b, v) -> b.digestCacheSize(parseSize(v)));
+  /** The names of all options, in documentation order. */
+  public static Set<String> optionNames() {
+    return BY_NAME.keySet();
+  }
+
+  private static <T> Option<Builder> option(String name, Kind<T> kind, String defaultValue, String description,
+      BiConsumer<Builder, ? super T> setter, Function<Builder, ?> reader) {
+    return Option.of(name, kind, defaultValue, description, setter, reader);
+  }
+
+  private static Map<String, Option<Builder>> byName() {
+    Map<String, Option<Builder>> m = new LinkedHashMap<>();
+    for (Option<Builder> option : OPTIONS) {
+      m.put(option.name(), option);
+    }
     return Collections.unmodifiableMap(m);
   }
 
   /** Whether the guard is on. Default {@code true}. */
   public boolean enabled() {
-    return enabled;
+    return values.enabled;
   }
 
   /** Paths whose GET and HEAD responses get generated validators and conditional handling. */
   public List<PathPattern> etagPaths() {
-    return etagPaths;
+    return values.etagPaths;
   }
 
   /** Paths the guard never touches. */
   public List<PathPattern> excludedPaths() {
-    return excludedPaths;
+    return values.excludedPaths;
   }
 
   /** Paths whose {@link #guardedMethods()} must carry a precondition. */
   public List<PathPattern> guardedPaths() {
-    return guardedPaths;
+    return values.guardedPaths;
   }
 
   /** The methods that must carry a precondition on {@link #guardedPaths()}. */
   public Set<String> guardedMethods() {
-    return guardedMethods;
+    return values.guardedMethods;
   }
 
   /** Whether {@code If-Match: *} satisfies the write-precondition policy. */
   public boolean acceptIfMatchAny() {
-    return acceptIfMatchAny;
+    return values.acceptIfMatchAny;
   }
 
   /** The status for a guarded write without precondition: 428 or 403. */
   public int missingPreconditionStatus() {
-    return missingPreconditionStatus;
+    return values.missingPreconditionStatus;
   }
 
   /** The largest response body, in bytes, held back to compute its ETag. */
   public int maxBufferSize() {
-    return maxBufferSize;
+    return values.maxBufferSize;
   }
 
   /** The longest a write waits for its resource's permit. */
   public Duration permitTimeout() {
-    return permitTimeout;
+    return values.permitTimeout;
   }
 
   /** How many requests may wait for one resource's permit. */
   public int maxWaitersPerKey() {
-    return maxWaitersPerKey;
+    return values.maxWaitersPerKey;
   }
 
   /**
@@ -250,7 +243,7 @@ public final class GuardSettings {
    * themselves.
    */
   public boolean readPermits() {
-    return readPermits;
+    return values.readPermits;
   }
 
   /**
@@ -258,17 +251,17 @@ public final class GuardSettings {
    * {@link CompressionMode#SUFFIX}.
    */
   public CompressionMode compressionMode() {
-    return compressionMode;
+    return values.compressionMode;
   }
 
   /** How many resources' validators the built-in store remembers. */
   public long validatorStoreSize() {
-    return validatorStoreSize;
+    return values.validatorStoreSize;
   }
 
   /** The query parameters that are part of a resource key. */
   public Set<String> keyQueryParameters() {
-    return keyQueryParameters;
+    return values.keyQueryParameters;
   }
 
   /**
@@ -296,7 +289,7 @@ public final class GuardSettings {
    * not be repeated on a 304.
    */
   public List<PathPattern> authoritativePaths() {
-    return authoritativePaths;
+    return values.authoritativePaths;
   }
 
   /**
@@ -306,21 +299,21 @@ public final class GuardSettings {
    * for the syntax.
    */
   public List<InvalidationRule> invalidationRules() {
-    return invalidationRules;
+    return values.invalidationRules;
   }
 
   /** Whether conditional reads of this path may be answered from the validator store. */
   public boolean authoritative(String path) {
-    return !authoritativePaths.isEmpty() && PathPattern.any(authoritativePaths, path);
+    return !values.authoritativePaths.isEmpty() && PathPattern.any(values.authoritativePaths, path);
   }
 
   /** The paths a write to {@code path} changes besides itself, by {@link #invalidationRules()}. */
   public List<String> relatedPaths(String path) {
-    if (invalidationRules.isEmpty()) {
+    if (values.invalidationRules.isEmpty()) {
       return List.of();
     }
     List<String> related = new java.util.ArrayList<>(2);
-    for (InvalidationRule rule : invalidationRules) {
+    for (InvalidationRule rule : values.invalidationRules) {
       for (String p : rule.related(path)) {
         if (!p.equals(path) && !related.contains(p)) {
           related.add(p);
@@ -341,7 +334,7 @@ public final class GuardSettings {
    * is never cut from a representation identified by a weak tag. If-None-Match is weak everywhere.
    */
   public List<PathPattern> weakIfMatchPaths() {
-    return weakIfMatchPaths;
+    return values.weakIfMatchPaths;
   }
 
   /**
@@ -374,7 +367,7 @@ public final class GuardSettings {
    * what is listed above.
    */
   public boolean retryRecognition() {
-    return retryRecognition;
+    return values.retryRecognition;
   }
 
   /**
@@ -386,7 +379,7 @@ public final class GuardSettings {
    * cannot be told apart, and the second is answered as a retry of the first.
    */
   public List<String> retryClientFields() {
-    return retryClientFields;
+    return values.retryClientFields;
   }
 
   /**
@@ -406,7 +399,7 @@ public final class GuardSettings {
    * Responses with the handler's own {@code Last-Modified} or freshness are never changed.
    */
   public boolean heuristicFreshness() {
-    return heuristicFreshness;
+    return values.heuristicFreshness;
   }
 
   /**
@@ -419,145 +412,99 @@ public final class GuardSettings {
    * before it runs out of heap.
    */
   public long digestCacheSize() {
-    return digestCacheSize;
+    return values.digestCacheSize;
   }
 
   /** Whether If-Match on this path uses weak comparison ({@link #weakIfMatchPaths()}). */
   public boolean weakIfMatch(String path) {
-    return PathPattern.any(weakIfMatchPaths, path);
+    return PathPattern.any(values.weakIfMatchPaths, path);
   }
 
   /** Whether the path is in scope at all: not excluded. */
   public boolean excluded(String path) {
-    return PathPattern.any(excludedPaths, path);
+    return PathPattern.any(values.excludedPaths, path);
   }
 
   /** Whether responses of this path get generated validators. */
   public boolean tagged(String path) {
-    return PathPattern.any(etagPaths, path);
+    return PathPattern.any(values.etagPaths, path);
   }
 
   /** Whether a request with this method and path must carry a precondition. */
   public boolean guarded(String method, String path) {
-    return guardedMethods.contains(method) && PathPattern.any(guardedPaths, path);
+    return values.guardedMethods.contains(method) && PathPattern.any(values.guardedPaths, path);
   }
 
+  /** Every option with its value, in documentation order. */
   @Override
   public String toString() {
-    return "GuardSettings{enabled=" + enabled + ", etagPaths=" + etagPaths + ", excludedPaths=" + excludedPaths
-        + ", guardedPaths=" + guardedPaths + ", guardedMethods=" + guardedMethods
-        + ", acceptIfMatchAny=" + acceptIfMatchAny + ", missingPreconditionStatus=" + missingPreconditionStatus
-        + ", maxBufferSize=" + maxBufferSize + ", permitTimeout=" + permitTimeout
-        + ", maxWaitersPerKey=" + maxWaitersPerKey + ", readPermits=" + readPermits
-        + ", compressionMode=" + compressionMode.optionValue()
-        + ", validatorStoreSize=" + validatorStoreSize
-        + ", keyQueryParameters=" + keyQueryParameters + ", authoritativePaths=" + authoritativePaths
-        + ", invalidationRules=" + invalidationRules + ", weakIfMatchPaths=" + weakIfMatchPaths
-        + ", retryRecognition=" + retryRecognition + ", retryClientFields=" + retryClientFields
-        + ", heuristicFreshness=" + heuristicFreshness + ", digestCacheSize=" + digestCacheSize + "}";
-  }
-
-  static boolean parseBoolean(String v) {
-    return switch (v.toLowerCase(Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default -> throw new IllegalArgumentException("expected true or false");
-    };
-  }
-
-  static int parseInt(String v) {
-    try {
-      return Integer.parseInt(v);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("expected an integer");
+    StringJoiner joiner = new StringJoiner(", ", "GuardSettings{", "}");
+    for (Option<Builder> option : OPTIONS) {
+      joiner.add(option.name() + "=" + option.valueIn(values));
     }
+    return joiner.toString();
   }
 
-  static long parseLong(String v) {
-    try {
-      return Long.parseLong(v);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("expected an integer");
-    }
-  }
-
-  /** A byte size: {@code 1048576}, {@code 64KiB}, {@code 1MiB} (also KB/MB/K/M, all powers of 1024). */
-  static int parseSize(String v) {
-    String s = v.replace("_", "").strip().toUpperCase(Locale.ROOT);
-    long unit = 1;
-    for (String[] suffix : new String[][] {{"KIB", "1024"}, {"MIB", "1048576"}, {"KB", "1024"}, {"MB", "1048576"},
-        {"K", "1024"}, {"M", "1048576"}, {"B", "1"}}) {
-      if (s.endsWith(suffix[0])) {
-        unit = Long.parseLong(suffix[1]);
-        s = s.substring(0, s.length() - suffix[0].length()).strip();
-        break;
+  private static Set<String> methods(List<String> items) {
+    Set<String> set = new LinkedHashSet<>();
+    for (String m : items) {
+      if (!m.chars().allMatch(c -> c >= 'A' && c <= 'Z')) {
+        throw new IllegalArgumentException("guardedMethods: not an upper-case method name: '" + m + "'");
       }
+      if (Preconditions.isSafe(m)) {
+        throw new IllegalArgumentException("guardedMethods: " + m + " is a safe method and never needs a precondition");
+      }
+      set.add(m);
     }
-    long n;
-    try {
-      n = Math.multiplyExact(Long.parseLong(s), unit);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("expected a size such as 1048576, 64KiB or 1MiB");
-    } catch (ArithmeticException e) {
-      throw new IllegalArgumentException("size out of range");
-    }
-    if (n < 0 || n > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("size out of range");
-    }
-    return (int) n;
+    return Collections.unmodifiableSet(set);
   }
 
-  /** A duration: {@code 10s}, {@code 500ms}, {@code 2m}, or ISO-8601 {@code PT10S}. */
-  static Duration parseDuration(String v) {
-    String s = v.strip().toLowerCase(Locale.ROOT);
-    if (s.startsWith("pt") || s.startsWith("p")) {
-      return Duration.parse(v.strip());
+  private static Set<String> names(List<String> items) {
+    return Collections.unmodifiableSet(new LinkedHashSet<>(items));
+  }
+
+  private static List<String> fieldNames(List<String> items) {
+    Set<String> set = new LinkedHashSet<>();
+    for (String n : items) {
+      if (!n.chars().allMatch(c -> c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0)) {
+        throw new IllegalArgumentException("retryClientFields: not a field name: '" + n + "'");
+      }
+      set.add(n);
     }
-    try {
-      if (s.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2).strip()));
-      }
-      if (s.endsWith("s")) {
-        return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1).strip()));
-      }
-      if (s.endsWith("m")) {
-        return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1).strip()));
-      }
-      return Duration.ofMillis(Long.parseLong(s));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("expected a duration such as 10s, 500ms or PT10S");
-    }
+    return List.copyOf(set);
   }
 
   /**
-   * Builds {@link GuardSettings}; validates each value as it is set, with a message naming the
-   * option. Not thread-safe.
+   * Builds {@link GuardSettings}; starts from the defaults of {@link GuardSettings#options()} and
+   * validates each value as it is set, with a message naming the option. Not thread-safe.
    */
-  public static final class Builder {
-    private boolean enabled = true;
-    private List<PathPattern> etagPaths = List.of(new PathPattern("/*"));
+  public static final class Builder implements Cloneable {
+    private boolean enabled;
+    private List<PathPattern> etagPaths = List.of();
     private List<PathPattern> excludedPaths = List.of();
     private List<PathPattern> guardedPaths = List.of();
-    private Set<String> guardedMethods = Set.of("PUT", "PATCH", "DELETE");
-    private boolean acceptIfMatchAny = true;
-    private int missingPreconditionStatus = 428;
-    private int maxBufferSize = 1024 * 1024;
-    private Duration permitTimeout = Duration.ofSeconds(10);
-    private int maxWaitersPerKey = 256;
+    private Set<String> guardedMethods = Set.of();
+    private boolean acceptIfMatchAny;
+    private int missingPreconditionStatus;
+    private int maxBufferSize;
+    private Duration permitTimeout = Duration.ZERO;
+    private int maxWaitersPerKey;
     private boolean readPermits;
     private CompressionMode compressionMode = CompressionMode.SUFFIX;
-    private long validatorStoreSize = 100_000;
+    private long validatorStoreSize;
     private Set<String> keyQueryParameters = Set.of();
     private List<PathPattern> authoritativePaths = List.of();
     private List<InvalidationRule> invalidationRules = List.of();
     private List<PathPattern> weakIfMatchPaths = List.of();
     private boolean retryRecognition;
-    private List<String> retryClientFields = List.of("Authorization", "Proxy-Authorization", "Cookie",
-        "Idempotency-Key");
+    private List<String> retryClientFields = List.of();
     private boolean heuristicFreshness;
-    private long digestCacheSize = 32L * 1024 * 1024;
+    private long digestCacheSize;
 
     private Builder() {
+      for (Option<Builder> option : OPTIONS) {
+        option.set(this, option.defaultValue());
+      }
     }
 
     /** Turns the guard on or off. Default {@code true}. */
@@ -586,20 +533,7 @@ public final class GuardSettings {
 
     /** The methods {@code guardedPaths} applies to (comma- or space-separated). Default {@code PUT, PATCH, DELETE}. */
     public Builder guardedMethods(String methods) {
-      Set<String> set = new LinkedHashSet<>();
-      for (String m : methods.split("[,\\s]+")) {
-        if (m.isEmpty()) {
-          continue;
-        }
-        if (!m.chars().allMatch(c -> c >= 'A' && c <= 'Z')) {
-          throw new IllegalArgumentException("guardedMethods: not an upper-case method name: '" + m + "'");
-        }
-        if (Preconditions.isSafe(m)) {
-          throw new IllegalArgumentException("guardedMethods: " + m + " is a safe method and never needs a precondition");
-        }
-        set.add(m);
-      }
-      this.guardedMethods = set;
+      this.guardedMethods = methods(Option.items(methods));
       return this;
     }
 
@@ -674,13 +608,7 @@ public final class GuardSettings {
 
     /** Query parameters (comma- or space-separated names) that are part of a resource key. Default none. */
     public Builder keyQueryParameters(String names) {
-      Set<String> set = new LinkedHashSet<>();
-      for (String n : names.split("[,\\s]+")) {
-        if (!n.isEmpty()) {
-          set.add(n);
-        }
-      }
-      this.keyQueryParameters = set;
+      this.keyQueryParameters = names(Option.items(names));
       return this;
     }
 
@@ -727,17 +655,7 @@ public final class GuardSettings {
      * Idempotency-Key}. See {@link GuardSettings#retryClientFields()}.
      */
     public Builder retryClientFields(String names) {
-      Set<String> set = new LinkedHashSet<>();
-      for (String n : names.split("[,\\s]+")) {
-        if (n.isEmpty()) {
-          continue;
-        }
-        if (!n.chars().allMatch(c -> c > 32 && c < 127 && "()<>@,;:\\\"/[]?={}".indexOf(c) < 0)) {
-          throw new IllegalArgumentException("retryClientFields: not a field name: '" + n + "'");
-        }
-        set.add(n);
-      }
-      this.retryClientFields = List.copyOf(set);
+      this.retryClientFields = fieldNames(Option.items(names));
       return this;
     }
 
@@ -766,6 +684,15 @@ public final class GuardSettings {
     /** The immutable settings. */
     public GuardSettings build() {
       return new GuardSettings(this);
+    }
+
+    /** A copy: every value is immutable, so a shallow one. */
+    private Builder copy() {
+      try {
+        return (Builder) clone();
+      } catch (CloneNotSupportedException e) {
+        throw new AssertionError(e);
+      }
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.etagguard;
+package dev.etagguard.settings;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -40,7 +40,7 @@ class GuardSettingsTest {
     m.put("permitTimeout", entry("500ms", s -> s.permitTimeout(), Duration.ofMillis(500)));
     m.put("maxWaitersPerKey", entry("3", s -> s.maxWaitersPerKey(), 3));
     m.put("readPermits", entry("true", s -> s.readPermits(), true));
-    m.put("compressionMode", entry("Weaken", s -> s.compressionMode(), dev.etagguard.CompressionMode.WEAKEN));
+    m.put("compressionMode", entry("Weaken", s -> s.compressionMode(), dev.etagguard.settings.CompressionMode.WEAKEN));
     m.put("validatorStoreSize", entry("5000000000", s -> s.validatorStoreSize(), 5_000_000_000L));
     m.put("keyQueryParameters", entry("page, lang", s -> s.keyQueryParameters(), Set.of("page", "lang")));
     m.put("authoritativePaths", entry("/articles/*", s -> s.authoritativePaths(), List.of(new PathPattern("/articles/*"))));
@@ -74,7 +74,7 @@ class GuardSettingsTest {
     assertThat(d.permitTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(d.maxWaitersPerKey()).isEqualTo(256);
     assertThat(d.readPermits()).isFalse();
-    assertThat(d.compressionMode()).isEqualTo(dev.etagguard.CompressionMode.SUFFIX);
+    assertThat(d.compressionMode()).isEqualTo(dev.etagguard.settings.CompressionMode.SUFFIX);
     assertThat(d.validatorStoreSize()).isEqualTo(100_000);
     assertThat(d.keyQueryParameters()).isEmpty();
     assertThat(d.authoritativePaths()).isEmpty();
