@@ -22,7 +22,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * The Servlet-API side of the guard, written once and shared by every Servlet-based door: the
  * {@link ETagGuardFilter} (the next step is the rest of the filter chain) and the Tomcat valve
  * (the next step is the rest of the container pipeline, the wrappers installed with the connector
- * request's {@code setRequest} / {@code setResponse}). It drives one {@link Admission} per
+ * request's {@code setRequest} / {@code setResponse}). It drives one {@code Admission} per
  * request: it hosts the guard's one flow ({@link Exchange}): the handler runs into a capturing
  * response (HEAD as GET), a write (and, with the option
  * {@code readPermits}, a read) waits for its resource's permit, and the current validators of a

@@ -29,7 +29,8 @@ import java.util.function.Function;
  * tries a key's permit and cancels the request when it is not granted at once. A sequencer built
  * in steps, such as a distributed lock behind an in-process queue, must not return a
  * {@link CompletableFuture#thenCompose} stage (cancelling it does not reach the inner future);
- * {@link #chain} composes the steps and honours the contract.
+ * {@link dev.etagguard.support.Builtins#chain Builtins.chain} composes the steps and honours the
+ * contract.
  *
  * @since 0.1
  */

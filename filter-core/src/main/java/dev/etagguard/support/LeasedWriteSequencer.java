@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * once for every store:
  *
  * <ul>
- *   <li>Requests for one key queue in the {@linkplain WriteSequencer#local in-process sequencer}
+ *   <li>Requests for one key queue in the {@linkplain Builtins#localSequencer in-process sequencer}
  *       first (FIFO, {@code maxWaitersPerKey}), so each instance has at most one request per key
  *       at the store.</li>
  *   <li>That request {@linkplain #tryLock tries the lease}; while another holds it, it tries again
