@@ -94,8 +94,12 @@ public final class ServletGuard {
    * @param inPipeline {@code true} for a host that installs the guard's wrappers as the
    *     container's request and response (a Tomcat valve): they then wrap the container's response
    *     directly, as Tomcat requires, and the host itself undoes the suspension Tomcat applies
-   *     after a handler's own forward ({@code suspendWrappedResponseAfterForward}); {@code false}
-   *     for a filter, whose wrapper keeps Tomcat from finding the response to suspend
+   *     after a handler's own forward ({@code suspendWrappedResponseAfterForward}); and a request
+   *     waiting for its permit is suspended (no container thread waits), its ASYNC dispatch handed
+   *     by the host to {@link #resume}, which runs the application as for a REQUEST dispatch.
+   *     {@code false} for a filter, whose wrapper keeps Tomcat from finding the response to
+   *     suspend, and whose waiting requests wait on their thread: a filter cannot make the
+   *     container run the filters behind it for an ASYNC dispatch as for a REQUEST one
    * @since 0.3
    */
   public ServletGuard(GuardEngine engine, boolean inPipeline) {
@@ -152,8 +156,51 @@ public final class ServletGuard {
     request.setAttribute(GUARDED_ATTRIBUTE, Boolean.TRUE);
     ServletHost host = new ServletHost(this, exchange, request, response, next, containerError);
     CompletableFuture<Void> done = exchange.run(host).whenComplete((v, failure) -> host.end());
+    host.done = done;
+    finish(exchange, done);
+  }
+
+  /**
+   * Resumes a request that waited for its permit suspended, in the ASYNC dispatch its permit
+   * caused: the flow goes on with {@code next}, which a host must run as the request's own
+   * (REQUEST) dispatch of the application, wrappers installed as for {@link #handle}.
+   *
+   * @param request the request as the container gives it
+   * @param next the handler, in this dispatch
+   * @return {@code false} when the request is no suspended one (then nothing was done)
+   * @since 0.3
+   */
+  public boolean resume(HttpServletRequest request, Chain next) throws IOException, ServletException {
+    Suspension suspension = Suspension.take(request);
+    if (suspension == null) {
+      return false;
+    }
+    ServletHost host = suspension.host;
+    host.resumeWith(next);
+    suspension.resume();
+    finish(host.exchange, Objects.requireNonNull(host.done, "done"));
+    return true;
+  }
+
+  /**
+   * Whether the request waited for its permit suspended: its ASYNC dispatch is then to be handed
+   * to {@link #resume}.
+   *
+   * @param request the request as the container gives it
+   * @since 0.3
+   */
+  public boolean suspended(HttpServletRequest request) {
+    return request.getAttribute(Suspension.ATTRIBUTE) instanceof Suspension;
+  }
+
+  /** Whether a waiting request may be suspended: its host resumes it ({@link #resume}). */
+  boolean suspends() {
+    return inPipeline;
+  }
+
+  /** Raises the exchange's failure, once it ended; an exchange still running ends with its async processing. */
+  private static void finish(Exchange exchange, CompletableFuture<Void> done) throws IOException, ServletException {
     if (!done.isDone()) {
-      // The handler went async: the exchange ends with its async processing.
       done.whenComplete((v, failure) -> {
         if (failure != null) {
           LOG.log(Level.DEBUG, () -> "Async exchange of " + exchange + " failed", failure);

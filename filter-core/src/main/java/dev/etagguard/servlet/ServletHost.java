@@ -31,8 +31,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One request's host of the guard's flow ({@link Exchange}) in Servlet terms: every step runs on
- * the request's thread (a permit is waited for there, bounded by {@code permitTimeout}), except
- * the end of a read or write whose handler went async, which its async processing tells.
+ * the request's thread, except the end of a read or write whose handler went async, which its
+ * async processing tells. A permit that is not free is waited for suspended ({@link Suspension})
+ * where the guard's host resumes ASYNC dispatches as the request's own (the Tomcat valve), else on
+ * the request's thread; either way bounded by {@code permitTimeout}.
  */
 final class ServletHost implements Exchange.Host {
 
@@ -59,7 +61,10 @@ final class ServletHost implements Exchange.Host {
   final Exchange exchange;
   final HttpServletRequest request;
   final HttpServletResponse response;
-  private final ServletGuard.Chain next;
+  /** The handler: the chain of the dispatch the flow runs in (a suspended request's resuming one). */
+  private ServletGuard.Chain next;
+  /** The exchange's end, once running. */
+  volatile @Nullable CompletableFuture<Void> done;
   final BooleanSupplier containerError;
   final boolean head;
   /** A write's content, received before its permit. */
@@ -76,6 +81,11 @@ final class ServletHost implements Exchange.Host {
     this.head = "HEAD".equals(request.getMethod());
   }
 
+  /** The request resumes in an ASYNC dispatch: the handler is that dispatch's chain. */
+  void resumeWith(ServletGuard.Chain chain) {
+    this.next = chain;
+  }
+
   /** The exchange is over: the received content goes. */
   void end() {
     SpooledContent c = content;
@@ -86,6 +96,9 @@ final class ServletHost implements Exchange.Host {
 
   @Override
   public <T> CompletionStage<T> await(CompletableFuture<T> permit) {
+    if (!permit.isDone() && guard.suspends() && request.isAsyncSupported() && !request.isAsyncStarted()) {
+      return Suspension.suspend(this, permit, guard.engine().settings().permitTimeout().toMillis());
+    }
     try {
       permit.join(); // bounded by permitTimeout
     } catch (CompletionException | CancellationException failure) {

@@ -177,7 +177,7 @@ public final class LostUpdateDrill {
               }
               assertThat(read.statusCode()).as("read from %s", from).isEqualTo(200);
               String tag = header(read, "ETag");
-              assertThat(tag).as("every read carries the validator").isNotNull();
+              assertThat(tag).as("every read carries the validator: %s %s", read.headers().map(), text(read)).isNotNull();
               int value = Integer.parseInt(text(read));
               long start = System.nanoTime();
               HttpResponse<byte[]> write = put(to, Integer.toString(value + 1), "If-Match", tag, "Cookie", session);

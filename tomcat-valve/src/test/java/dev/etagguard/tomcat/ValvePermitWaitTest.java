@@ -1,0 +1,226 @@
+package dev.etagguard.tomcat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import dev.etagguard.GuardEngine;
+import dev.etagguard.settings.GuardSettings;
+import dev.etagguard.testing.LostUpdateDrill;
+import dev.etagguard.testing.Permits;
+import dev.etagguard.testing.ResourceServlet;
+
+import org.apache.catalina.Context;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Requests waiting for their resource's permit behind the valve hold no container thread
+ * (issue 18 #1): with 4 request threads, a dozen writes queued behind a slow one leave the server
+ * free to answer anything else. Each waiting write is suspended and resumed by an ASYNC dispatch
+ * that the webapp sees as the request's own REQUEST dispatch: a filter mapped for REQUEST only
+ * runs for it, its handler may go async, and writes queued on one key stay ordered (the
+ * lost-update drill on 4 threads). A client that leaves while it waits gives its turn up.
+ */
+class ValvePermitWaitTest {
+
+  private static final int QUEUED = 12;
+
+  /** GET answers what PUT stored (and /other); PUT stores after the test's latch, or, with {@code ?async}, asynchronously. */
+  static final class WriteServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    final transient Map<String, String> bodies = new ConcurrentHashMap<>();
+    final transient CountDownLatch release = new CountDownLatch(1);
+    final transient AtomicInteger ran = new AtomicInteger();
+    final transient Set<DispatcherType> seen = ConcurrentHashMap.newKeySet();
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      String body = "/other".equals(req.getPathInfo()) ? "other" : bodies.get(req.getPathInfo());
+      if (body == null) {
+        resp.sendError(404);
+        return;
+      }
+      resp.getWriter().write(body);
+    }
+
+    @Override
+    protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      ran.incrementAndGet();
+      seen.add(req.getDispatcherType());
+      if (req.getAttribute("filtered") == null) {
+        resp.sendError(403); // the webapp's own REQUEST filter must have run
+        return;
+      }
+      String body = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (req.getParameter("async") != null) {
+        AsyncContext async = req.startAsync();
+        async.start(() -> {
+          HttpServletResponse r = (HttpServletResponse) async.getResponse();
+          r.setStatus(bodies.put(req.getPathInfo(), body) == null ? 201 : 204);
+          async.complete();
+        });
+        return;
+      }
+      try {
+        if (!release.await(20, TimeUnit.SECONDS)) {
+          resp.sendError(500);
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      resp.setStatus(bodies.put(req.getPathInfo(), body) == null ? 201 : 204);
+    }
+  }
+
+  @Test
+  void queuedWritesLeaveTheThreadsFreeAndPassTheRequestFilters() throws Exception {
+    WriteServlet servlet = new WriteServlet();
+    Context[] root = new Context[1];
+    ETagGuardValve valve = valve();
+    try (ValveServer server = ValveServer.start(valve, tomcat -> {
+      tomcat.getConnector().setProperty("maxThreads", "4");
+      root[0] = ValveServer.root(tomcat);
+      ValveServer.addServlet(root[0], "app", servlet, "/*");
+      addRequestFilter(root[0]);
+    })) {
+      GuardEngine engine = valve.engine(root[0]);
+      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      List<CompletableFuture<HttpResponse<String>>> writes = new ArrayList<>();
+      writes.add(put(client, server.uri("/w/slow"), "first"));
+      assertThat(Permits.awaitHeld(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
+      for (int i = 0; i < QUEUED; i++) {
+        writes.add(put(client, server.uri("/w/slow" + (i % 2 == 0 ? "" : "?async")), "w" + i));
+      }
+      assertThat(Permits.awaitWaiting(engine.sequencer(), QUEUED, Duration.ofSeconds(10)))
+          .as("writes waiting for the permit on 3 free threads").isEqualTo(QUEUED);
+      HttpResponse<String> other = client.send(HttpRequest.newBuilder(server.uri("/other"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(other.statusCode()).as("answered while %d writes wait", QUEUED).isEqualTo(200);
+      servlet.release.countDown();
+      int created = 0;
+      for (CompletableFuture<HttpResponse<String>> write : writes) {
+        int status = write.get(30, TimeUnit.SECONDS).statusCode();
+        assertThat(status).as("every write ran its handler, through the webapp's REQUEST filter").isIn(201, 204);
+        created += status == 201 ? 1 : 0;
+      }
+      assertThat(created).isEqualTo(1);
+      assertThat(servlet.seen).containsExactly(DispatcherType.REQUEST);
+      assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).isZero();
+    }
+  }
+
+  @Test
+  void aClientThatLeavesWhileWaitingGivesItsTurnUp() throws Exception {
+    WriteServlet servlet = new WriteServlet();
+    Context[] root = new Context[1];
+    ETagGuardValve valve = valve();
+    try (ValveServer server = ValveServer.start(valve, tomcat -> {
+      root[0] = ValveServer.root(tomcat);
+      ValveServer.addServlet(root[0], "app", servlet, "/*");
+      addRequestFilter(root[0]);
+    })) {
+      GuardEngine engine = valve.engine(root[0]);
+      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      CompletableFuture<HttpResponse<String>> first = put(client, server.uri("/w/k"), "first");
+      assertThat(Permits.awaitHeld(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
+      try (Socket leaving = new Socket()) {
+        leaving.connect(new InetSocketAddress("127.0.0.1", server.base().getPort()), 5_000);
+        OutputStream out = leaving.getOutputStream();
+        out.write(("PUT /w/k HTTP/1.1\r\nHost: x\r\nIf-Match: *\r\nContent-Length: 4\r\n\r\nleft").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        assertThat(Permits.awaitWaiting(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
+      }
+      Thread.sleep(200); // the connection's end reaches the container
+      servlet.release.countDown();
+      assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+      assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).isZero();
+      // The key is free at once for the next writer, whether or not the leaving write ran.
+      String tag = client.send(HttpRequest.newBuilder(server.uri("/w/k")).build(),
+          HttpResponse.BodyHandlers.ofString()).headers().firstValue("ETag").orElse("*");
+      HttpResponse<String> next = client.send(HttpRequest.newBuilder(server.uri("/w/k"))
+          .timeout(Duration.ofSeconds(5)).header("If-Match", tag)
+          .PUT(HttpRequest.BodyPublishers.ofString("next")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(next.statusCode()).isEqualTo(204);
+      assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).isZero();
+    }
+  }
+
+  /** Many writers on one key, more than the threads: ordered writes, no If-Match wins twice. */
+  @RepeatedTest(3)
+  void suspendedWritersLoseNoUpdate() throws Exception {
+    ResourceServlet servlet = new ResourceServlet();
+    Context[] root = new Context[1];
+    ETagGuardValve valve = valve();
+    try (ValveServer server = ValveServer.start(valve, tomcat -> {
+      tomcat.getConnector().setProperty("maxThreads", "4");
+      root[0] = ValveServer.root(tomcat);
+      ValveServer.addServlet(root[0], "app", servlet, "/*");
+    })) {
+      LostUpdateDrill.Report report = LostUpdateDrill.across(List.of(server.uri("/r/counter")))
+          .clients(32).incrementsEach(4).run();
+      assertThat(report.successes()).isEqualTo(32 * 4);
+      assertThat(Permits.awaitHeld(valve.engine(root[0]).sequencer(), 0, Duration.ofSeconds(5))).isZero();
+    }
+  }
+
+  private static ETagGuardValve valve() {
+    ETagGuardValve valve = new ETagGuardValve();
+    valve.setProperty("guardedPaths", "/*");
+    valve.setProperty("permitTimeout", "20s");
+    return valve;
+  }
+
+  /** A PUT with {@code If-Match: *}; the first, {@code "first"}, with {@code If-None-Match: *}. */
+  private static CompletableFuture<HttpResponse<String>> put(HttpClient client, URI uri, String body) {
+    return client.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+        .header("first".equals(body) ? "If-None-Match" : "If-Match", "*").PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A filter of the webapp, for REQUEST dispatches only, marking the requests it saw. */
+  private static void addRequestFilter(Context context) {
+    Filter marking = (request, response, chain) -> {
+      request.setAttribute("filtered", Boolean.TRUE);
+      chain.doFilter(request, response);
+    };
+    FilterDef def = new FilterDef();
+    def.setFilterName("marking");
+    def.setFilter(marking);
+    def.setAsyncSupported("true");
+    context.addFilterDef(def);
+    FilterMap map = new FilterMap();
+    map.setFilterName("marking");
+    map.addURLPattern("/*");
+    map.setDispatcher(DispatcherType.REQUEST.name());
+    context.addFilterMap(map);
+  }
+}
