@@ -145,6 +145,8 @@ final class LocalWriteSequencer implements WriteSequencer {
       ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
         Thread thread = new Thread(r, "etag-guard-permit-timer");
         thread.setDaemon(true);
+        // Started by a request, it would carry that webapp's loader: it carries the guard's own.
+        thread.setContextClassLoader(LocalWriteSequencer.class.getClassLoader());
         return thread;
       });
       t.setRemoveOnCancelPolicy(true);
