@@ -174,6 +174,45 @@ class ValvePermitWaitTest {
     }
   }
 
+  /** With readPermits, reads of a resource being written wait suspended too, and then get the whole new version. */
+  @Test
+  void readsWaitingForAWriteLeaveTheThreadsFree() throws Exception {
+    WriteServlet servlet = new WriteServlet();
+    Context[] root = new Context[1];
+    ETagGuardValve valve = valve();
+    valve.setProperty("readPermits", "true");
+    try (ValveServer server = ValveServer.start(valve, tomcat -> {
+      tomcat.getConnector().setProperty("maxThreads", "4");
+      root[0] = ValveServer.root(tomcat);
+      ValveServer.addServlet(root[0], "app", servlet, "/*");
+      addRequestFilter(root[0]);
+    })) {
+      GuardEngine engine = valve.engine(root[0]);
+      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      CompletableFuture<HttpResponse<String>> write = put(client, server.uri("/w/k"), "first");
+      assertThat(Permits.awaitHeld(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
+      List<CompletableFuture<HttpResponse<String>>> reads = new ArrayList<>();
+      for (int i = 0; i < QUEUED; i++) {
+        reads.add(client.sendAsync(HttpRequest.newBuilder(server.uri("/w/k")).timeout(Duration.ofSeconds(30)).build(),
+            HttpResponse.BodyHandlers.ofString()));
+      }
+      assertThat(Permits.awaitWaiting(engine.sequencer(), QUEUED, Duration.ofSeconds(10))).isEqualTo(QUEUED);
+      HttpResponse<String> other = client.send(HttpRequest.newBuilder(server.uri("/other"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(other.statusCode()).as("answered while %d reads wait", QUEUED).isEqualTo(200);
+      servlet.release.countDown();
+      assertThat(write.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+      String tag = write.get().headers().firstValue("ETag").orElseThrow();
+      for (CompletableFuture<HttpResponse<String>> read : reads) {
+        HttpResponse<String> r = read.get(30, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("first");
+        assertThat(r.headers().firstValue("ETag")).contains(tag);
+      }
+      assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).isZero();
+    }
+  }
+
   /** Many writers on one key, more than the threads: ordered writes, no If-Match wins twice. */
   @RepeatedTest(3)
   void suspendedWritersLoseNoUpdate() throws Exception {
