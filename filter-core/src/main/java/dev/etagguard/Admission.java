@@ -850,6 +850,15 @@ final class Admission implements AutoCloseable {
   }
 
   /**
+   * The write was let through and its host answered it without the guard seeing the outcome (the
+   * handler's async processing ended, or the container's error handling answered): reported as
+   * served; {@link #close()} then forgets the key's validators.
+   */
+  public void answeredByHost() {
+    engine.listener.onDecision(requireKey(), method, Decision.SERVED);
+  }
+
+  /**
    * Records the handler's response to the write, with the tag of the request content the handler
    * read (see {@link #digestsContent()}), and tells whether the adapter should learn the new
    * validators with an internal GET (then call {@link #learnAfterWrite}).

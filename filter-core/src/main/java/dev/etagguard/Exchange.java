@@ -192,6 +192,7 @@ public final class Exchange implements AutoCloseable {
 
   private CompletionStage<Void> written(Host host, Captured captured) {
     if (captured.answered()) {
+      admission.answeredByHost();
       return DONE; // the host answered (an error page, an async write): close() forgets the validators
     }
     EntityTag sent = captured.contentTag();

@@ -94,6 +94,21 @@ public class ETagGuardFilter implements Filter {
     this.guard = new ServletGuard(engine);
   }
 
+  /**
+   * A filter driven by the given engine, for a host that knows how the application's filters are
+   * mapped (the Spring starter): while {@code waitWithoutThread} is true, a request waiting for
+   * its resource's permit holds no container thread (see {@link ServletGuard#forFilter}); the
+   * filter must then be mapped for ASYNC dispatches too. Init-params are ignored.
+   *
+   * @param engine the engine
+   * @param waitWithoutThread whether a waiting request may now be suspended: only while every
+   *     filter that runs on REQUEST dispatches runs on ASYNC ones too
+   * @since 0.3
+   */
+  public ETagGuardFilter(GuardEngine engine, java.util.function.BooleanSupplier waitWithoutThread) {
+    this.guard = ServletGuard.forFilter(engine, waitWithoutThread);
+  }
+
   /** The engine, once initialized. */
   public @Nullable GuardEngine engine() {
     ServletGuard g = guard;

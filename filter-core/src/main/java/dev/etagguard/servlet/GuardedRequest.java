@@ -60,6 +60,7 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   private @Nullable InternalAsync internalAsync;
   private boolean internalAsyncStarted;
   private boolean asyncDispatch;
+  private boolean resumedRequest;
   private final java.util.Map<String, Object> attributes = new java.util.HashMap<>();
   private final Set<String> removedAttributes = new java.util.HashSet<>();
 
@@ -110,9 +111,18 @@ final class GuardedRequest extends HttpServletRequestWrapper {
     asyncDispatch = true;
   }
 
+  /**
+   * The handler runs in the ASYNC dispatch that resumed a request suspended while it waited for
+   * its permit: it is the request's first run of the handler, and says so ({@code REQUEST}).
+   */
+  GuardedRequest resumed(boolean resumed) {
+    this.resumedRequest = resumed;
+    return this;
+  }
+
   @Override
   public DispatcherType getDispatcherType() {
-    return asyncDispatch ? DispatcherType.ASYNC : super.getDispatcherType();
+    return asyncDispatch ? DispatcherType.ASYNC : resumedRequest ? DispatcherType.REQUEST : super.getDispatcherType();
   }
 
   @Override

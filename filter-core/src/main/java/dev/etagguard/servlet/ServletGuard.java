@@ -76,6 +76,9 @@ public final class ServletGuard {
 
   private final boolean inPipeline;
 
+  /** Whether a request waiting for its permit may now be suspended (its ASYNC dispatch comes back here). */
+  private final BooleanSupplier suspendable;
+
   /**
    * Whether an ASYNC dispatch of a held read has reached this guard: until then the guard does
    * not know it is mapped for ASYNC dispatches, and a read whose handler dispatches streams.
@@ -103,8 +106,29 @@ public final class ServletGuard {
    * @since 0.3
    */
   public ServletGuard(GuardEngine engine, boolean inPipeline) {
+    this(engine, inPipeline, inPipeline ? () -> true : NEVER);
+  }
+
+  private ServletGuard(GuardEngine engine, boolean inPipeline, BooleanSupplier suspendable) {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.inPipeline = inPipeline;
+    this.suspendable = Objects.requireNonNull(suspendable, "suspendable");
+  }
+
+  /**
+   * A guard for a filter whose host knows how the application's filters are mapped (the Spring
+   * starter): while {@code waitWithoutThread} is true, a request waiting for its permit holds no
+   * container thread. It is suspended, and resumed by an ASYNC dispatch, which the filter must be
+   * mapped for; the rest of the request runs in that dispatch, through the filters behind the
+   * guard that are mapped for ASYNC, the handler seeing a REQUEST. So {@code waitWithoutThread}
+   * must be true only while every filter that runs on REQUEST dispatches runs on ASYNC ones too.
+   *
+   * @param engine the engine
+   * @param waitWithoutThread whether a waiting request may now be suspended
+   * @since 0.3
+   */
+  public static ServletGuard forFilter(GuardEngine engine, BooleanSupplier waitWithoutThread) {
+    return new ServletGuard(engine, false, waitWithoutThread);
   }
 
   /** The engine. */
@@ -141,7 +165,9 @@ public final class ServletGuard {
   public void handle(HttpServletRequest request, HttpServletResponse response, Chain next,
       BooleanSupplier containerError) throws IOException, ServletException {
     if (request.getDispatcherType() == DispatcherType.ASYNC) {
-      asyncDispatch(request, response, next);
+      if (!resume(request, next)) {
+        asyncDispatch(request, response, next);
+      }
       return;
     }
     if (request.getDispatcherType() != DispatcherType.REQUEST || request.getAttribute(GUARDED_ATTRIBUTE) != null) {
@@ -195,7 +221,7 @@ public final class ServletGuard {
 
   /** Whether a waiting request may be suspended: its host resumes it ({@link #resume}). */
   boolean suspends() {
-    return inPipeline;
+    return suspendable.getAsBoolean();
   }
 
   /** Raises the exchange's failure, once it ended; an exchange still running ends with its async processing. */

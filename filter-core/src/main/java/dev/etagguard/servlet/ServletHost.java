@@ -84,7 +84,11 @@ final class ServletHost implements Exchange.Host {
   /** The request resumes in an ASYNC dispatch: the handler is that dispatch's chain. */
   void resumeWith(ServletGuard.Chain chain) {
     this.next = chain;
+    this.resumed = true;
   }
+
+  /** Whether the request was resumed in an ASYNC dispatch: its handler still sees its REQUEST. */
+  private boolean resumed;
 
   /** The exchange is over: the received content goes. */
   void end() {
@@ -148,7 +152,7 @@ final class ServletHost implements Exchange.Host {
       Function<ResponseView, ReadDecision> spill) {
     HeldRead held = new HeldRead(guard, this, body, spill);
     GuardedRequest guarded = GuardedRequest.forHandler(request, held.capture, head, held::started, null)
-        .hiding(hiddenFields);
+        .hiding(hiddenFields).resumed(resumed);
     try {
       next.proceed(guarded, held.capture);
       if (!request.isAsyncStarted()) {
@@ -224,7 +228,7 @@ final class ServletHost implements Exchange.Host {
       context.addListener(new HeldAsync.Ended(() -> result.complete(ServletCaptured.answered(response,
           capture.capture()))));
       return context;
-    }, contentDigest).reading(content);
+    }, contentDigest).reading(content).resumed(resumed);
     try {
       next.proceed(guarded, capture);
       if (request.isAsyncStarted()) {

@@ -116,10 +116,18 @@ public final class ETagGuardAutoConfiguration {
     return engine;
   }
 
+  /** Whether the application's filters let a request wait for its permit without a thread. */
+  @Bean
+  static AsyncDispatchCheck etagGuardAsyncDispatchCheck(ListableBeanFactory beanFactory) {
+    return new AsyncDispatchCheck(beanFactory);
+  }
+
   @Bean
   @ConditionalOnMissingBean(name = FILTER_NAME)
-  FilterRegistrationBean<ETagGuardFilter> etagGuardFilter(GuardEngine engine, ETagGuardProperties properties) {
-    FilterRegistrationBean<ETagGuardFilter> registration = new FilterRegistrationBean<>(new ETagGuardFilter(engine));
+  FilterRegistrationBean<ETagGuardFilter> etagGuardFilter(GuardEngine engine, ETagGuardProperties properties,
+      AsyncDispatchCheck asyncDispatchCheck) {
+    FilterRegistrationBean<ETagGuardFilter> registration =
+        new FilterRegistrationBean<>(new ETagGuardFilter(engine, asyncDispatchCheck));
     registration.setName(FILTER_NAME);
     registration.addUrlPatterns("/*");
     registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC);
