@@ -22,6 +22,7 @@ import dev.etagguard.GuardEngine;
 import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.EmbeddedServer;
 import dev.etagguard.testing.Permits;
+import dev.etagguard.testing.ServerUnderTest;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -77,24 +78,9 @@ class AsyncEndingsTest {
       AsyncContext async = req.startAsync();
       async.setTimeout(200);
       switch (String.valueOf(req.getParameter("end"))) {
-        case "answer503" -> async.addListener(new AsyncListener() {
-          @Override
-          public void onTimeout(AsyncEvent event) throws IOException {
-            ((HttpServletResponse) event.getAsyncContext().getResponse()).sendError(503);
-            event.getAsyncContext().complete();
-          }
-
-          @Override
-          public void onComplete(AsyncEvent event) {
-          }
-
-          @Override
-          public void onError(AsyncEvent event) {
-          }
-
-          @Override
-          public void onStartAsync(AsyncEvent event) {
-          }
+        case "answer503" -> async.addListener((OnTimeout) event -> {
+          ((HttpServletResponse) event.getAsyncContext().getResponse()).sendError(503);
+          event.getAsyncContext().complete();
         });
         case "stream" -> {
           async.setTimeout(30_000);
@@ -121,6 +107,22 @@ class AsyncEndingsTest {
     }
   }
 
+  /** A listener that acts on a timeout only. */
+  @FunctionalInterface
+  interface OnTimeout extends AsyncListener {
+    @Override
+    default void onComplete(AsyncEvent event) {
+    }
+
+    @Override
+    default void onError(AsyncEvent event) {
+    }
+
+    @Override
+    default void onStartAsync(AsyncEvent event) {
+    }
+  }
+
   private EmbeddedServer server;
   private AsyncServlet servlet;
   private GuardEngine engine;
@@ -133,16 +135,10 @@ class AsyncEndingsTest {
 
   @AfterEach
   void stop() throws Exception {
-    if (engine != null) {
-      assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).as("permits held after the test")
-          .isZero();
-      assertThat(engine.sequencer().activeKeys()).as("sequencer keys left").isZero();
-    }
-    if (server != null) {
-      server.close();
-    }
-    if (engine != null) {
-      engine.close();
+    try (GuardEngine closedLast = engine; ServerUnderTest closedFirst = server) {
+      if (closedLast != null) {
+        Permits.assertNoneLeft(closedLast.sequencer());
+      }
     }
   }
 

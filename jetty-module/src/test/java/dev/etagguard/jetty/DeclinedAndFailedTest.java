@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.Permits;
+import dev.etagguard.testing.ServerUnderTest;
 import dev.etagguard.testing.Wire;
 
 import org.eclipse.jetty.server.Handler;
@@ -80,16 +81,10 @@ class DeclinedAndFailedTest {
   void stop() throws Exception {
     proceed.countDown();
     pool.shutdownNow();
-    if (engine != null) {
-      assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).as("permits held after the test")
-          .isZero();
-      assertThat(engine.sequencer().activeKeys()).as("sequencer keys left").isZero();
-    }
-    if (server != null) {
-      server.close();
-    }
-    if (engine != null) {
-      engine.close();
+    try (GuardEngine closedLast = engine; ServerUnderTest closedFirst = server) {
+      if (closedLast != null) {
+        Permits.assertNoneLeft(closedLast.sequencer());
+      }
     }
   }
 
