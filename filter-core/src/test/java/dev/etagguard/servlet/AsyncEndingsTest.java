@@ -134,6 +134,7 @@ class AsyncEndingsTest {
   }
 
   @AfterEach
+  @SuppressWarnings("try") // the resources are only closed: the server, then the engine
   void stop() throws Exception {
     try (GuardEngine closedLast = engine; ServerUnderTest closedFirst = server) {
       if (closedLast != null) {

@@ -78,6 +78,7 @@ class DeclinedAndFailedTest {
   }
 
   @AfterEach
+  @SuppressWarnings("try") // the resources are only closed: the server, then the engine
   void stop() throws Exception {
     proceed.countDown();
     pool.shutdownNow();
