@@ -57,6 +57,24 @@ final class ServletHost implements Exchange.Host {
     }
   }
 
+  /**
+   * Sends the guard's own answer or the held response. A client gone meanwhile fails no step:
+   * nobody is left to answer, and the exception must not reach the container as the request's
+   * failure (a handler's write to a gone client is handled quietly where the servlet runs; the
+   * guard's, raised from the valve, would reach the Host's error handling and be logged as an
+   * error). The exchange still ends, and its permit is released.
+   */
+  private CompletionStage<Void> send(Step<Void> step) {
+    try {
+      step.run();
+    } catch (IOException gone) {
+      LOG.log(Level.DEBUG, () -> "Answer to " + exchange + " not sent: the client is gone", gone);
+    } catch (ServletException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
   private final ServletGuard guard;
   final Exchange exchange;
   final HttpServletRequest request;
@@ -138,7 +156,7 @@ final class ServletHost implements Exchange.Host {
 
   @Override
   public CompletionStage<Void> answer(Answer answer) {
-    return attempt(() -> {
+    return send(() -> {
       ServletAnswers.send(response, answer);
       ServletAnswers.discardContent(request, response);
       return null;
@@ -166,7 +184,7 @@ final class ServletHost implements Exchange.Host {
 
   @Override
   public CompletionStage<Void> sendRead(ReadDecision decision, Exchange.@Nullable Captured captured) {
-    return attempt(() -> {
+    return send(() -> {
       if (captured == null) {
         ServletAnswers.applyEarly(decision, response, true);
       } else {
@@ -249,7 +267,7 @@ final class ServletHost implements Exchange.Host {
   public CompletionStage<Void> sendWrite(Exchange.Captured captured, Map<String, String> fields,
       @Nullable Answer failure) {
     CaptureStream body = ((ServletCaptured) captured).body();
-    return attempt(() -> {
+    return send(() -> {
       if (failure != null && body.complete() && !response.isCommitted()) {
         response.reset();
         ServletAnswers.send(response, failure);

@@ -1,5 +1,7 @@
 package dev.etagguard.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.time.Duration;
 
 import dev.etagguard.spi.WriteSequencer;
@@ -38,5 +40,14 @@ public final class Permits {
       Thread.sleep(5);
     }
     return sequencer.waitingPermits();
+  }
+
+  /**
+   * Asserts that {@code sequencer} is left with no permit held (waiting up to 5 s for those
+   * released as their exchanges end) and no key.
+   */
+  public static void assertNoneLeft(WriteSequencer sequencer) throws InterruptedException {
+    assertThat(awaitHeld(sequencer, 0, Duration.ofSeconds(5))).as("permits held after the test").isZero();
+    assertThat(sequencer.activeKeys()).as("sequencer keys left").isZero();
   }
 }

@@ -34,6 +34,8 @@ final class CapturingResponse extends Response.Wrapper implements Exchange.Captu
   private Mode mode = Mode.HOLDING;
   /** Whether the handler made its last write while the body was held or discarded. */
   private boolean completed;
+  /** The bytes the handler wrote past the buffer that were not sent: a HEAD's, or a body an answer replaces. */
+  private long discarded;
   private boolean answered;
   private @Nullable Throwable failure;
   private @Nullable EntityTag contentTag;
@@ -171,6 +173,7 @@ final class CapturingResponse extends Response.Wrapper implements Exchange.Captu
         if (!spill.onSpill(this)) {
           mode = Mode.DISCARDING;
           body.release();
+          discarded += buffer.remaining();
           DetachedResponse.consume(buffer);
           callback.succeeded();
           return;
@@ -181,6 +184,7 @@ final class CapturingResponse extends Response.Wrapper implements Exchange.Captu
           // HEAD: the headers go out with the completion, the body never.
           mode = Mode.DISCARDING;
           completed = last;
+          discarded += buffer.remaining();
           DetachedResponse.consume(buffer);
           callback.succeeded();
           return;
@@ -192,6 +196,7 @@ final class CapturingResponse extends Response.Wrapper implements Exchange.Captu
       case STREAMING -> super.write(last, buffer, callback);
       case DISCARDING -> {
         completed |= last;
+        discarded += buffer == null ? 0 : buffer.remaining();
         DetachedResponse.consume(buffer);
         callback.succeeded();
       }
@@ -205,10 +210,15 @@ final class CapturingResponse extends Response.Wrapper implements Exchange.Captu
 
   /**
    * Ends a streamed response, or a HEAD whose body was discarded: its headers go out with this
-   * last write, before any failure the caller passes on after it.
+   * last write, before any failure the caller passes on after it. Such a HEAD declares the length
+   * its GET has (RFC 9110 8.6) unless the handler declared one: Jetty would declare the none it
+   * wrote.
    */
   void finishPassedOn(Callback callback) {
     if (mode != Mode.HOLDING && !getWrapped().hasLastWrite()) {
+      if (head && mode == Mode.DISCARDING && !getHeaders().contains(HttpHeader.CONTENT_LENGTH)) {
+        getHeaders().put(HttpHeader.CONTENT_LENGTH, body.count() + discarded);
+      }
       super.write(true, null, callback);
     } else {
       callback.succeeded();

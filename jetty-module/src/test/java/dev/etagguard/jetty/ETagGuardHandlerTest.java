@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import dev.etagguard.testing.Permits;
+import dev.etagguard.testing.Wire;
 import dev.etagguard.testing.LostUpdateDrill;
 import dev.etagguard.testing.OptionSamples;
 import dev.etagguard.GuardEngine;
@@ -123,6 +124,19 @@ class ETagGuardHandlerTest {
     HttpResponse<byte[]> headBig = head(server.uri("/big?big=" + size));
     assertThat(headBig.statusCode()).isEqualTo(200);
     assertThat(headBig.body()).isEmpty();
+  }
+
+  @Test
+  void aHeadOfABodyBeyondTheBufferDeclaresTheLengthTheGetHas() throws Exception {
+    start();
+    int size = 64 * 1024 * 3 + 5; // streamed in chunks, no Content-Length from the handler
+    Wire.Response g = Wire.exchange("GET", server.uri("/big?big=" + size));
+    assertThat(g.body()).hasSize(size);
+    Wire.Response h = Wire.exchange("HEAD", server.uri("/big?big=" + size));
+    assertThat(h.status()).isEqualTo(200);
+    assertThat(h.body()).isEmpty();
+    // RFC 9110 9.3.2 and 8.6: a HEAD's Content-Length, when sent, is the one its GET would have.
+    assertThat(h.header("Content-Length")).as("the HEAD's declared length").isEqualTo(Integer.toString(size));
   }
 
   @Test
