@@ -80,6 +80,9 @@ class ValvePermitWaitTest {
         return;
       }
       String body = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (req.getParameter("throw") != null) {
+        throw new IllegalStateException("handler failure (test)");
+      }
       if (req.getParameter("async") != null) {
         AsyncContext async = req.startAsync();
         async.start(() -> {
@@ -170,6 +173,34 @@ class ValvePermitWaitTest {
           .timeout(Duration.ofSeconds(5)).header("If-Match", tag)
           .PUT(HttpRequest.BodyPublishers.ofString("next")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(next.statusCode()).isEqualTo(204);
+      assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).isZero();
+    }
+  }
+
+  /** A handler that fails in the dispatch that resumed it gets the container's 500; the queue goes on. */
+  @Test
+  void aResumedHandlerThatFailsReleasesItsTurn() throws Exception {
+    WriteServlet servlet = new WriteServlet();
+    Context[] root = new Context[1];
+    ETagGuardValve valve = valve();
+    try (ValveServer server = ValveServer.start(valve, tomcat -> {
+      root[0] = ValveServer.root(tomcat);
+      ValveServer.addServlet(root[0], "app", servlet, "/*");
+      addRequestFilter(root[0]);
+    })) {
+      GuardEngine engine = valve.engine(root[0]);
+      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      CompletableFuture<HttpResponse<String>> first = put(client, server.uri("/w/k"), "first");
+      assertThat(Permits.awaitHeld(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
+      CompletableFuture<HttpResponse<String>> failing = put(client, server.uri("/w/k?throw"), "fails");
+      assertThat(Permits.awaitWaiting(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
+      CompletableFuture<HttpResponse<String>> after = put(client, server.uri("/w/k"), "after");
+      assertThat(Permits.awaitWaiting(engine.sequencer(), 2, Duration.ofSeconds(10))).isEqualTo(2);
+      servlet.release.countDown();
+      assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+      assertThat(failing.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(500);
+      assertThat(after.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(204);
+      assertThat(servlet.bodies).containsEntry("/w/k", "after");
       assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).isZero();
     }
   }
