@@ -27,6 +27,9 @@ _store = {}  # path -> (content type, bytes)
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "python-upstream"
+    # Headers and body go out in separate writes: without this, Nagle's algorithm and the client's
+    # delayed ACK hold each response back by tens of milliseconds.
+    disable_nagle_algorithm = True
     verbose = False
 
     def log_message(self, format, *args):
