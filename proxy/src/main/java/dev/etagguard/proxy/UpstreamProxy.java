@@ -150,9 +150,9 @@ final class UpstreamProxy extends ProxyHandler.Reverse {
     boolean timeout = failure instanceof TimeoutException || failure.getCause() instanceof TimeoutException;
     (timeout ? gatewayTimeout : badGateway).increment();
     Problem problem = timeout
-        ? Problem.of(Problem.TYPE_BASE + "upstream-timeout", "Upstream timeout", 504,
+        ? Problem.of("upstream-timeout", "Upstream timeout", 504,
             "The upstream service did not answer in time.", null)
-        : Problem.of(Problem.TYPE_BASE + "upstream-unavailable", "Upstream unavailable", 502,
+        : Problem.of("upstream-unavailable", "Upstream unavailable", 502,
             "The upstream service could not be reached or failed while answering.", null);
     proxyToClientResponse.reset();
     proxyToClientResponse.setStatus(problem.status());

@@ -35,7 +35,7 @@ import java.util.concurrent.Executors;
  *     {@code X-Hop} and {@code X-Kept}</li>
  * <li>{@code /status/N}: answers status N with a short text body</li>
  * <li>{@code /silent}: reads the request and never answers (until the connection closes)</li>
- * <li>{@code /cut}: announces 100000 bytes, sends 1000, closes</li>
+ * <li>{@code /cut}, {@code /raw/cut}: announces 100000 bytes, sends 1000, closes</li>
  * <li>{@code /huge-header}: a 200 with a 64 KiB field</li>
  * <li>anything else: 200 {@code ok}</li>
  * </ul>
@@ -178,7 +178,7 @@ final class ScriptedUpstream implements AutoCloseable {
         Thread.sleep(60_000);
         return false;
       }
-      case "/cut" -> {
+      case "/cut", "/raw/cut" -> {
         out.write("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         out.write(new byte[1000]);
         out.flush();
