@@ -22,6 +22,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import dev.etagguard.testing.Wire;
+
 /**
  * An upstream on a plain server socket whose answers the tests script by path, so they control
  * every byte: HTTP/1.1 with keep-alive, request bodies by {@code Content-Length} or chunked, each
@@ -47,14 +49,7 @@ final class ScriptedUpstream implements AutoCloseable {
 
     /** The values of every field of this name. */
     List<String> headers(String name) {
-      List<String> values = new ArrayList<>();
-      for (String line : headerLines) {
-        int colon = line.indexOf(':');
-        if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
-          values.add(line.substring(colon + 1).trim());
-        }
-      }
-      return values;
+      return new Wire.Response(0, headerLines, new byte[0], false).headers(name);
     }
 
     String header(String name) {
