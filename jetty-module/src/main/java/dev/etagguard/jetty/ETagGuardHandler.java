@@ -7,6 +7,7 @@ import java.util.Set;
 import dev.etagguard.Exchange;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.settings.GuardSettings;
+import dev.etagguard.spi.GuardListener;
 
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -53,6 +54,8 @@ public class ETagGuardHandler extends Handler.Wrapper {
   /** The settings the handler makes its engine from when it was given settings, else {@code null}. */
   private final @Nullable GuardSettings givenSettings;
   private volatile @Nullable GuardEngine engine;
+  /** The listener of the engine made from options, if one was set. */
+  private @Nullable GuardListener listener;
   /** Whether the engine was closed by a stop, so a restart makes a new one. */
   private volatile boolean engineClosed;
 
@@ -90,7 +93,9 @@ public class ETagGuardHandler extends Handler.Wrapper {
   @Override
   protected void doStart() throws Exception {
     if (!fixedEngine) {
-      engine = GuardEngine.create(GuardSettings.fromOptions(options));
+      GuardListener l = listener;
+      engine = GuardEngine.builder(GuardSettings.fromOptions(options)).listener(l != null ? l : GuardListener.none())
+          .build();
     } else if (givenSettings != null && engineClosed) {
       engine = GuardEngine.create(givenSettings);
     }
@@ -126,6 +131,23 @@ public class ETagGuardHandler extends Handler.Wrapper {
       throw new IllegalStateException("This handler was built with fixed settings: " + name);
     }
     options.put(name, value == null ? "" : value);
+  }
+
+  /**
+   * Sets the listener of the engine this handler makes from its options at start (metrics, logs);
+   * none by default. A handler given settings or an engine takes its listener from there.
+   *
+   * @throws IllegalStateException once started, or for a handler made with settings or an engine
+   * @since 0.1
+   */
+  public void setListener(GuardListener listener) {
+    if (isStarted()) {
+      throw new IllegalStateException("ETag Guard's listener is frozen once started");
+    }
+    if (fixedEngine) {
+      throw new IllegalStateException("This handler was built with fixed settings: its listener is the engine's");
+    }
+    this.listener = listener;
   }
 
   @Override

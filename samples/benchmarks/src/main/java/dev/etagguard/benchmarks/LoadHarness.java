@@ -106,6 +106,11 @@ final class LoadHarness {
   }
 
   static void main(String[] args) throws Exception {
+    new LoadHarness(options(args)).run();
+  }
+
+  /** The {@code --name=value} arguments of a harness, by name. */
+  static Map<String, String> options(String[] args) {
     Map<String, String> options = new LinkedHashMap<>();
     for (String a : args) {
       if (!a.startsWith("--") || !a.contains("=")) {
@@ -113,7 +118,7 @@ final class LoadHarness {
       }
       options.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
     }
-    new LoadHarness(options).run();
+    return options;
   }
 
   private void run() throws Exception {
@@ -212,7 +217,7 @@ final class LoadHarness {
     return sb.toString();
   }
 
-  private static String ratio(List<Slice> a, List<Slice> b) {
+  static String ratio(List<Slice> a, List<Slice> b) {
     double[] r = new double[a.size()];
     for (int i = 0; i < r.length; i++) {
       r[i] = a.get(i).perSecond() / b.get(i).perSecond();
@@ -222,7 +227,7 @@ final class LoadHarness {
     return String.format(Locale.ROOT, "**%.2f** (%.2f-%.2f)", median(r), sorted[0], sorted[sorted.length - 1]);
   }
 
-  private static double median(double[] values) {
+  static double median(double[] values) {
     double[] v = values.clone();
     Arrays.sort(v);
     int n = v.length;
@@ -271,15 +276,24 @@ final class LoadHarness {
           ? HttpConnection.request(s.method(), path, body)
           : HttpConnection.request(s.method(), path, body, s.conditionHeader() + ": " + currentTag(port, path));
     }
+    return drive(port, requests, durationSeconds);
+  }
+
+  /**
+   * Drives {@code port} with one closed-loop keep-alive connection per request for
+   * {@code durationSeconds}; a 304 counts as a success.
+   */
+  static Slice drive(int port, byte[][] requests, int durationSeconds) throws Exception {
     System.gc();
-    long[][] latencies = new long[s.connections()][];
-    int[] counts = new int[s.connections()];
+    int connections = requests.length;
+    long[][] latencies = new long[connections][];
+    int[] counts = new int[connections];
     AtomicLong errors = new AtomicLong();
     AtomicLong notModified = new AtomicLong();
     CountDownLatch start = new CountDownLatch(1);
     long[] window = new long[2];
     List<Thread> threads = new ArrayList<>();
-    for (int i = 0; i < s.connections(); i++) {
+    for (int i = 0; i < connections; i++) {
       int id = i;
       Thread t = new Thread(() -> {
         long[] lat = new long[1 << 16];
@@ -344,7 +358,7 @@ final class LoadHarness {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
-  private static void quietLogging() {
+  static void quietLogging() {
     java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
     for (var h : java.util.logging.Logger.getLogger("").getHandlers()) {
       h.setLevel(java.util.logging.Level.WARNING);
