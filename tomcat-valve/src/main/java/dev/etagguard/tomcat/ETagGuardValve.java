@@ -31,6 +31,7 @@ import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ValveBase;
+import org.apache.naming.ContextBindings;
 import org.apache.tomcat.util.buf.MessageBytes;
 import org.jspecify.annotations.Nullable;
 
@@ -140,7 +141,11 @@ public class ETagGuardValve extends ValveBase {
     }
     settings = built;
     if (built.enabled()) {
-      watch(getContainer());
+      try {
+        watch(getContainer());
+      } catch (IllegalStateException e) {
+        throw new LifecycleException(e.getMessage(), e);
+      }
     }
     LOG.log(Level.DEBUG, () -> "ETag Guard valve started in " + getContainer() + ": " + built);
     super.startInternal();
@@ -199,6 +204,10 @@ public class ETagGuardValve extends ValveBase {
   private void install(Context context, GuardSettings s) {
     guards.computeIfAbsent(context, c -> {
       Guarding g = new Guarding(c, s);
+      if (c.getState().isAvailable()) {
+        // A started pipeline starts the valve as it is added, and only logs a failure: open first.
+        g.open();
+      }
       c.getPipeline().addValve(g);
       LOG.log(Level.DEBUG, () -> "ETag Guard valve: guarding webapp '" + c.getName() + "'");
       return g;
@@ -350,21 +359,47 @@ public class ETagGuardValve extends ValveBase {
     }
 
     /**
-     * Makes the webapp's engine, with the webapp's class loader and naming context bound.
+     * Makes the webapp's engine, with the webapp's class loader and naming context bound; once.
+     *
+     * @throws IllegalStateException naming the option or resource, when the engine cannot be made
+     */
+    synchronized void open() {
+      if (guard == null) {
+        ClassLoader previous = context.bind(null);
+        // The webapp's java:comp/env: Tomcat binds it to the threads that run the webapp.
+        boolean named = false;
+        if (!ContextBindings.isThreadBound()) {
+          try {
+            ContextBindings.bindThread(context, context.getNamingToken());
+            named = true;
+          } catch (javax.naming.NamingException e) {
+            LOG.log(Level.DEBUG, () -> "ETag Guard valve: webapp '" + context.getName() + "' has no naming context");
+          }
+        }
+        try {
+          guard = new ServletGuard(createEngine(context, settings), true);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+          throw new IllegalStateException("ETag Guard valve, webapp '" + context.getName() + "': " + e.getMessage(), e);
+        } finally {
+          if (named) {
+            ContextBindings.unbindThread(context, context.getNamingToken());
+          }
+          context.unbind(previous);
+        }
+      }
+    }
+
+    /**
+     * Opens the webapp's engine as the webapp's pipeline starts (its naming context is ready then).
      *
      * @throws LifecycleException naming the option or resource, when the engine cannot be made
      */
     @Override
-    protected synchronized void startInternal() throws LifecycleException {
-      if (guard == null) {
-        ClassLoader previous = context.bind(null);
-        try {
-          guard = new ServletGuard(createEngine(context, settings), true);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-          throw new LifecycleException("ETag Guard valve, webapp '" + context.getName() + "': " + e.getMessage(), e);
-        } finally {
-          context.unbind(previous);
-        }
+    protected void startInternal() throws LifecycleException {
+      try {
+        open();
+      } catch (IllegalStateException e) {
+        throw new LifecycleException(e.getMessage(), e);
       }
       super.startInternal();
     }
