@@ -108,4 +108,48 @@ etc/etag-guard.xml
 ## Bytes of recent bodies kept, the last per resource, so an unchanged body's ETag is found by
 ## comparing bytes instead of hashing them; 0 keeps none.
 # jetty.etagGuard.digestCacheSize=32MiB
+
+## Where several instances share validators and write permits: none (each instance alone), redis
+## (module etag-guard-cluster-redis) or postgres (module etag-guard-cluster-postgres).
+# jetty.etagGuard.sharedStore=none
+
+## Shared store: how long a write permit outlives a silent holder (an instance that paused or died).
+# jetty.etagGuard.leaseTime=30s
+
+## Shared store: whether a held write permit renews its lease every third of leaseTime; false makes
+## leaseTime the longest a write may take.
+# jetty.etagGuard.renewLease=true
+
+## Redis: the server, redis://host:port or rediss://host:port for TLS.
+# jetty.etagGuard.redisAddress=redis://127.0.0.1:6379
+
+## Redis: the user name (ACL), if the server asks for one.
+# jetty.etagGuard.redisUsername=
+
+## Redis: the password, if the server asks for one.
+# jetty.etagGuard.redisPassword=
+
+## Redis: the command timeout; short, so that writes are answered 503 quickly while Redis is away.
+# jetty.etagGuard.redisTimeout=1s
+
+## Redis: the prefix of every key; applications sharing a Redis need different ones.
+# jetty.etagGuard.redisKeyPrefix=etag-guard:
+
+## Redis: how long a resource's validators live after their last change (0: for ever); an expired
+## entry is only learned again.
+# jetty.etagGuard.redisEntryTtl=1d
+
+## PostgreSQL: the JNDI name of the DataSource, as the server defines it (e.g.
+## java:comp/env/jdbc/etagguard).
+# jetty.etagGuard.postgresDataSource=
+
+## PostgreSQL: the validators table (schema-qualified if you like); permits live in <table>_permits.
+# jetty.etagGuard.postgresTable=etag_guard_validators
+
+## PostgreSQL: the sequence fencing tokens are drawn from.
+# jetty.etagGuard.postgresTokenSequence=etag_guard_fencing_token
+
+## PostgreSQL: whether the tables and the sequence are created when missing; false where your
+## migrations create them.
+# jetty.etagGuard.postgresCreateSchema=true
 #end::documentation[]

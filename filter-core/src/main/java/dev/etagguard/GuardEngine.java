@@ -23,6 +23,7 @@ import dev.etagguard.spi.GuardListener;
 import dev.etagguard.spi.RequestView;
 import dev.etagguard.spi.ResourceKey;
 import dev.etagguard.spi.ResourceKeyResolver;
+import dev.etagguard.spi.SharedStore;
 import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.spi.WriteSequencer;
 import dev.etagguard.support.Builtins;
@@ -59,12 +60,21 @@ public final class GuardEngine implements AutoCloseable {
   final EncodedVariants.Issued encodedVariants;
   final NegotiatedVariants negotiated;
 
-  private GuardEngine(Builder b) {
+  /** The shared store the engine opened ({@code sharedStore}), closed with it; else {@code null}. */
+  private final SharedStore.@Nullable Opened shared;
+
+  private GuardEngine(Builder b, SharedStore.@Nullable Opened shared) {
     this.settings = b.settings;
+    this.shared = shared;
     this.resolver = b.resolver != null ? b.resolver : Builtins.pathResolver(settings.keyQueryParameters());
-    this.store = b.store != null ? b.store : Builtins.caffeineStore(settings.validatorStoreSize());
-    this.sequencer = b.sequencer != null ? b.sequencer : Builtins.localSequencer(settings.maxWaitersPerKey());
-    this.ownsSequencer = b.sequencer == null;
+    if (shared != null) {
+      this.store = shared.store();
+      this.sequencer = shared.sequencer();
+    } else {
+      this.store = b.store != null ? b.store : Builtins.caffeineStore(settings.validatorStoreSize());
+      this.sequencer = b.sequencer != null ? b.sequencer : Builtins.localSequencer(settings.maxWaitersPerKey());
+    }
+    this.ownsSequencer = shared == null && b.sequencer == null;
     this.generator = b.generator != null ? b.generator : Builtins.sha256Generator();
     this.listener = b.listener != null ? b.listener : GuardListener.none();
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
@@ -120,6 +130,9 @@ public final class GuardEngine implements AutoCloseable {
   public void close() {
     if (ownsSequencer) {
       sequencer.close();
+    }
+    if (shared != null) {
+      shared.close();
     }
   }
 
@@ -447,9 +460,35 @@ public final class GuardEngine implements AutoCloseable {
       return this;
     }
 
-    /** The engine. */
+    /**
+     * The engine. When the settings name a {@linkplain GuardSettings#sharedStore() shared store} and
+     * neither a store nor a sequencer was given, the engine opens that store (found on the class
+     * path, see {@link SharedStore}) and closes it in {@link GuardEngine#close()}; a store and a
+     * sequencer given here are used instead (the Spring Boot starter gives the shared ones).
+     *
+     * @throws IllegalArgumentException naming what is missing or malformed: a store that is not on
+     *     the class path (with its module's artifact), an unknown {@code sharedStore}, one store-side
+     *     option or resource; or a store or sequencer given alone beside {@code sharedStore}
+     */
     public GuardEngine build() {
-      return new GuardEngine(this);
+      SharedStore.@Nullable Opened opened = null;
+      if (settings.shared()) {
+        if (store == null && sequencer == null) {
+          opened = SharedStores.open(settings);
+        } else if (store == null || sequencer == null) {
+          throw new IllegalArgumentException("ETag Guard option 'sharedStore' is " + settings.sharedStore() + ", but "
+              + "only a " + (store == null ? "sequencer" : "store") + " was given to the engine's builder: give both "
+              + "(they are used instead of the shared store) or neither");
+        }
+      }
+      try {
+        return new GuardEngine(this, opened);
+      } catch (RuntimeException e) {
+        if (opened != null) {
+          opened.close();
+        }
+        throw e;
+      }
     }
   }
 }

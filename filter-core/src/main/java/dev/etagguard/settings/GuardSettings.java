@@ -110,9 +110,60 @@ public final class GuardSettings {
       option("digestCacheSize", Kind.SIZE, "32MiB",
           "Bytes of recent bodies kept, the last per resource, so an unchanged body's ETag is found by comparing "
               + "bytes instead of hashing them; 0 keeps none.",
-          Builder::digestCacheSize, b -> b.digestCacheSize));
+          Builder::digestCacheSize, b -> b.digestCacheSize),
+      // Several instances: the store they share, and its settings. The store-specific options are
+      // read (and checked beyond their kind) only by the store that sharedStore names.
+      option("sharedStore", Kind.TEXT, "none",
+          "Where several instances share validators and write permits: none (each instance alone), redis "
+              + "(module etag-guard-cluster-redis) or postgres (module etag-guard-cluster-postgres).",
+          Builder::sharedStore, b -> b.sharedStore),
+      option("leaseTime", Kind.DURATION, "30s",
+          "Shared store: how long a write permit outlives a silent holder (an instance that paused or died).",
+          Builder::leaseTime, b -> b.leaseTime),
+      option("renewLease", Kind.BOOLEAN, "true",
+          "Shared store: whether a held write permit renews its lease every third of leaseTime; false makes "
+              + "leaseTime the longest a write may take.",
+          Builder::renewLease, b -> b.renewLease),
+      option("redisAddress", Kind.TEXT, "redis://127.0.0.1:6379",
+          "Redis: the server, redis://host:port or rediss://host:port for TLS.",
+          Builder::redisAddress, b -> b.redisAddress),
+      option("redisUsername", Kind.TEXT, "",
+          "Redis: the user name (ACL), if the server asks for one.",
+          Builder::redisUsername, b -> b.redisUsername),
+      option("redisPassword", Kind.TEXT, "",
+          "Redis: the password, if the server asks for one.",
+          Builder::redisPassword, b -> b.redisPassword.isEmpty() ? "" : "(set)"),
+      option("redisTimeout", Kind.DURATION, "1s",
+          "Redis: the command timeout; short, so that writes are answered 503 quickly while Redis is away.",
+          Builder::redisTimeout, b -> b.redisTimeout),
+      option("redisKeyPrefix", Kind.TEXT, "etag-guard:",
+          "Redis: the prefix of every key; applications sharing a Redis need different ones.",
+          Builder::redisKeyPrefix, b -> b.redisKeyPrefix),
+      option("redisEntryTtl", Kind.DURATION, "1d",
+          "Redis: how long a resource's validators live after their last change (0: for ever); an expired "
+              + "entry is only learned again.",
+          Builder::redisEntryTtl, b -> b.redisEntryTtl),
+      option("postgresDataSource", Kind.TEXT, "",
+          "PostgreSQL: the JNDI name of the DataSource, as the server defines it (e.g. "
+              + "java:comp/env/jdbc/etagguard).",
+          Builder::postgresDataSource, b -> b.postgresDataSource),
+      option("postgresTable", Kind.TEXT, "etag_guard_validators",
+          "PostgreSQL: the validators table (schema-qualified if you like); permits live in <table>_permits.",
+          Builder::postgresTable, b -> b.postgresTable),
+      option("postgresTokenSequence", Kind.TEXT, "etag_guard_fencing_token",
+          "PostgreSQL: the sequence fencing tokens are drawn from.",
+          Builder::postgresTokenSequence, b -> b.postgresTokenSequence),
+      option("postgresCreateSchema", Kind.BOOLEAN, "true",
+          "PostgreSQL: whether the tables and the sequence are created when missing; false where your "
+              + "migrations create them.",
+          Builder::postgresCreateSchema, b -> b.postgresCreateSchema));
+
+  /** The value of {@code sharedStore} that means "each instance alone". */
+  public static final String NO_SHARED_STORE = "none";
 
   private static final Map<String, Option<Builder>> BY_NAME = byName();
+
+  private static final java.util.regex.Pattern STORE_NAME = java.util.regex.Pattern.compile("[a-z][a-z0-9-]*");
 
   /** The settings with every option at its default. */
   public static final GuardSettings DEFAULTS = builder().build();
@@ -154,6 +205,19 @@ public final class GuardSettings {
    */
   public static List<Option<Builder>> options() {
     return OPTIONS;
+  }
+
+  /**
+   * The option of that name.
+   *
+   * @throws IllegalArgumentException for a name that is no option
+   */
+  public static Option<Builder> option(String name) {
+    Option<Builder> option = BY_NAME.get(name);
+    if (option == null) {
+      throw new IllegalArgumentException("Unknown ETag Guard option '" + name + "'");
+    }
+    return option;
   }
 
   /** The names of all options, in documentation order. */
@@ -415,6 +479,83 @@ public final class GuardSettings {
     return values.digestCacheSize;
   }
 
+  /**
+   * Where several instances share validators and write permits: {@value #NO_SHARED_STORE} (the
+   * default: each instance keeps its own, in process), {@code redis} or {@code postgres}, or the
+   * name of another {@link dev.etagguard.spi.SharedStore} on the class path. An engine built from
+   * these settings without a store or sequencer of its own opens the named store
+   * ({@code GuardEngine.builder(settings).build()}), and fails when it is not there. The options
+   * {@code redis*} and {@code postgres*} are read only by their store.
+   */
+  public String sharedStore() {
+    return values.sharedStore;
+  }
+
+  /** Whether {@link #sharedStore()} names a store: several instances share their state. */
+  public boolean shared() {
+    return !NO_SHARED_STORE.equals(values.sharedStore);
+  }
+
+  /** Shared store: how long a write permit outlives a silent holder. Default 30 s. */
+  public Duration leaseTime() {
+    return values.leaseTime;
+  }
+
+  /** Shared store: whether a held write permit renews its lease every third of {@link #leaseTime()}. Default {@code true}. */
+  public boolean renewLease() {
+    return values.renewLease;
+  }
+
+  /** Redis: the server's address. Default {@code redis://127.0.0.1:6379}. */
+  public String redisAddress() {
+    return values.redisAddress;
+  }
+
+  /** Redis: the user name; {@code ""} for none (the default). */
+  public String redisUsername() {
+    return values.redisUsername;
+  }
+
+  /** Redis: the password; {@code ""} for none (the default). Never shown by {@link #toString()}. */
+  public String redisPassword() {
+    return values.redisPassword;
+  }
+
+  /** Redis: the command timeout. Default 1 s. */
+  public Duration redisTimeout() {
+    return values.redisTimeout;
+  }
+
+  /** Redis: the prefix of every key. Default {@code etag-guard:}. */
+  public String redisKeyPrefix() {
+    return values.redisKeyPrefix;
+  }
+
+  /** Redis: how long a resource's validators live after their last change; zero for ever. Default 1 day. */
+  public Duration redisEntryTtl() {
+    return values.redisEntryTtl;
+  }
+
+  /** PostgreSQL: the JNDI name of the DataSource; {@code ""} for none (the default). */
+  public String postgresDataSource() {
+    return values.postgresDataSource;
+  }
+
+  /** PostgreSQL: the validators table. Default {@code etag_guard_validators}. */
+  public String postgresTable() {
+    return values.postgresTable;
+  }
+
+  /** PostgreSQL: the sequence of fencing tokens. Default {@code etag_guard_fencing_token}. */
+  public String postgresTokenSequence() {
+    return values.postgresTokenSequence;
+  }
+
+  /** PostgreSQL: whether the tables and the sequence are created when missing. Default {@code true}. */
+  public boolean postgresCreateSchema() {
+    return values.postgresCreateSchema;
+  }
+
   /** Whether If-Match on this path uses weak comparison ({@link #weakIfMatchPaths()}). */
   public boolean weakIfMatch(String path) {
     return PathPattern.any(values.weakIfMatchPaths, path);
@@ -500,6 +641,19 @@ public final class GuardSettings {
     private List<String> retryClientFields = List.of();
     private boolean heuristicFreshness;
     private long digestCacheSize;
+    private String sharedStore = NO_SHARED_STORE;
+    private Duration leaseTime = Duration.ZERO;
+    private boolean renewLease;
+    private String redisAddress = "";
+    private String redisUsername = "";
+    private String redisPassword = "";
+    private Duration redisTimeout = Duration.ZERO;
+    private String redisKeyPrefix = "";
+    private Duration redisEntryTtl = Duration.ZERO;
+    private String postgresDataSource = "";
+    private String postgresTable = "";
+    private String postgresTokenSequence = "";
+    private boolean postgresCreateSchema;
 
     private Builder() {
       for (Option<Builder> option : OPTIONS) {
@@ -678,6 +832,92 @@ public final class GuardSettings {
         throw new IllegalArgumentException("digestCacheSize must be >= 0: " + bytes);
       }
       this.digestCacheSize = bytes;
+      return this;
+    }
+
+    /**
+     * Where several instances share their state: {@value GuardSettings#NO_SHARED_STORE}, {@code redis},
+     * {@code postgres} or the name of another shared store. Default {@value GuardSettings#NO_SHARED_STORE}.
+     * See {@link GuardSettings#sharedStore()}.
+     */
+    public Builder sharedStore(String name) {
+      if (!STORE_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException("expected none, redis, postgres or the name of another shared store "
+            + "(lower case letters, digits and '-')");
+      }
+      this.sharedStore = name;
+      return this;
+    }
+
+    /** Shared store: how long a write permit outlives a silent holder. Default 30 s. */
+    public Builder leaseTime(Duration leaseTime) {
+      this.leaseTime = java.util.Objects.requireNonNull(leaseTime, "leaseTime");
+      return this;
+    }
+
+    /** Shared store: whether a held permit renews its lease. Default {@code true}. */
+    public Builder renewLease(boolean renewLease) {
+      this.renewLease = renewLease;
+      return this;
+    }
+
+    /** Redis: the server's address. Default {@code redis://127.0.0.1:6379}. */
+    public Builder redisAddress(String address) {
+      this.redisAddress = java.util.Objects.requireNonNull(address, "redisAddress");
+      return this;
+    }
+
+    /** Redis: the user name; {@code ""} for none. */
+    public Builder redisUsername(String username) {
+      this.redisUsername = java.util.Objects.requireNonNull(username, "redisUsername");
+      return this;
+    }
+
+    /** Redis: the password; {@code ""} for none. */
+    public Builder redisPassword(String password) {
+      this.redisPassword = java.util.Objects.requireNonNull(password, "redisPassword");
+      return this;
+    }
+
+    /** Redis: the command timeout. Default 1 s. */
+    public Builder redisTimeout(Duration timeout) {
+      this.redisTimeout = java.util.Objects.requireNonNull(timeout, "redisTimeout");
+      return this;
+    }
+
+    /** Redis: the prefix of every key. Default {@code etag-guard:}. */
+    public Builder redisKeyPrefix(String prefix) {
+      this.redisKeyPrefix = java.util.Objects.requireNonNull(prefix, "redisKeyPrefix");
+      return this;
+    }
+
+    /** Redis: how long a resource's validators live after their last change; zero for ever. Default 1 day. */
+    public Builder redisEntryTtl(Duration ttl) {
+      this.redisEntryTtl = java.util.Objects.requireNonNull(ttl, "redisEntryTtl");
+      return this;
+    }
+
+    /** PostgreSQL: the JNDI name of the DataSource. Default none. */
+    public Builder postgresDataSource(String jndiName) {
+      this.postgresDataSource = java.util.Objects.requireNonNull(jndiName, "postgresDataSource");
+      return this;
+    }
+
+    /** PostgreSQL: the validators table. Default {@code etag_guard_validators}. */
+    public Builder postgresTable(String table) {
+      this.postgresTable = java.util.Objects.requireNonNull(table, "postgresTable");
+      return this;
+    }
+
+    /** PostgreSQL: the sequence of fencing tokens. Default {@code etag_guard_fencing_token}. */
+    public Builder postgresTokenSequence(String sequence) {
+      this.postgresTokenSequence = java.util.Objects.requireNonNull(sequence, "postgresTokenSequence");
+      return this;
+    }
+
+    /** PostgreSQL: whether the tables and the sequence are created when missing. Default {@code true}. */
+    public Builder postgresCreateSchema(boolean createSchema) {
+      this.postgresCreateSchema = createSchema;
       return this;
     }
 

@@ -130,6 +130,25 @@ public final class Option<B> {
     }
   }
 
+  /**
+   * Hands a value of this option to another builder that checks it further (a shared store's, for
+   * the options only its store reads): an {@link IllegalArgumentException} that {@code setter}
+   * throws comes out with the message {@link #set(Object, String)} gives, naming this option.
+   *
+   * @param value the option's value, as the settings hold it
+   * @param setter the other builder's method
+   * @param <V> the value's type
+   * @throws IllegalArgumentException naming the option and the value, when {@code setter} refuses it
+   * @since 0.1
+   */
+  public <V> void passTo(V value, java.util.function.Consumer<? super V> setter) {
+    try {
+      setter.accept(value);
+    } catch (IllegalArgumentException e) {
+      throw invalid(kind.show(value), e);
+    }
+  }
+
   /** The option's value in {@code builder}, as the builder holds it. */
   public Object valueIn(B builder) {
     return reader.apply(builder);
@@ -191,8 +210,8 @@ public final class Option<B> {
     };
 
     /**
-     * A duration, {@code 10s}, {@code 500ms}, {@code 2m} or ISO-8601 {@code PT10S}; a bare number is
-     * milliseconds. Typed {@link Duration}.
+     * A duration, {@code 10s}, {@code 500ms}, {@code 2m}, {@code 4h}, {@code 1d} or ISO-8601
+     * {@code PT10S}; a bare number is milliseconds. Typed {@link Duration}.
      */
     public static final Kind<Duration> DURATION = new Kind<>("duration", Duration.class, Kind::parseDuration);
 
@@ -357,6 +376,12 @@ public final class Option<B> {
         }
         if (s.endsWith("m")) {
           return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1).strip()));
+        }
+        if (s.endsWith("h")) {
+          return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1).strip()));
+        }
+        if (s.endsWith("d")) {
+          return Duration.ofDays(Long.parseLong(s.substring(0, s.length() - 1).strip()));
         }
         return Duration.ofMillis(Long.parseLong(s));
       } catch (NumberFormatException e) {

@@ -53,6 +53,20 @@ class GuardSettingsTest {
         List.of("Authorization", "X-User")));
     m.put("heuristicFreshness", entry("true", s -> s.heuristicFreshness(), true));
     m.put("digestCacheSize", entry("8MiB", s -> s.digestCacheSize(), 8L * 1024 * 1024));
+    m.put("sharedStore", entry("redis", s -> s.sharedStore(), "redis"));
+    m.put("leaseTime", entry("5s", s -> s.leaseTime(), Duration.ofSeconds(5)));
+    m.put("renewLease", entry("false", s -> s.renewLease(), false));
+    m.put("redisAddress", entry("redis://cache:6380", s -> s.redisAddress(), "redis://cache:6380"));
+    m.put("redisUsername", entry("guard", s -> s.redisUsername(), "guard"));
+    m.put("redisPassword", entry("secret", s -> s.redisPassword(), "secret"));
+    m.put("redisTimeout", entry("300ms", s -> s.redisTimeout(), Duration.ofMillis(300)));
+    m.put("redisKeyPrefix", entry("wiki:", s -> s.redisKeyPrefix(), "wiki:"));
+    m.put("redisEntryTtl", entry("2h", s -> s.redisEntryTtl(), Duration.ofHours(2)));
+    m.put("postgresDataSource", entry("java:comp/env/jdbc/guard", s -> s.postgresDataSource(),
+        "java:comp/env/jdbc/guard"));
+    m.put("postgresTable", entry("app.guard", s -> s.postgresTable(), "app.guard"));
+    m.put("postgresTokenSequence", entry("app.token", s -> s.postgresTokenSequence(), "app.token"));
+    m.put("postgresCreateSchema", entry("false", s -> s.postgresCreateSchema(), false));
     return m;
   }
 
@@ -144,7 +158,14 @@ class GuardSettingsTest {
       permitTimeout             | -5s
       permitTimeout             | ten seconds
       permitTimeout             | PT
-      permitTimeout             | 10h
+      permitTimeout             | 10y
+      sharedStore               | Redis
+      sharedStore               | redis postgres
+      leaseTime                 | soon
+      renewLease                | always
+      redisTimeout              | 1 second
+      redisEntryTtl             | 1w
+      postgresCreateSchema      | no
       maxWaitersPerKey          | -1
       maxWaitersPerKey          | 99999999999
       readPermits               | on
@@ -205,6 +226,8 @@ class GuardSettingsTest {
       PT10S   | PT10S
       pt1m30s | PT1M30S
       250     | PT0.25S
+      4h      | PT4H
+      1d      | PT24H
       """)
   void durations(String value, Duration expected) {
     assertThat(GuardSettings.fromOptions(Map.of("permitTimeout", value)).permitTimeout()).isEqualTo(expected);

@@ -12,7 +12,8 @@ import dev.etagguard.settings.GuardSettings;
  * route takes it as it is: web.xml init-param and context parameter, Valve attribute, jetty-home
  * property and Spring Boot property (sizes in bytes, since Spring's {@code DataSize} knows no
  * {@code KiB}). Each adapter's test sets them all through its route and compares what arrived with
- * {@link #settings()}, the core's reading of the same text.
+ * {@link #settings()}, the core's reading of the same text. {@code sharedStore} names
+ * {@link SampleSharedStore}, which the test-jar registers, so every route's engine can be built.
  */
 public final class OptionSamples {
 
@@ -43,6 +44,19 @@ public final class OptionSamples {
     m.put("retryClientFields", "Authorization, X-User");
     m.put("heuristicFreshness", "true");
     m.put("digestCacheSize", "8388608");
+    m.put("sharedStore", SampleSharedStore.NAME);
+    m.put("leaseTime", "12s");
+    m.put("renewLease", "false");
+    m.put("redisAddress", "rediss://redis.internal:6380");
+    m.put("redisUsername", "guard");
+    m.put("redisPassword", "secret");
+    m.put("redisTimeout", "250ms");
+    m.put("redisKeyPrefix", "wiki:");
+    m.put("redisEntryTtl", "2h");
+    m.put("postgresDataSource", "java:comp/env/jdbc/sample");
+    m.put("postgresTable", "app.guard_validators");
+    m.put("postgresTokenSequence", "app.guard_token");
+    m.put("postgresCreateSchema", "false");
     return m;
   }
 

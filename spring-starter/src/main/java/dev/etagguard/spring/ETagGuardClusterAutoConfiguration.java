@@ -8,9 +8,7 @@ import dev.etagguard.cluster.redis.RedisCluster;
 import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.spi.WriteSequencer;
 
-import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
-import org.redisson.config.Config;
 import org.springframework.beans.factory.ObjectProvider;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -19,18 +17,28 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
- * ETag Guard's state shared by several instances: with {@code etag-guard.cluster.redis.enabled}
- * (and {@code etag-guard-cluster-redis} on the class path) or
- * {@code etag-guard.cluster.postgres.enabled} (and {@code etag-guard-cluster-postgres}, and a
- * {@link DataSource} bean), the {@link ValidatorStore} and {@link WriteSequencer} beans that
+ * ETag Guard's state shared by several instances: with {@code etag-guard.shared-store=redis} or
+ * {@code etag-guard.cluster.redis.enabled} (and {@code etag-guard-cluster-redis} on the class path),
+ * or {@code etag-guard.shared-store=postgres} or {@code etag-guard.cluster.postgres.enabled} (and
+ * {@code etag-guard-cluster-postgres}, and a {@link DataSource} bean), the
+ * {@link ValidatorStore} and {@link WriteSequencer} beans that
  * {@link ETagGuardAutoConfiguration} hands to the engine are the cluster's. Runs before it, so its
- * in-process defaults back off; beans of the application's own still win. Either enabled without
+ * in-process defaults back off; beans of the application's own still win. The store's settings are
+ * the options of the {@link GuardSettings} bean ({@code etag-guard.redis-address} and the like, or
+ * their older names {@code etag-guard.cluster.redis.address}, see
+ * {@link ETagGuardClusterProperties}), read by the cluster modules' {@code options(GuardSettings)},
+ * as every other route reads them. Either enabled without
  * its module (or PostgreSQL without a DataSource), or both enabled, fails the start.
  *
  * @since 0.1
@@ -51,34 +59,20 @@ public final class ETagGuardClusterAutoConfiguration {
   /** Redis, through the application's RedissonClient or one made from the address. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass({RedisCluster.class, RedissonClient.class})
-  @ConditionalOnBooleanProperty(name = "etag-guard.cluster.redis.enabled")
+  @Conditional(OnSharedStore.Redis.class)
   static final class RedisConfiguration {
 
+    /** The client the options describe ({@link RedisCluster#client(GuardSettings)}): lazy, so the start never waits for Redis. */
     @Bean(destroyMethod = "shutdown")
     @ConditionalOnMissingBean
-    RedissonClient etagGuardRedissonClient(ETagGuardClusterProperties properties) {
-      ETagGuardClusterProperties.Redis redis = properties.getRedis();
-      Config config = new Config();
-      config.setLazyInitialization(true); // the application starts while Redis is down; writes get 503
-      config.useSingleServer().setAddress(redis.getAddress()).setTimeout((int) redis.getTimeout().toMillis())
-          .setRetryAttempts(1);
-      if (redis.getUsername() != null) {
-        config.setUsername(redis.getUsername());
-      }
-      if (redis.getPassword() != null) {
-        config.setPassword(redis.getPassword());
-      }
-      return Redisson.create(config);
+    RedissonClient etagGuardRedissonClient(GuardSettings guard) {
+      return RedisCluster.client(guard);
     }
 
     @Bean
     @ConditionalOnMissingBean
-    RedisCluster etagGuardRedisCluster(ObjectProvider<RedissonClient> redisson, ETagGuardClusterProperties properties,
-        GuardSettings guard) {
-      ETagGuardClusterProperties.Redis redis = properties.getRedis();
-      return RedisCluster.builder(redisson.getObject()).keyPrefix(redis.getKeyPrefix())
-          .leaseTime(redis.getLeaseTime()).renewLease(redis.isRenewLease()).entryTtl(redis.getEntryTtl())
-          .maxWaitersPerKey(guard.maxWaitersPerKey()).build();
+    RedisCluster etagGuardRedisCluster(ObjectProvider<RedissonClient> redisson, GuardSettings guard) {
+      return RedisCluster.builder(redisson.getObject()).options(guard).build();
     }
 
     @Bean
@@ -97,18 +91,14 @@ public final class ETagGuardClusterAutoConfiguration {
   /** PostgreSQL, through the application's DataSource. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(PostgresCluster.class)
-  @ConditionalOnBooleanProperty(name = "etag-guard.cluster.postgres.enabled")
+  @Conditional(OnSharedStore.Postgres.class)
   @ConditionalOnBean(DataSource.class)
   static final class PostgresConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    PostgresCluster etagGuardPostgresCluster(DataSource dataSource, ETagGuardClusterProperties properties,
-        GuardSettings guard) {
-      ETagGuardClusterProperties.Postgres postgres = properties.getPostgres();
-      return PostgresCluster.builder(dataSource).table(postgres.getTable()).tokenSequence(postgres.getTokenSequence())
-          .leaseTime(postgres.getLeaseTime()).renewLease(postgres.isRenewLease())
-          .createSchema(postgres.isCreateSchema()).maxWaitersPerKey(guard.maxWaitersPerKey()).build();
+    PostgresCluster etagGuardPostgresCluster(DataSource dataSource, GuardSettings guard) {
+      return PostgresCluster.builder(dataSource).options(guard).build();
     }
 
     @Bean
@@ -121,6 +111,32 @@ public final class ETagGuardClusterAutoConfiguration {
     @ConditionalOnMissingBean
     WriteSequencer etagGuardWriteSequencer(PostgresCluster cluster) {
       return cluster.sequencer();
+    }
+  }
+
+  /** Whether the properties ask for a store: {@code etag-guard.shared-store}, or its {@code etag-guard.cluster.<store>.enabled}. */
+  abstract static class OnSharedStore implements Condition {
+    private final String store;
+
+    OnSharedStore(String store) {
+      this.store = store;
+    }
+
+    @Override
+    public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+      return store.equals(ClusterPrerequisites.sharedStore(Binder.get(context.getEnvironment())));
+    }
+
+    static final class Redis extends OnSharedStore {
+      Redis() {
+        super("redis");
+      }
+    }
+
+    static final class Postgres extends OnSharedStore {
+      Postgres() {
+        super("postgres");
+      }
     }
   }
 }

@@ -12,6 +12,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * modules' builder methods ({@code leaseTime} is {@code lease-time}). The in-process queue in front
  * of the shared lock is bounded by {@code etag-guard.max-waiters-per-key}.
  *
+ * <p>These are the older names of options of the table ({@link dev.etagguard.settings.GuardSettings#options()}):
+ * {@code etag-guard.cluster.redis.address} is {@code redisAddress} ({@code etag-guard.redis-address}),
+ * {@code enabled} is {@code sharedStore}; {@link ETagGuardProperties#bindSettings} binds them into
+ * the {@code GuardSettings} bean, where the cluster modules read them as on every other route. This
+ * class describes them for IDEs.
+ *
  * <p>Not thread-safe; bound once at start.
  *
  * @since 0.1

@@ -1,7 +1,9 @@
 package dev.etagguard.spring;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.settings.Option;
@@ -54,7 +56,37 @@ public class ETagGuardProperties {
   public static GuardSettings bindSettings(Binder binder) {
     GuardSettings.Builder builder = GuardSettings.builder();
     bind(binder, PREFIX, GuardSettings.options(), builder);
+    String store = ClusterPrerequisites.sharedStore(binder);
+    if (!store.equals(GuardSettings.NO_SHARED_STORE)) {
+      GuardSettings.option("sharedStore").set(builder, store);
+    }
+    for (Map.Entry<String, String> alias : CLUSTER_ALIASES.getOrDefault(store, Map.of()).entrySet()) {
+      Option<GuardSettings.Builder> option = GuardSettings.option(alias.getValue());
+      binder.bind(PREFIX + ".cluster." + store + "." + alias.getKey(), bindable(option.kind()))
+          .ifBound(value -> option.setValue(builder, value));
+    }
     return builder.build();
+  }
+
+  /**
+   * The properties {@code etag-guard.cluster.<store>.*} of the starter's first releases, and the
+   * option each stands for: {@code etag-guard.cluster.redis.address} is {@code redisAddress}
+   * ({@code etag-guard.redis-address}). Those of the store that is enabled are bound after the
+   * options, so they win.
+   */
+  static final Map<String, Map<String, String>> CLUSTER_ALIASES = Map.of(
+      "redis", orderedMap("address", "redisAddress", "username", "redisUsername", "password", "redisPassword",
+          "timeout", "redisTimeout", "key-prefix", "redisKeyPrefix", "entry-ttl", "redisEntryTtl",
+          "lease-time", "leaseTime", "renew-lease", "renewLease"),
+      "postgres", orderedMap("table", "postgresTable", "token-sequence", "postgresTokenSequence",
+          "create-schema", "postgresCreateSchema", "lease-time", "leaseTime", "renew-lease", "renewLease"));
+
+  private static Map<String, String> orderedMap(String... pairs) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      m.put(pairs[i], pairs[i + 1]);
+    }
+    return java.util.Collections.unmodifiableMap(m);
   }
 
   /** Binds each option found under {@code prefix} with the type of its kind, into {@code builder}. */

@@ -131,4 +131,31 @@ class ETagGuardClusterAutoConfigurationTest {
           assertThat(context.getBean(GuardEngine.class).store().toString()).startsWith("RedisValidatorStore");
         });
   }
+
+  /** The options' own names, as on every other route: {@code etag-guard.shared-store} and the store's options. */
+  @Test
+  void theFlatOptionNamesConfigureTheSameStore() {
+    runner.withUserConfiguration(WithRedisson.class).withPropertyValues("etag-guard.shared-store=redis",
+        "etag-guard.redis-key-prefix=flat:", "etag-guard.lease-time=7s", "etag-guard.redis-entry-ttl=1h").run(context -> {
+          assertThat(context).hasNotFailed().hasSingleBean(RedisCluster.class);
+          GuardEngine engine = context.getBean(GuardEngine.class);
+          assertThat(engine.store()).hasToString("RedisValidatorStore{keyPrefix=flat:, entryTtl=3600000ms}");
+          assertThat(engine.sequencer()).hasToString("RedisWriteSequencer{keyPrefix=flat:, leaseTime=7000ms, "
+              + "renewLease=true}");
+        });
+  }
+
+  @Test
+  void anUnknownSharedStoreFailsTheStartNamingTheOption() {
+    runner.withPropertyValues("etag-guard.shared-store=memcached").run(context -> assertThat(context).hasFailed()
+        .getFailure().hasMessageContaining("Invalid value 'memcached' for ETag Guard option 'sharedStore'"));
+  }
+
+  @Test
+  void theFlatStoreWithoutItsModuleFailsTheStartNamingIt() {
+    runner.withClassLoader(new FilteredClassLoader(RedisCluster.class))
+        .withPropertyValues("etag-guard.shared-store=redis").run(context -> assertThat(context).hasFailed()
+            .getFailure().hasMessageContaining("etag-guard.shared-store=redis needs "
+                + "dev.etagguard:etag-guard-cluster-redis on the class path"));
+  }
 }

@@ -11,6 +11,9 @@ import java.util.concurrent.ConcurrentMap;
 import dev.etagguard.GuardEngine;
 import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.servlet.ServletGuard;
+import dev.etagguard.spi.ResourceKey;
+import dev.etagguard.spi.ResourceKeyResolver;
+import dev.etagguard.support.Builtins;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Servlet;
@@ -34,6 +37,7 @@ import org.apache.catalina.core.ApplicationFilterFactory;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ValveBase;
 import org.apache.coyote.ActionCode;
+import org.apache.naming.ContextBindings;
 import org.apache.tomcat.util.buf.MessageBytes;
 import org.jspecify.annotations.Nullable;
 
@@ -144,7 +148,11 @@ public class ETagGuardValve extends ValveBase {
     }
     settings = built;
     if (built.enabled()) {
-      watch(getContainer());
+      try {
+        watch(getContainer());
+      } catch (IllegalStateException e) {
+        throw new LifecycleException(e.getMessage(), e);
+      }
     }
     LOG.log(Level.DEBUG, () -> "ETag Guard valve started in " + getContainer() + ": " + built);
     super.startInternal();
@@ -202,7 +210,11 @@ public class ETagGuardValve extends ValveBase {
   /** Adds the webapp's guard, once, at the end of its pipeline: after its authenticator. */
   private void install(Context context, GuardSettings s) {
     guards.computeIfAbsent(context, c -> {
-      Guarding g = new Guarding(c, new ServletGuard(createEngine(c, s), true));
+      Guarding g = new Guarding(c, s);
+      if (c.getState().isAvailable()) {
+        // A started pipeline starts the valve as it is added, and only logs a failure: open first.
+        g.open();
+      }
       c.getPipeline().addValve(g);
       LOG.log(Level.DEBUG, () -> "ETag Guard valve: guarding webapp '" + c.getName() + "'");
       return g;
@@ -214,7 +226,7 @@ public class ETagGuardValve extends ValveBase {
     Guarding g = guards.remove(context);
     if (g != null) {
       g.remove();
-      g.guard.engine().close();
+      g.close();
     }
   }
 
@@ -251,7 +263,8 @@ public class ETagGuardValve extends ValveBase {
   /** The engine serving the webapp, once it started under this valve; {@code null} before and after. */
   public @Nullable GuardEngine engine(Context context) {
     Guarding g = guards.get(context);
-    return g == null ? null : g.guard.engine();
+    ServletGuard guard = g == null ? null : g.guard;
+    return guard == null ? null : guard.engine();
   }
 
   /**
@@ -259,9 +272,24 @@ public class ETagGuardValve extends ValveBase {
    * listener) with {@link GuardEngine#builder(GuardSettings)}. The valve closes the engine when the
    * webapp or the valve stops ({@link GuardEngine#close()}: what the engine made itself ends, a
    * sequencer given to its builder stays its giver's).
+   *
+   * <p>Called as the webapp's pipeline starts, with the webapp's class loader and naming context
+   * bound to the thread, so a JNDI name such as {@code java:comp/env/jdbc/etagguard}
+   * ({@code postgresDataSource}) resolves in the webapp's environment (a {@code <Resource>} or a
+   * {@code <ResourceLink>} to a global resource in its {@code context.xml}). With a
+   * {@linkplain GuardSettings#sharedStore() shared store}, the keys of the webapp's resources start
+   * with its context path ({@code /wiki/articles/1}), so the webapps one valve guards never share
+   * a resource in the store, while the same webapp on several instances does.
    */
   protected GuardEngine createEngine(Context context, GuardSettings settings) {
-    return GuardEngine.create(settings);
+    if (!settings.shared()) {
+      return GuardEngine.create(settings);
+    }
+    String contextPath = context.getPath();
+    ResourceKeyResolver paths = Builtins.pathResolver(settings.keyQueryParameters());
+    return GuardEngine.builder(settings)
+        .resolver(request -> new ResourceKey(contextPath + paths.resolve(request).value()))
+        .build();
   }
 
   // ---------------------------------------------------------------- requests
@@ -388,17 +416,78 @@ public class ETagGuardValve extends ValveBase {
    */
   private final class Guarding extends ValveBase {
     private final Context context;
-    final ServletGuard guard;
+    private final GuardSettings settings;
+    /** The webapp's guard, made when this valve starts (the webapp's naming context is ready then). */
+    volatile @Nullable ServletGuard guard;
 
-    Guarding(Context context, ServletGuard guard) {
+    Guarding(Context context, GuardSettings settings) {
       super(true);
       this.context = context;
-      this.guard = guard;
+      this.settings = settings;
+    }
+
+    /**
+     * Makes the webapp's engine, with the webapp's class loader and naming context bound; once.
+     *
+     * @throws IllegalStateException naming the option or resource, when the engine cannot be made
+     */
+    synchronized void open() {
+      if (guard == null) {
+        ClassLoader previous = context.bind(null);
+        // The webapp's java:comp/env: Tomcat binds it to the threads that run the webapp.
+        boolean named = false;
+        if (!ContextBindings.isThreadBound()) {
+          try {
+            ContextBindings.bindThread(context, context.getNamingToken());
+            named = true;
+          } catch (javax.naming.NamingException e) {
+            LOG.log(Level.DEBUG, () -> "ETag Guard valve: webapp '" + context.getName() + "' has no naming context");
+          }
+        }
+        try {
+          guard = new ServletGuard(createEngine(context, settings), true);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+          throw new IllegalStateException("ETag Guard valve, webapp '" + context.getName() + "': " + e.getMessage(), e);
+        } finally {
+          if (named) {
+            ContextBindings.unbindThread(context, context.getNamingToken());
+          }
+          context.unbind(previous);
+        }
+      }
+    }
+
+    /**
+     * Opens the webapp's engine as the webapp's pipeline starts (its naming context is ready then).
+     *
+     * @throws LifecycleException naming the option or resource, when the engine cannot be made
+     */
+    @Override
+    protected void startInternal() throws LifecycleException {
+      try {
+        open();
+      } catch (IllegalStateException e) {
+        throw new LifecycleException(e.getMessage(), e);
+      }
+      super.startInternal();
     }
 
     @Override
     public void invoke(Request request, Response response) throws IOException, ServletException {
-      guard(guard, request, response, this);
+      ServletGuard g = guard;
+      if (g == null) {
+        throw new ServletException("ETag Guard valve used before it started in webapp '" + context.getName() + "'");
+      }
+      guard(g, request, response, this);
+    }
+
+    /** Closes the webapp's engine: its permits, and the shared store's clients it opened. */
+    synchronized void close() {
+      ServletGuard g = guard;
+      guard = null;
+      if (g != null) {
+        g.engine().close();
+      }
     }
 
     void remove() {

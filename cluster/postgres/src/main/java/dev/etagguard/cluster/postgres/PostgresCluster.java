@@ -1,5 +1,6 @@
 package dev.etagguard.cluster.postgres;
 
+import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -10,6 +11,7 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 import dev.etagguard.GuardEngine;
+import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.spi.WriteSequencer;
 
@@ -55,14 +57,16 @@ import dev.etagguard.spi.WriteSequencer;
  */
 public final class PostgresCluster implements AutoCloseable {
 
+  private static final System.Logger LOG = System.getLogger(PostgresCluster.class.getName());
+
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
 
   private final PostgresValidatorStore store;
   private final PostgresWriteSequencer sequencer;
 
-  private PostgresCluster(Builder b) {
-    this.store = new PostgresValidatorStore(b.dataSource, b.table);
-    this.sequencer = new PostgresWriteSequencer(b.dataSource, b.table, permitTable(b.table), b.tokenSequence,
+  private PostgresCluster(Builder b, DataSource dataSource) {
+    this.store = new PostgresValidatorStore(dataSource, b.table);
+    this.sequencer = new PostgresWriteSequencer(dataSource, b.table, permitTable(b.table), b.tokenSequence,
         b.leaseTime, b.renewLease, b.maxWaitersPerKey);
   }
 
@@ -87,7 +91,7 @@ public final class PostgresCluster implements AutoCloseable {
   }
 
   /** An engine with these settings on this cluster's store and sequencer. */
-  public GuardEngine engine(dev.etagguard.settings.GuardSettings settings) {
+  public GuardEngine engine(GuardSettings settings) {
     return GuardEngine.builder(settings).store(store).sequencer(sequencer).build();
   }
 
@@ -103,8 +107,10 @@ public final class PostgresCluster implements AutoCloseable {
   }
 
   /**
-   * Builds a {@link PostgresCluster}. Option names match the Spring properties
-   * {@code etag-guard.cluster.postgres.<kebab-case>}. Not thread-safe.
+   * Builds a {@link PostgresCluster}. Method names match the options ({@code table} is
+   * {@code postgresTable}, {@code leaseTime} is {@code leaseTime}) and the Spring properties
+   * {@code etag-guard.cluster.postgres.<kebab-case>}; {@link #options(GuardSettings)} takes them all
+   * from settings. Not thread-safe.
    *
    * @since 0.1
    */
@@ -176,28 +182,51 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     /**
-     * The cluster; creates the schema first when {@code createSchema} is on.
+     * Takes the options of {@code settings} that PostgreSQL reads ({@code postgresTable},
+     * {@code postgresTokenSequence}, {@code postgresCreateSchema}, {@code leaseTime},
+     * {@code renewLease}, {@code maxWaitersPerKey}), checked as the methods here check them, with
+     * a message naming the option.
      *
-     * @throws IllegalStateException when the schema cannot be created
+     * @throws IllegalArgumentException naming the option, for a value this builder refuses
+     * @since 0.1
+     */
+    public Builder options(GuardSettings settings) {
+      GuardSettings.option("postgresTable").passTo(settings.postgresTable(), this::table);
+      GuardSettings.option("postgresTokenSequence").passTo(settings.postgresTokenSequence(), this::tokenSequence);
+      GuardSettings.option("leaseTime").passTo(settings.leaseTime(), this::leaseTime);
+      renewLease(settings.renewLease());
+      createSchema(settings.postgresCreateSchema());
+      GuardSettings.option("maxWaitersPerKey").passTo(settings.maxWaitersPerKey(), this::maxWaitersPerKey);
+      return this;
+    }
+
+    /**
+     * The cluster; creates the schema first when {@code createSchema} is on. When the server cannot
+     * be reached (no connection), the cluster is made anyway and creates the schema with its first
+     * connection: the application starts, and its writes are answered 503 until the server is back.
+     *
+     * @throws IllegalStateException when the server refuses to create the schema
      */
     public PostgresCluster build() {
-      if (createSchema) {
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
-          st.execute("CREATE TABLE IF NOT EXISTS " + table
-              + " (resource_key text PRIMARY KEY, validators text NOT NULL)");
-          st.execute("CREATE SEQUENCE IF NOT EXISTS " + tokenSequence);
-          st.execute("CREATE TABLE IF NOT EXISTS " + permitTable(table) + " (resource_key text NOT NULL,"
-              + " ticket bigint NOT NULL, token bigint, lease_until timestamptz NOT NULL,"
-              + " PRIMARY KEY (resource_key, ticket))");
-          if (!c.getAutoCommit()) {
-            c.commit();
-          }
-        } catch (SQLException e) {
-          throw new IllegalStateException("Could not create the tables " + table + ", " + permitTable(table)
-              + " and the sequence " + tokenSequence + ": " + e.getMessage(), e);
-        }
+      if (!createSchema) {
+        return new PostgresCluster(this, dataSource);
       }
-      return new PostgresCluster(this);
+      Schema schema = new Schema(dataSource, table, tokenSequence);
+      Connection c;
+      try {
+        c = dataSource.getConnection();
+      } catch (SQLException e) {
+        LOG.log(Level.WARNING, () -> "ETag Guard: PostgreSQL cannot be reached (" + e.getMessage() + "); the tables "
+            + table + ", " + permitTable(table) + " and the sequence " + tokenSequence + " will be created with the "
+            + "first connection, and writes are answered 503 until then");
+        return new PostgresCluster(this, schema);
+      }
+      try (c) {
+        schema.create(c);
+      } catch (SQLException e) {
+        throw new IllegalStateException(schema.failure(e), e);
+      }
+      return new PostgresCluster(this, dataSource);
     }
 
     private static String identifier(String option, String value) {
@@ -205,6 +234,106 @@ public final class PostgresCluster implements AutoCloseable {
         throw new IllegalArgumentException(option + " must be an SQL identifier, optionally schema-qualified: " + value);
       }
       return value;
+    }
+  }
+
+  /**
+   * The tables and the sequence, created with a connection; as a {@link DataSource}, the
+   * application's, creating them on the first connection that can be made (a cluster built while
+   * the server could not be reached). Thread-safe.
+   */
+  static final class Schema implements DataSource {
+    private final DataSource dataSource;
+    private final String table;
+    private final String tokenSequence;
+    private volatile boolean created;
+
+    Schema(DataSource dataSource, String table, String tokenSequence) {
+      this.dataSource = dataSource;
+      this.table = table;
+      this.tokenSequence = tokenSequence;
+    }
+
+    void create(Connection c) throws SQLException {
+      try (Statement st = c.createStatement()) {
+        st.execute("CREATE TABLE IF NOT EXISTS " + table + " (resource_key text PRIMARY KEY, validators text NOT NULL)");
+        st.execute("CREATE SEQUENCE IF NOT EXISTS " + tokenSequence);
+        st.execute("CREATE TABLE IF NOT EXISTS " + permitTable(table) + " (resource_key text NOT NULL,"
+            + " ticket bigint NOT NULL, token bigint, lease_until timestamptz NOT NULL,"
+            + " PRIMARY KEY (resource_key, ticket))");
+        if (!c.getAutoCommit()) {
+          c.commit();
+        }
+      }
+      created = true;
+    }
+
+    String failure(SQLException e) {
+      return "Could not create the tables " + table + ", " + permitTable(table) + " and the sequence " + tokenSequence
+          + ": " + e.getMessage();
+    }
+
+    private Connection ready(Connection c) throws SQLException {
+      if (!created) {
+        synchronized (this) {
+          if (!created) {
+            try {
+              create(c);
+              LOG.log(Level.INFO, () -> "ETag Guard: PostgreSQL reached, tables " + table + " and " + permitTable(table)
+                  + " ready");
+            } catch (SQLException e) {
+              c.close();
+              throw new SQLException(failure(e), e.getSQLState(), e);
+            }
+          }
+        }
+      }
+      return c;
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+      return ready(dataSource.getConnection());
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+      return ready(dataSource.getConnection(username, password));
+    }
+
+    @Override
+    public java.io.PrintWriter getLogWriter() throws SQLException {
+      return dataSource.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(java.io.PrintWriter out) throws SQLException {
+      dataSource.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+      dataSource.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+      return dataSource.getLoginTimeout();
+    }
+
+    @Override
+    public java.util.logging.Logger getParentLogger() throws java.sql.SQLFeatureNotSupportedException {
+      return dataSource.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> type) throws SQLException {
+      return dataSource.unwrap(type);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> type) throws SQLException {
+      return dataSource.isWrapperFor(type);
     }
   }
 }

@@ -9,7 +9,9 @@ import dev.etagguard.spi.ResourceKey;
 import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.spi.WriteSequencer;
 
+import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
 
 /**
  * ETag Guard's shared state on Redis (or Valkey), for several instances of an application behind
@@ -70,6 +72,44 @@ public final class RedisCluster implements AutoCloseable {
     return new Builder(redisson);
   }
 
+  /**
+   * A client for one server, as the options describe it: {@code redisAddress},
+   * {@code redisUsername}, {@code redisPassword}, {@code redisTimeout} (also the connect timeout),
+   * one retry. It connects lazily, so an application starts while Redis is away (its writes are
+   * answered 503 until Redis is back). The caller owns it ({@link RedissonClient#shutdown()}).
+   *
+   * @throws IllegalArgumentException naming the option, for an address or timeout it cannot use
+   * @since 0.1
+   */
+  public static RedissonClient client(GuardSettings settings) {
+    GuardSettings.option("redisAddress").passTo(settings.redisAddress(), RedisCluster::checkAddress);
+    GuardSettings.option("redisTimeout").passTo(settings.redisTimeout(), RedisCluster::checkTimeout);
+    Config config = new Config();
+    config.setLazyInitialization(true);
+    int timeout = (int) settings.redisTimeout().toMillis();
+    config.useSingleServer().setAddress(settings.redisAddress()).setTimeout(timeout).setConnectTimeout(timeout)
+        .setRetryAttempts(1);
+    if (!settings.redisUsername().isEmpty()) {
+      config.setUsername(settings.redisUsername());
+    }
+    if (!settings.redisPassword().isEmpty()) {
+      config.setPassword(settings.redisPassword());
+    }
+    return Redisson.create(config);
+  }
+
+  private static void checkAddress(String address) {
+    if (!address.matches("rediss?://[^\\s/]+")) {
+      throw new IllegalArgumentException("expected redis://host:port, or rediss://host:port for TLS");
+    }
+  }
+
+  private static void checkTimeout(Duration timeout) {
+    if (timeout.toMillis() < 1 || timeout.toMillis() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("redisTimeout must be between 1 ms and 24 days");
+    }
+  }
+
   /** The shared validator store. */
   public ValidatorStore store() {
     return store;
@@ -97,8 +137,10 @@ public final class RedisCluster implements AutoCloseable {
   }
 
   /**
-   * Builds a {@link RedisCluster}. Option names match the Spring properties
-   * {@code etag-guard.cluster.redis.<kebab-case>}. Not thread-safe.
+   * Builds a {@link RedisCluster}. Method names match the options ({@code keyPrefix} is
+   * {@code redisKeyPrefix}, {@code leaseTime} is {@code leaseTime}) and the Spring properties
+   * {@code etag-guard.cluster.redis.<kebab-case>}; {@link #options(GuardSettings)} takes them all
+   * from settings. Not thread-safe.
    *
    * @since 0.1
    */
@@ -159,6 +201,23 @@ public final class RedisCluster implements AutoCloseable {
         throw new IllegalArgumentException("maxWaitersPerKey must be >= 0: " + maxWaitersPerKey);
       }
       this.maxWaitersPerKey = maxWaitersPerKey;
+      return this;
+    }
+
+    /**
+     * Takes the options of {@code settings} that Redis reads ({@code redisKeyPrefix},
+     * {@code redisEntryTtl}, {@code leaseTime}, {@code renewLease}, {@code maxWaitersPerKey}),
+     * checked as the methods here check them, with a message naming the option.
+     *
+     * @throws IllegalArgumentException naming the option, for a value this builder refuses
+     * @since 0.1
+     */
+    public Builder options(GuardSettings settings) {
+      GuardSettings.option("redisKeyPrefix").passTo(settings.redisKeyPrefix(), this::keyPrefix);
+      GuardSettings.option("redisEntryTtl").passTo(settings.redisEntryTtl(), this::entryTtl);
+      GuardSettings.option("leaseTime").passTo(settings.leaseTime(), this::leaseTime);
+      renewLease(settings.renewLease());
+      GuardSettings.option("maxWaitersPerKey").passTo(settings.maxWaitersPerKey(), this::maxWaitersPerKey);
       return this;
     }
 
