@@ -190,7 +190,9 @@ class AsyncEndingsTest {
       InputStream in = client.getInputStream();
       assertThat(in.readNBytes(64 * 1024)).as("the streamed answer begins").hasSize(64 * 1024);
     }
-    assertThat(servlet.workerDone.await(20, TimeUnit.SECONDS)).as("the worker saw the client go").isTrue();
+    // A write blocked on a full socket buffer may learn of the reset only at the container's write
+    // timeout (20 s on Tomcat), seen on a loaded machine: the bound is above it.
+    assertThat(servlet.workerDone.await(45, TimeUnit.SECONDS)).as("the worker saw the client go").isTrue();
     assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).isZero();
     assertThat(put(server.uri("/a"), "v3", "If-Match", v1).statusCode()).isEqualTo(412);
   }
