@@ -1,0 +1,162 @@
+package dev.etagguard.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.etagguard.cluster.servers.RedisServer;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cluster modules on the jetty-home route: a jetty-base with {@code etag-guard-jetty-home.zip}
+ * and a cluster bundle ({@code etag-guard-redis-jetty-home.zip}, {@code
+ * etag-guard-postgres-jetty-home.zip}) unpacked into it, the modules added with
+ * {@code --add-modules}, the store chosen in {@code start.d/etag-guard.ini}. With Redis (a server
+ * from a Maven artifact): writes are ordered through it (a write while it is down is 503, and
+ * succeeds once it is back). A store asked for whose module is not added, or whose DataSource is
+ * not bound, stops Jetty's start with a message naming the missing piece.
+ */
+class JettyHomeClusterIT {
+
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(10)).build();
+
+  @Test
+  void theRedisModuleSharesTheGuardsStateThroughRedis() throws Exception {
+    RedisServer redis = RedisServer.start();
+    try {
+      Path base = jettyBase("redis", List.of(bundle("etagguard.redisBundle")), "etag-guard-redis",
+          "jetty.etagGuard.sharedStore=redis", "jetty.etagGuard.redisAddress=" + redis.address(),
+          "jetty.etagGuard.redisTimeout=1s");
+      int port = ServerProcess.freePort();
+      try (ServerProcess jetty = ServerProcess.start(run(base, port), base, base.resolve("jetty.log"), Map.of())) {
+        jetty.awaitPort(port, Duration.ofSeconds(90));
+        URI article = URI.create("http://127.0.0.1:" + port + "/wiki/articles/shared");
+        assertThat(awaitDeployed(article, jetty).statusCode()).as(jetty.tail()).isEqualTo(201);
+        String etag = send("GET", article, null).headers().firstValue("ETag").orElseThrow();
+        assertThat(send("PUT", article, "{\"v\":2}", "If-Match", etag).statusCode()).isEqualTo(204);
+        assertThat(send("PUT", article, "{\"v\":3}", "If-Match", etag).statusCode()).isEqualTo(412);
+        String current = send("GET", article, null).headers().firstValue("ETag").orElseThrow();
+
+        redis.stop();
+        HttpResponse<String> down = send("PUT", article, "{\"v\":4}", "If-Match", current);
+        assertThat(down.statusCode()).as("a write while the shared store is down").isEqualTo(503);
+        assertThat(down.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+
+        redis.startAgain();
+        int status = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && (status = send("PUT", article, "{\"v\":4}", "If-Match", current)
+            .statusCode()) == 503) {
+          Thread.sleep(250);
+        }
+        assertThat(status).as("once the store is back").isIn(204, 412);
+        assertThat(send("GET", article, null).body()).isEqualTo(status == 204 ? "{\"v\":4}" : "{\"v\":2}");
+      }
+    } finally {
+      redis.stop();
+    }
+  }
+
+  @Test
+  void aStoreWhoseModuleIsNotAddedStopsTheStartNamingIt() throws Exception {
+    Path base = jettyBase("no-module", List.of(), null, "jetty.etagGuard.sharedStore=redis",
+        "jetty.etagGuard.redisAddress=redis://127.0.0.1:1");
+    assertThat(failedStart(base)).contains("etag-guard-cluster-redis");
+  }
+
+  @Test
+  void aDataSourceThatIsNotBoundStopsTheStartNamingIt() throws Exception {
+    Path base = jettyBase("no-datasource", List.of(bundle("etagguard.postgresBundle")), "etag-guard-postgres",
+        "jetty.etagGuard.sharedStore=postgres", "jetty.etagGuard.postgresDataSource=jdbc/etagguard-missing");
+    assertThat(failedStart(base)).contains("jdbc/etagguard-missing");
+  }
+
+  /** A jetty-base with the wiki war, the guard's bundle and {@code bundles}, the modules added, {@code ini} appended. */
+  private static Path jettyBase(String name, List<Path> bundles, String clusterModule, String... ini) throws Exception {
+    Path home = Path.of(System.getProperty("jetty.home"));
+    Path base = Path.of(System.getProperty("etagguard.workDir")).resolve("jetty-base-" + name);
+    ServerProcess.deleteTree(base);
+    Files.createDirectories(base.resolve("webapps"));
+    ServerProcess.unzip(bundle("etagguard.jettyBundle"), base);
+    for (Path b : bundles) {
+      ServerProcess.unzip(b, base);
+    }
+    Files.copy(Path.of(System.getProperty("etagguard.wikiWar")), base.resolve("webapps/wiki.war"),
+        StandardCopyOption.REPLACE_EXISTING);
+    String modules = "http,ee11-deploy,etag-guard" + (clusterModule == null ? "" : "," + clusterModule);
+    List<String> add = List.of(ServerProcess.java(), "-jar", home.resolve("start.jar").toString(),
+        "jetty.home=" + home, "jetty.base=" + base, "--add-modules=" + modules);
+    Process setup = new ProcessBuilder(add).directory(base.toFile()).redirectErrorStream(true)
+        .redirectOutput(base.resolve("add-modules.log").toFile()).start();
+    assertThat(setup.waitFor()).as(Files.readString(base.resolve("add-modules.log"))).isZero();
+    List<String> lines = new ArrayList<>(List.of("", "jetty.etagGuard.guardedPaths=/wiki/articles/*"));
+    lines.addAll(List.of(ini));
+    Files.writeString(base.resolve("start.d/etag-guard.ini"), String.join("\n", lines) + "\n", StandardOpenOption.APPEND);
+    return base;
+  }
+
+  private static List<String> run(Path base, int port) {
+    Path home = Path.of(System.getProperty("jetty.home"));
+    return List.of(ServerProcess.java(), "-jar", home.resolve("start.jar").toString(), "jetty.home=" + home,
+        "jetty.base=" + base, "jetty.http.host=127.0.0.1", "jetty.http.port=" + port);
+  }
+
+  /** Starts Jetty on {@code base}, expecting it to stop by itself: its log. */
+  private static String failedStart(Path base) throws Exception {
+    Path log = base.resolve("jetty.log");
+    Process jetty = new ProcessBuilder(run(base, ServerProcess.freePort())).directory(base.toFile())
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      assertThat(jetty.waitFor(90, TimeUnit.SECONDS)).as("Jetty stops when its start fails").isTrue();
+      assertThat(jetty.exitValue()).as(Files.readString(log)).isNotZero();
+      return Files.readString(log);
+    } finally {
+      jetty.destroyForcibly();
+    }
+  }
+
+  private static Path bundle(String property) {
+    Path bundle = Path.of(System.getProperty(property));
+    assertThat(bundle).exists();
+    return bundle;
+  }
+
+  /** The first create, retried while the war is still deploying (404 from Jetty). */
+  private static HttpResponse<String> awaitDeployed(URI article, ServerProcess jetty) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    HttpResponse<String> r;
+    do {
+      r = send("PUT", article, "{\"v\":1}", "If-None-Match", "*");
+      if (r.statusCode() != 404 && r.statusCode() != 503) {
+        return r;
+      }
+      Thread.sleep(250);
+    } while (System.nanoTime() < deadline);
+    throw new IllegalStateException("the wiki was not deployed: last status " + r.statusCode() + "\n" + jetty.tail());
+  }
+
+  private static HttpResponse<String> send(String method, URI uri, String body, String... headers)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30));
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
