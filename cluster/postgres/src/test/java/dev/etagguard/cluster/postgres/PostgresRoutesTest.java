@@ -86,9 +86,9 @@ class PostgresRoutesTest extends SharedStoreRoutes {
   }
 
   /**
-   * Not yet the valve: it looks the name up when it installs itself in a started webapp, where
-   * {@code java:comp/env/jdbc/etagguard} is not found yet (the webapp's naming context is not
-   * bound to the valve's thread); see the README's limits.
+   * The web.xml filter on Tomcat, not the valve: Tomcat's naming is JVM-wide, and two Tomcats with
+   * naming enabled in one JVM clash (one's naming contexts are read-only to the other, and its
+   * global context invalid at stop). {@link PostgresValveRoutesTest} runs the valve.
    */
   @Override
   protected java.util.Set<Route> routes() {
