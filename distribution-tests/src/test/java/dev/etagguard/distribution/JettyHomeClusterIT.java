@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.etagguard.cluster.servers.RedisServer;
+import dev.etagguard.testing.LostUpdateDrill;
 
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * etag-guard-postgres-jetty-home.zip}) unpacked into it, the modules added with
  * {@code --add-modules}, the store chosen in {@code start.d/etag-guard.ini}. With Redis (a server
  * from a Maven artifact): writes are ordered through it (a write while it is down is 503, and
- * succeeds once it is back). A store asked for whose module is not added, or whose DataSource is
+ * succeeds once it is back), and three Jetty processes serving one wiki storage lose no update. A store asked for whose module is not added, or whose DataSource is
  * not bound, stops Jetty's start with a message naming the missing piece.
  */
 class JettyHomeClusterIT {
@@ -68,6 +69,38 @@ class JettyHomeClusterIT {
         assertThat(send("GET", article, null).body()).isEqualTo(status == 204 ? "{\"v\":4}" : "{\"v\":2}");
       }
     } finally {
+      redis.stop();
+    }
+  }
+
+  /** Three Jetty processes on one jetty-base, one wiki storage and one Redis: the drill across them. */
+  @Test
+  void threeJettyHomesSharingRedisLoseNoUpdate() throws Exception {
+    RedisServer redis = RedisServer.start();
+    List<ServerProcess> jettys = new ArrayList<>();
+    try {
+      Path base = jettyBase("three", List.of(bundle("etagguard.redisBundle")), "etag-guard-redis",
+          "jetty.etagGuard.sharedStore=redis", "jetty.etagGuard.redisAddress=" + redis.address());
+      Path storage = Files.createDirectories(base.resolve("wiki-storage"));
+      List<URI> counters = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        int port = ServerProcess.freePort();
+        List<String> command = new ArrayList<>(run(base, port));
+        command.add(1, "-Detagguard.wiki.storage=" + storage);
+        jettys.add(ServerProcess.start(command, base, base.resolve("jetty-" + i + ".log"), Map.of()));
+        counters.add(URI.create("http://127.0.0.1:" + port + "/wiki/articles/counter"));
+      }
+      for (int i = 0; i < 3; i++) {
+        jettys.get(i).awaitPort(counters.get(i).getPort(), Duration.ofSeconds(90));
+        awaitDeployed(counters.get(i).resolve("probe-" + i), jettys.get(i));
+      }
+      LostUpdateDrill.Report report = LostUpdateDrill.across(counters).clients(6).incrementsEach(5).run();
+      assertThat(report.successes()).isEqualTo(30);
+      assertThat(send("GET", counters.get(2), null).body()).isEqualTo("30");
+    } finally {
+      for (ServerProcess jetty : jettys) {
+        jetty.close();
+      }
       redis.stop();
     }
   }

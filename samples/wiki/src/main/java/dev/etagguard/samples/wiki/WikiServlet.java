@@ -6,7 +6,18 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.AbstractMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -28,6 +39,10 @@ import java.util.regex.Pattern;
  *
  * HEAD is answered like GET (the container drops the body, so a filter still sees it). Other
  * methods get 405; malformed ids 400 and oversized bodies 413, each with a short text body.
+ *
+ * <p>The articles live in memory, or, with the system property {@value #STORAGE_PROPERTY} naming a
+ * directory, one file each in that directory: several servers given the same directory then serve
+ * one wiki (the setting for several guarded instances sharing one store).
  */
 public class WikiServlet extends HttpServlet {
 
@@ -41,8 +56,12 @@ public class WikiServlet extends HttpServlet {
     private static final String COLLECTION_METHODS = "GET, HEAD, POST";
     private static final String ITEM_METHODS = "GET, HEAD, PUT, DELETE";
 
+    /** System property naming a directory to keep the articles in, shared by every server given it. */
+    public static final String STORAGE_PROPERTY = "etagguard.wiki.storage";
+
     /** Keys are {@code servletPath + "/" + id}, e.g. {@code /articles/42}. */
-    private final transient ConcurrentHashMap<String, byte[]> store = new ConcurrentHashMap<>();
+    private final transient Map<String, byte[]> store = System.getProperty(STORAGE_PROPERTY) == null
+            ? new ConcurrentHashMap<>() : new DirectoryStore(Path.of(System.getProperty(STORAGE_PROPERTY)));
 
     private final transient AtomicLong lastId = new AtomicLong();
 
@@ -178,5 +197,88 @@ public class WikiServlet extends HttpServlet {
         response.setContentLength(body.length);
         // Neither flushed nor closed: a filter wrapping the response decides when it is committed.
         response.getOutputStream().write(body);
+    }
+
+    /**
+     * The articles as files of one directory ({@code articles.42} for {@code /articles/42}), each
+     * replaced whole by a rename, so a reader sees one version or the next. As naive as the
+     * in-memory map: no locking; the guard orders the writes.
+     */
+    private static final class DirectoryStore extends AbstractMap<String, byte[]> {
+        private final Path dir;
+
+        DirectoryStore(Path dir) {
+            try {
+                this.dir = Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private Path file(Object key) {
+            return dir.resolve(((String) key).substring(1).replaceFirst("/", "."));
+        }
+
+        @Override
+        public byte[] get(Object key) {
+            try {
+                return Files.readAllBytes(file(key));
+            } catch (NoSuchFileException e) {
+                return null;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public byte[] put(String key, byte[] body) {
+            byte[] previous = get(key);
+            try {
+                Path next = Files.createTempFile(dir, ".put-", ".tmp");
+                Files.write(next, body);
+                Files.move(next, file(key), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return previous;
+        }
+
+        @Override
+        public byte[] putIfAbsent(String key, byte[] body) {
+            try {
+                Files.write(file(key), body, java.nio.file.StandardOpenOption.CREATE_NEW,
+                        java.nio.file.StandardOpenOption.WRITE);
+                return null;
+            } catch (FileAlreadyExistsException e) {
+                return get(key);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public byte[] remove(Object key) {
+            byte[] previous = get(key);
+            try {
+                return Files.deleteIfExists(file(key)) ? previous : null;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public Set<String> keySet() {
+            try (Stream<Path> files = Files.list(dir)) {
+                return files.map(f -> f.getFileName().toString()).filter(n -> !n.startsWith("."))
+                        .map(n -> "/" + n.replaceFirst("\\.", "/")).collect(Collectors.toSet());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public Set<Map.Entry<String, byte[]>> entrySet() {
+            return keySet().stream().map(k -> Map.entry(k, get(k))).collect(Collectors.toSet());
+        }
     }
 }
