@@ -62,7 +62,7 @@ public final class PostgresCluster implements AutoCloseable {
 
   private PostgresCluster(Builder b) {
     this.store = new PostgresValidatorStore(b.dataSource, b.table);
-    this.sequencer = new PostgresWriteSequencer(b.dataSource, b.table, permitTable(b.table), b.tokenSequence,
+    this.sequencer = new PostgresWriteSequencer(b.dataSource, store, b.table, permitTable(b.table), b.tokenSequence,
         b.leaseTime, b.renewLease, b.maxWaitersPerKey);
   }
 

@@ -21,8 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
+import dev.etagguard.http.Validators;
 import dev.etagguard.spi.ResourceKey;
+import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.support.LeasedWriteSequencer;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * Write permits as leases in a table, {@code (resource_key, ticket, token, lease_until)}: the
@@ -41,6 +45,13 @@ import dev.etagguard.support.LeasedWriteSequencer;
  * waiters renew theirs (at most 5 s) each time they poll (every 1 to 20 ms), a holder its
  * {@code leaseTime} every third of it unless {@code renewLease} is off, and whoever next touches the
  * key deletes expired rows, so an instance that stops loses its place and its permit.
+ *
+ * <p>The sequencer and the {@link PostgresValidatorStore} of one {@link PostgresCluster} share the
+ * database, so a permit carries its {@linkplain Permit#storeEntry() store entry}: the statement
+ * that grants also reads the key's validators, and a commit that succeeds deletes the permit's
+ * row in the same statement. An uncontended write then costs five round trips: the advisory lock,
+ * the enqueue-and-grant statement and its {@code COMMIT}; the marker's compare-and-set; the
+ * commit's compare-and-set with the delete.
  */
 final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSequencer.Row> {
 
@@ -50,6 +61,7 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
   private static final long REMOVE_RETRY_MILLIS = 200;
 
   private final DataSource dataSource;
+  private final PostgresValidatorStore store;
   private final String table;
   private final String tokenSequence;
   private final long waiterLeaseMillis;
@@ -59,11 +71,13 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
   private final String renew;
   private final String remove;
   private final String expire;
+  private final String commitAndRemove;
 
-  PostgresWriteSequencer(DataSource dataSource, String table, String permitTable, String tokenSequence,
-      Duration leaseTime, boolean renewLease, int maxWaitersPerKey) {
+  PostgresWriteSequencer(DataSource dataSource, PostgresValidatorStore store, String table, String permitTable,
+      String tokenSequence, Duration leaseTime, boolean renewLease, int maxWaitersPerKey) {
     super("etag-guard-postgres-", leaseTime.toMillis(), renewLease, maxWaitersPerKey);
     this.dataSource = dataSource;
+    this.store = store;
     this.table = table;
     this.tokenSequence = tokenSequence;
     long leaseMillis = leaseTime.toMillis();
@@ -71,6 +85,8 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
     String lease = "clock_timestamp() + " + leaseMillis + " * interval '1 millisecond'";
     String waiterLease = "clock_timestamp() + " + waiterLeaseMillis + " * interval '1 millisecond'";
     String first = "(SELECT min(ticket) FROM " + permitTable + " WHERE resource_key = ?)";
+    // A grant also reads the key's validators, in the same statement (see Permit.storeEntry).
+    String validators = "(SELECT validators FROM " + table + " WHERE resource_key = ?)";
     this.expire = "DELETE FROM " + permitTable + " WHERE resource_key = ? AND lease_until < clock_timestamp()";
     // A request's first attempt in one statement: deletes the key's expired rows and enqueues the
     // request's row, granted at once (a token and the full lease) when no other row of the key is
@@ -80,17 +96,21 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
         + permitTable + " WHERE resource_key = ? AND lease_until >= (SELECT t FROM now)) AS f) INSERT INTO "
         + permitTable + " (resource_key, ticket, token, lease_until) SELECT ?, nextval('" + tokenSequence
         + "'), CASE WHEN f THEN nextval('" + tokenSequence + "') END, t + CASE WHEN f THEN " + leaseMillis + " ELSE "
-        + waiterLeaseMillis + " END * interval '1 millisecond' FROM now, free RETURNING ticket, token";
+        + waiterLeaseMillis + " END * interval '1 millisecond' FROM now, free RETURNING ticket, token, " + validators;
     // Renews a waiter's row (a short lease: a waiter that stops polling soon loses its place) and,
     // when it is first in its key's queue, grants it with the full lease: the token is drawn only
     // then (a volatile function in a CASE branch runs only when the branch is taken).
     String granted = "token IS NOT NULL OR ticket = " + first;
     this.poll = "UPDATE " + permitTable + " SET lease_until = CASE WHEN " + granted + " THEN " + lease + " ELSE "
         + waiterLease + " END, token = CASE WHEN token IS NOT NULL THEN token WHEN ticket = " + first
-        + " THEN nextval('" + tokenSequence + "') END WHERE resource_key = ? AND ticket = ? RETURNING token";
+        + " THEN nextval('" + tokenSequence + "') END WHERE resource_key = ? AND ticket = ? RETURNING token, " + validators;
     this.renew = "UPDATE " + permitTable + " SET lease_until = " + lease
         + " WHERE resource_key = ? AND ticket = ? AND token = ? AND lease_until >= clock_timestamp()";
     this.remove = "DELETE FROM " + permitTable + " WHERE resource_key = ? AND ticket = ?";
+    // The store's compare-and-set of a row it holds and, when it succeeds, the permit's row gone:
+    // one statement, one transaction.
+    this.commitAndRemove = "WITH done AS (" + store.update + " RETURNING 1), gone AS (" + remove
+        + " AND EXISTS (SELECT 1 FROM done)) SELECT count(*) FROM done";
     // Blocking JDBC calls run here, never on a request thread of a non-blocking host.
     this.executor = Executors.newCachedThreadPool(daemon(name() + "-"));
   }
@@ -104,10 +124,14 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
     };
   }
 
-  /** A request's row in the permits table: its ticket ({@code -1}: none yet) and its lease's end. */
+  /**
+   * A request's row in the permits table: its ticket ({@code -1}: none yet), its lease's end, and
+   * the validators its grant read.
+   */
   static final class Row {
     volatile long ticket = -1;
     volatile long leaseEnds;
+    volatile @Nullable Validators found;
   }
 
   @Override
@@ -147,6 +171,51 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
   protected void abandon(ResourceKey key, Row row) {
     if (row.ticket >= 0) {
       remove(key, row.ticket, row.leaseEnds);
+    }
+  }
+
+  /** The grant reads the validators in its statement; the commit deletes the permit's row in its own. */
+  @Override
+  protected ValidatorStore validatorStore() {
+    return store;
+  }
+
+  @Override
+  protected @Nullable Validators found(ResourceKey key, Row row) {
+    return row.found;
+  }
+
+  /**
+   * The engine's commit, a marker replaced by validators, in one statement with the delete of
+   * the permit's row; other compare-and-sets (which the engine does not join with a release) run
+   * as the store's, then the delete.
+   */
+  @Override
+  protected boolean compareAndSetAndUnlock(ResourceKey key, Row row, long token, @Nullable Validators expected,
+      @Nullable Validators next) {
+    if (expected == null || next == null) {
+      if (!store.compareAndSet(key, expected, next)) {
+        return false;
+      }
+      removeQuietly(key, row.ticket);
+      return true;
+    }
+    try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(commitAndRemove)) {
+      st.setString(1, ValidatorStore.encode(next));
+      st.setString(2, key.value());
+      st.setString(3, ValidatorStore.encode(expected));
+      st.setString(4, key.value());
+      st.setLong(5, row.ticket);
+      boolean done;
+      try (ResultSet rs = st.executeQuery()) {
+        done = rs.next() && rs.getLong(1) == 1;
+      }
+      if (!c.getAutoCommit()) {
+        c.commit();
+      }
+      return done;
+    } catch (SQLException e) {
+      throw store.unreachable(e);
     }
   }
 
@@ -214,11 +283,14 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
           st.setString(1, key.value());
           st.setString(2, key.value());
           st.setString(3, key.value());
+          st.setString(4, key.value());
           try (ResultSet rs = st.executeQuery()) {
             rs.next();
             long t = rs.getLong(1);
             long token = rs.getLong(2);
-            return new long[] {t, rs.wasNull() ? 0 : token};
+            token = rs.wasNull() ? 0 : token;
+            row.found = token > 0 ? store.decodeQuietly(key, rs.getString(3)) : null;
+            return new long[] {t, token};
           }
         }
       }
@@ -231,12 +303,15 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
         st.setString(2, key.value());
         st.setString(3, key.value());
         st.setLong(4, mine);
+        st.setString(5, key.value());
         try (ResultSet rs = st.executeQuery()) {
           if (!rs.next()) {
             return new long[] {-1, 0}; // our row expired (a pause longer than the lease): queue again
           }
           long token = rs.getLong(1);
-          return new long[] {mine, rs.wasNull() ? 0 : token};
+          token = rs.wasNull() ? 0 : token;
+          row.found = token > 0 ? store.decodeQuietly(key, rs.getString(2)) : null;
+          return new long[] {mine, token};
         }
       }
     });
