@@ -74,6 +74,7 @@ public abstract class LeasedWriteSequencer<R> implements WriteSequencer {
   private final boolean renewLease;
   private final WriteSequencer local;
   private final ScheduledThreadPoolExecutor timer;
+  private final @Nullable ValidatorStore validatorStore;
   private volatile boolean closed;
 
   /**
@@ -84,6 +85,24 @@ public abstract class LeasedWriteSequencer<R> implements WriteSequencer {
    * @param maxWaitersPerKey how many requests of this instance may wait for one key
    */
   protected LeasedWriteSequencer(String namePrefix, long leaseMillis, boolean renewLease, int maxWaitersPerKey) {
+    this(namePrefix, leaseMillis, renewLease, maxWaitersPerKey, null);
+  }
+
+  /**
+   * A sequencer whose grants also read the key's validators in {@code validatorStore}, and whose
+   * permits' commits end their leases in the same step: see {@link #validatorStore()}.
+   *
+   * @param namePrefix the start of the timer thread's name, which a number completes
+   * @param leaseMillis how long a lease lasts once granted (or renewed), in milliseconds; positive
+   * @param renewLease whether a held permit renews its lease every third of {@code leaseMillis}
+   * @param maxWaitersPerKey how many requests of this instance may wait for one key
+   * @param validatorStore a store of the same module that shares the sequencer's engine, or
+   *     {@code null} for none
+   * @since 0.1
+   */
+  protected LeasedWriteSequencer(String namePrefix, long leaseMillis, boolean renewLease, int maxWaitersPerKey,
+      @Nullable ValidatorStore validatorStore) {
+    this.validatorStore = validatorStore;
     if (leaseMillis < 1) {
       throw new IllegalArgumentException("leaseMillis must be positive: " + leaseMillis);
     }
@@ -151,13 +170,13 @@ public abstract class LeasedWriteSequencer<R> implements WriteSequencer {
   /**
    * The validator store whose entries this sequencer's grants read and whose compare-and-set it
    * can join with the end of a lease, for {@link Permit#storeEntry()}: a store of the same module
-   * that shares the sequencer's engine. {@code null}, the default: permits carry no store entry,
-   * and the two methods below are not called.
+   * that shares the sequencer's engine, given to the constructor. {@code null}, the default:
+   * permits carry no store entry, and the two methods below are not called.
    *
    * @since 0.1
    */
-  protected @Nullable ValidatorStore validatorStore() {
-    return null;
+  protected final @Nullable ValidatorStore validatorStore() {
+    return validatorStore;
   }
 
   /**

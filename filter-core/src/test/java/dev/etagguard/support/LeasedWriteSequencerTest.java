@@ -285,12 +285,17 @@ class LeasedWriteSequencerTest {
    * a commit that succeeds ends the lease in the same step.
    */
   private static final class StoreInstance extends Instance {
-    final ValidatorStore store = Builtins.caffeineStore(100);
+    final ValidatorStore store;
     final Map<String, Validators> found = new ConcurrentHashMap<>();
     final List<String> committed = new CopyOnWriteArrayList<>();
 
     StoreInstance(Leases leases) {
-      super(leases, 30_000, false);
+      this(leases, Builtins.caffeineStore(100));
+    }
+
+    private StoreInstance(Leases leases, ValidatorStore store) {
+      super(leases, 30_000, false, store);
+      this.store = store;
     }
 
     @Override
@@ -303,11 +308,6 @@ class LeasedWriteSequencerTest {
         }
         return answer;
       }
-    }
-
-    @Override
-    protected ValidatorStore validatorStore() {
-      return store;
     }
 
     @Override
@@ -344,7 +344,11 @@ class LeasedWriteSequencerTest {
     volatile boolean failUnlock;
 
     Instance(Leases leases, long leaseMillis, boolean renewLease) {
-      super("etag-guard-test-", leaseMillis, renewLease, 16);
+      this(leases, leaseMillis, renewLease, null);
+    }
+
+    Instance(Leases leases, long leaseMillis, boolean renewLease, @Nullable ValidatorStore store) {
+      super("etag-guard-test-", leaseMillis, renewLease, 16, store);
       this.leases = leases;
     }
 

@@ -75,7 +75,7 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
 
   PostgresWriteSequencer(DataSource dataSource, PostgresValidatorStore store, String table, String permitTable,
       String tokenSequence, Duration leaseTime, boolean renewLease, int maxWaitersPerKey) {
-    super("etag-guard-postgres-", leaseTime.toMillis(), renewLease, maxWaitersPerKey);
+    super("etag-guard-postgres-", leaseTime.toMillis(), renewLease, maxWaitersPerKey, store);
     this.dataSource = dataSource;
     this.store = store;
     this.table = table;
@@ -174,12 +174,7 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
     }
   }
 
-  /** The grant reads the validators in its statement; the commit deletes the permit's row in its own. */
-  @Override
-  protected ValidatorStore validatorStore() {
-    return store;
-  }
-
+  /** What the grant read. */
   @Override
   protected @Nullable Validators found(ResourceKey key, Row row) {
     return row.found;

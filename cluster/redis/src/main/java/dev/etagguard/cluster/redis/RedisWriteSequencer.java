@@ -7,7 +7,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.etagguard.http.Validators;
 import dev.etagguard.spi.ResourceKey;
-import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.support.LeasedWriteSequencer;
 
 import org.jspecify.annotations.Nullable;
@@ -95,7 +94,7 @@ final class RedisWriteSequencer extends LeasedWriteSequencer<RedisWriteSequencer
 
   RedisWriteSequencer(RedisCluster.Scripts redis, RedisValidatorStore store, long leaseMillis, boolean renewLease,
       int maxWaitersPerKey) {
-    super("etag-guard-redis-", leaseMillis, renewLease, maxWaitersPerKey);
+    super("etag-guard-redis-", leaseMillis, renewLease, maxWaitersPerKey, store);
     this.redis = redis;
     this.store = store;
     this.script = redis.redisson.getScript(StringCodec.INSTANCE);
@@ -142,12 +141,7 @@ final class RedisWriteSequencer extends LeasedWriteSequencer<RedisWriteSequencer
         owner.name).toCompletableFuture();
   }
 
-  /** The grant reads the validators in the lock script; the commit ends the lease in its script. */
-  @Override
-  protected ValidatorStore validatorStore() {
-    return store;
-  }
-
+  /** What the grant read. */
   @Override
   protected @Nullable Validators found(ResourceKey key, Owner owner) {
     return owner.found;
