@@ -49,9 +49,10 @@ import org.jspecify.annotations.Nullable;
  * <p>The sequencer and the {@link PostgresValidatorStore} of one {@link PostgresCluster} share the
  * database, so a permit carries its {@linkplain Permit#storeEntry() store entry}: the statement
  * that grants also reads the key's validators, and a commit that succeeds deletes the permit's
- * row in the same statement. An uncontended write then costs five round trips: the advisory lock,
- * the enqueue-and-grant statement and its {@code COMMIT}; the marker's compare-and-set; the
- * commit's compare-and-set with the delete.
+ * row in the same statement. On a pool in auto-commit (the default), a request's first attempt
+ * sends the advisory lock and the enqueue-and-grant statement together, one round trip; an
+ * uncontended write then costs three: that one, the marker's compare-and-set, the commit's
+ * compare-and-set with the delete.
  */
 final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSequencer.Row> {
 
@@ -67,6 +68,7 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
   private final long waiterLeaseMillis;
   private final ExecutorService executor;
   private final String enqueueAndGrant;
+  private final String lockAndEnqueueAndGrant;
   private final String poll;
   private final String renew;
   private final String remove;
@@ -97,6 +99,7 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
         + permitTable + " (resource_key, ticket, token, lease_until) SELECT ?, nextval('" + tokenSequence
         + "'), CASE WHEN f THEN nextval('" + tokenSequence + "') END, t + CASE WHEN f THEN " + leaseMillis + " ELSE "
         + waiterLeaseMillis + " END * interval '1 millisecond' FROM now, free RETURNING ticket, token, " + validators;
+    this.lockAndEnqueueAndGrant = "SELECT pg_advisory_xact_lock(?); " + enqueueAndGrant;
     // Renews a waiter's row (a short lease: a waiter that stops polling soon loses its place) and,
     // when it is first in its key's queue, grants it with the full lease: the token is drawn only
     // then (a volatile function in a CASE branch runs only when the branch is taken).
@@ -238,27 +241,32 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
    */
   private <T> T inTransaction(ResourceKey key, Work<T> work) throws SQLException {
     try (Connection c = dataSource.getConnection()) {
-      boolean autoCommit = c.getAutoCommit();
-      c.setAutoCommit(false);
-      boolean done = false;
+      return inTransaction(c, key, work);
+    }
+  }
+
+  /** Runs {@code work} in a transaction of its own on {@code c}, after the key's advisory lock. */
+  private <T> T inTransaction(Connection c, ResourceKey key, Work<T> work) throws SQLException {
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    boolean done = false;
+    try {
+      try (PreparedStatement st = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+        st.setLong(1, lockId(key));
+        st.execute();
+      }
+      T result = work.run(c);
+      c.commit();
+      done = true;
+      return result;
+    } finally {
       try {
-        try (PreparedStatement st = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-          st.setLong(1, lockId(key));
-          st.execute();
+        if (!done) {
+          c.rollback();
         }
-        T result = work.run(c);
-        c.commit();
-        done = true;
-        return result;
-      } finally {
-        try {
-          if (!done) {
-            c.rollback();
-          }
-          c.setAutoCommit(autoCommit);
-        } catch (SQLException e) {
-          LOG.log(Level.DEBUG, "Could not end a permit transaction cleanly", e);
-        }
+        c.setAutoCommit(autoCommit);
+      } catch (SQLException e) {
+        LOG.log(Level.DEBUG, "Could not end a permit transaction cleanly", e);
       }
     }
   }
@@ -272,47 +280,86 @@ final class PostgresWriteSequencer extends LeasedWriteSequencer<PostgresWriteSeq
   private long poll(ResourceKey key, Row row) throws SQLException {
     long sent = System.nanoTime();
     long mine = row.ticket;
-    long[] answer = inTransaction(key, c -> {
-      if (mine < 0) {
-        try (PreparedStatement st = c.prepareStatement(enqueueAndGrant)) {
-          st.setString(1, key.value());
-          st.setString(2, key.value());
-          st.setString(3, key.value());
-          st.setString(4, key.value());
-          try (ResultSet rs = st.executeQuery()) {
-            rs.next();
-            long t = rs.getLong(1);
-            long token = rs.getLong(2);
-            token = rs.wasNull() ? 0 : token;
-            row.found = token > 0 ? store.decodeQuietly(key, rs.getString(3)) : null;
-            return new long[] {t, token};
+    long[] answer;
+    if (mine < 0) {
+      try (Connection c = dataSource.getConnection()) {
+        answer = c.getAutoCommit() ? lockAndEnqueue(c, key, row) : inTransaction(c, key, tx -> {
+          try (PreparedStatement st = tx.prepareStatement(enqueueAndGrant)) {
+            enqueueParameters(st, key, 1);
+            try (ResultSet rs = st.executeQuery()) {
+              return enqueued(rs, key, row);
+            }
           }
-        }
+        });
       }
-      try (PreparedStatement st = c.prepareStatement(expire)) {
-        st.setString(1, key.value());
-        st.executeUpdate();
-      }
-      try (PreparedStatement st = c.prepareStatement(poll)) {
-        st.setString(1, key.value());
-        st.setString(2, key.value());
-        st.setString(3, key.value());
-        st.setLong(4, mine);
-        st.setString(5, key.value());
-        try (ResultSet rs = st.executeQuery()) {
-          if (!rs.next()) {
-            return new long[] {-1, 0}; // our row expired (a pause longer than the lease): queue again
-          }
-          long token = rs.getLong(1);
-          token = rs.wasNull() ? 0 : token;
-          row.found = token > 0 ? store.decodeQuietly(key, rs.getString(2)) : null;
-          return new long[] {mine, token};
-        }
-      }
-    });
+    } else {
+      answer = inTransaction(key, c -> repoll(c, key, row, mine));
+    }
     row.ticket = answer[0];
     row.leaseEnds = sent + TimeUnit.MILLISECONDS.toNanos(waiterLeaseMillis);
     return answer[1];
+  }
+
+  /**
+   * A request's first attempt on a connection in auto-commit, in one round trip: the key's
+   * advisory lock and the enqueue-and-grant statement as one prepared statement of two, which the
+   * driver sends together, ended by one Sync; the server runs both in one implicit transaction,
+   * so the lock is held until it commits, and the second statement takes its snapshot after the
+   * lock was granted, so it sees every row committed before.
+   */
+  private long[] lockAndEnqueue(Connection c, ResourceKey key, Row row) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(lockAndEnqueueAndGrant)) {
+      st.setLong(1, lockId(key));
+      enqueueParameters(st, key, 2);
+      st.execute(); // the lock's row
+      if (!st.getMoreResults()) {
+        throw new SQLException("No answer to the enqueue-and-grant statement");
+      }
+      try (ResultSet rs = st.getResultSet()) {
+        return enqueued(rs, key, row);
+      }
+    }
+  }
+
+  /** The key in the enqueue-and-grant statement's four parameters, from {@code first} on. */
+  private static void enqueueParameters(PreparedStatement st, ResourceKey key, int first) throws SQLException {
+    for (int i = first; i < first + 4; i++) {
+      st.setString(i, key.value());
+    }
+  }
+
+  /** The enqueued row's ticket and token ({@code 0}: not granted); a grant keeps what it read. */
+  private long[] enqueued(ResultSet rs, ResourceKey key, Row row) throws SQLException {
+    rs.next();
+    long t = rs.getLong(1);
+    long token = rs.getLong(2);
+    token = rs.wasNull() ? 0 : token;
+    row.found = token > 0 ? store.decodeQuietly(key, rs.getString(3)) : null;
+    return new long[] {t, token};
+  }
+
+  /** A later attempt: deletes the key's expired rows, renews the request's row and grants it when it is first. */
+  private long[] repoll(Connection c, ResourceKey key, Row row, long mine) throws SQLException {
+    try (PreparedStatement st = c.prepareStatement(expire)) {
+      st.setString(1, key.value());
+      st.executeUpdate();
+    }
+    try (PreparedStatement st = c.prepareStatement(poll)) {
+      st.setString(1, key.value());
+      st.setString(2, key.value());
+      st.setString(3, key.value());
+      st.setLong(4, mine);
+      st.setString(5, key.value());
+      try (ResultSet rs = st.executeQuery()) {
+        if (!rs.next()) {
+          return new long[] {-1, 0}; // our row expired (a pause longer than the lease): queue again
+        }
+        long token = rs.getLong(1);
+        token = rs.wasNull() ? 0 : token;
+        row.found = token > 0 ? store.decodeQuietly(key, rs.getString(2)) : null;
+        return new long[] {mine, token};
+      }
+    }
   }
 
   /**
