@@ -3,7 +3,6 @@ package dev.etagguard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -12,7 +11,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.http.Validators;
 import dev.etagguard.settings.GuardSettings;
-import dev.etagguard.spi.RequestView;
 import dev.etagguard.spi.ResourceKey;
 import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.spi.WriteSequencer;
@@ -78,34 +76,9 @@ class FencedStoreEntryTest {
           }
         }).build();
     Exchange exchange = java.util.Objects.requireNonNull(
-        Exchange.admit(engine, request("PUT", "/r/1", Map.of("If-Match", "\"v1\""))));
+        Exchange.admit(engine, GuardListenerTest.request("PUT", "/r/1", Map.of("If-Match", "\"v1\""))));
     return new ScriptedHost("PUT", method -> "GET".equals(method) ? ScriptedHost.Reply.of(200, "\"v1\"")
         : ScriptedHost.Reply.of(204, "\"v2\"")).run(exchange);
-  }
-
-  private static RequestView request(String method, String path, Map<String, String> headers) {
-    return new RequestView() {
-      @Override
-      public String method() {
-        return method;
-      }
-
-      @Override
-      public String path() {
-        return path;
-      }
-
-      @Override
-      public @Nullable String query() {
-        return null;
-      }
-
-      @Override
-      public List<String> headers(String name) {
-        String v = headers.get(name);
-        return v == null ? List.of() : List.of(v);
-      }
-    };
   }
 
   /** A store whose reads outside compare-and-set are counted. */
