@@ -607,7 +607,8 @@ final class Admission implements AutoCloseable {
       return false;
     }
     if (!currentLoaded) {
-      current = engine.store.get(requireKey());
+      FencedCommit f = fenced;
+      current = f != null ? f.found() : engine.store.get(requireKey());
       currentLoaded = true;
       if (fenced != null) {
         // A write's marker stands for an unknown state: learn it from the handler.
@@ -828,7 +829,7 @@ final class Admission implements AutoCloseable {
   private @Nullable Answer begin(ResourceKey k, @Nullable Validators basis) {
     FencedCommit f = java.util.Objects.requireNonNull(fenced);
     if (!foundLoaded) {
-      found = engine.store.get(k);
+      found = f.found();
       foundLoaded = true;
     }
     Answer refused = f.begin(found, basis);
@@ -916,12 +917,10 @@ final class Admission implements AutoCloseable {
           return true;
         }
         Validators result = Validators.of(own, dev.etagguard.http.HttpDates.parse(response.header("Last-Modified")));
+        Map<String, String> stated = new LinkedHashMap<>();
+        GuardEngine.addValidators(stated, result);
+        recordWrite(k, result, status, stated); // before the commit, which may release the permit
         commit(f, k, result);
-        if (commitFailure == null) {
-          Map<String, String> stated = new LinkedHashMap<>();
-          GuardEngine.addValidators(stated, result);
-          recordWrite(k, result, status, stated);
-        }
         return false;
       }
       commit(f, k, null); // DELETE, POST, ...: the new state is unknown; the marker stays
@@ -933,11 +932,18 @@ final class Admission implements AutoCloseable {
     return false;
   }
 
+  /**
+   * Commits a fenced write; a commit that succeeds may release the permit with it (see
+   * {@link FencedCommit}), so the write's in-process records are made before, and a refused
+   * commit forgets them again.
+   */
   private void commit(FencedCommit f, ResourceKey k, @Nullable Validators next) {
     commitFailure = f.commit(next);
     settled = true;
     if (commitFailure == null) {
       engine.listener.onDecision(k, method, Decision.SERVED);
+    } else {
+      engine.recentWrites.forget(k);
     }
   }
 
@@ -972,12 +978,19 @@ final class Admission implements AutoCloseable {
       @Nullable EntityTag requestBodyDigest) {
     Validators v = learnFromGet(response, digest, length);
     settled = true;
+    Map<String, String> headers = recordAfterWrite(v, digest, requestBodyDigest);
     if (fenced != null) {
       commit(fenced, requireKey(), v != null && v.exists() ? v : null);
       if (commitFailure != null) {
         return Map.of();
       }
     }
+    return headers;
+  }
+
+  /** Records a successful write's outcome as the internal GET found it; the fields its response may carry. */
+  private Map<String, String> recordAfterWrite(@Nullable Validators v, @Nullable EntityTag digest,
+      @Nullable EntityTag requestBodyDigest) {
     if (v == null || !v.exists() || v.etag() == null || digest == null || !"PUT".equals(method)
         || !digest.equals(v.etag()) || !digest.equals(requestBodyDigest)) {
       if (v != null && v.exists() && v.etag() != null && recordStatus != 0) {

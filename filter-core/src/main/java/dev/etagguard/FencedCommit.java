@@ -11,6 +11,7 @@ import dev.etagguard.http.Validators;
 import dev.etagguard.spi.GuardListener.Decision;
 import dev.etagguard.spi.ResourceKey;
 import dev.etagguard.spi.WriteSequencer.Permit;
+import dev.etagguard.spi.WriteSequencer.StoreEntry;
 
 import org.jspecify.annotations.Nullable;
 
@@ -24,6 +25,10 @@ import org.jspecify.annotations.Nullable;
  * commit  (after a successful handler):               CAS(marker -&gt; new validators)
  *                                                     CAS(marker -&gt; marker) when they are unknown
  * </pre>
+ *
+ * <p>When the permit brings its key's {@linkplain Permit#storeEntry() store entry} (and it is the
+ * engine's store), what the grant read stands for the store's first read, and a commit that
+ * succeeds releases the permit in the same step: one round trip each fewer, the same steps.
  *
  * <p>The marker is unique to the write and matches no precondition (a weak tag, which
  * {@code If-Match} never accepts, and which the engine treats as "unknown"): while it stands,
@@ -63,6 +68,8 @@ final class FencedCommit {
   private final String method;
   private final Permit permit;
   private final long token;
+  /** The permit's entry in the engine's store, read with the grant; {@code null}: the store is asked. */
+  private final @Nullable StoreEntry entry;
   private @Nullable Validators marker;
   /** What the marker replaced ({@code null}: nothing stored). */
   private @Nullable Validators replaced;
@@ -73,6 +80,17 @@ final class FencedCommit {
     this.method = method;
     this.permit = permit;
     this.token = token;
+    StoreEntry e = permit.storeEntry();
+    this.entry = e != null && e.store() == engine.store ? e : null;
+  }
+
+  /**
+   * What the store holds for the key, for the precondition and the marker's compare-and-set:
+   * as the permit's grant read it when it did (one round trip fewer), else asked now.
+   */
+  @Nullable Validators found() {
+    StoreEntry e = entry;
+    return e != null ? e.found() : engine.store.get(key);
   }
 
   /** Whether stored validators are a write's marker, which stands for "unknown". */
@@ -142,8 +160,12 @@ final class FencedCommit {
     if (mine == null) {
       return null;
     }
+    Validators recorded = next != null && next.etag() != null ? next : mine;
     try {
-      if (engine.store.compareAndSet(key, mine, next != null && next.etag() != null ? next : mine)) {
+      // With the permit's store entry, a commit that succeeds also releases the permit, in the
+      // same step; a refused one leaves it held for the steps below.
+      StoreEntry e = entry;
+      if (e != null ? e.compareAndSetAndRelease(mine, recorded) : engine.store.compareAndSet(key, mine, recorded)) {
         return null;
       }
     } catch (RuntimeException e) {

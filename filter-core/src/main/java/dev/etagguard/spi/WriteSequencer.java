@@ -5,6 +5,10 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
+import dev.etagguard.http.Validators;
+
+import org.jspecify.annotations.Nullable;
+
 /**
  * Orders writes per resource: at most one exclusive {@link Permit} per key is held at a time,
  * granted in the order acquisitions arrived (FIFO); keys never wait for each other.
@@ -123,11 +127,57 @@ public interface WriteSequencer extends AutoCloseable {
       return true;
     }
 
+    /**
+     * The key's entry in the shared validator store, as this exclusive permit's grant read it,
+     * with a compare-and-set that also releases the permit: for a sequencer and a
+     * {@link ValidatorStore} of one module that share their engine, so that a fenced write needs
+     * neither a read of its own after the grant nor a release of its own after the commit (a
+     * Redis lock script that reads the validators too, a commit script that ends the lease).
+     * {@code null}, the default: the engine asks the store for each step, and releases the
+     * permit by itself.
+     *
+     * @since 0.1
+     */
+    default @Nullable StoreEntry storeEntry() {
+      return null;
+    }
+
     /** Same as {@link #release()}. */
     @Override
     default void close() {
       release();
     }
+  }
+
+  /**
+   * A permit's key in the shared validator store, read with the permit's grant (see
+   * {@link Permit#storeEntry()}). The engine uses it only when {@link #store()} is its own
+   * validator store; the steps are those it would take with the store, fewer round trips apart.
+   * Used by the one request that holds the permit.
+   *
+   * @since 0.1
+   */
+  interface StoreEntry {
+
+    /** The validator store this entry belongs to. */
+    ValidatorStore store();
+
+    /**
+     * What the store held for the key when the permit was granted, read in the same step as the
+     * grant: what {@link ValidatorStore#get} would have answered then ({@code null}: nothing, or
+     * not readable).
+     */
+    @Nullable Validators found();
+
+    /**
+     * {@link ValidatorStore#compareAndSet} of the permit's key and, only when it succeeds, the
+     * permit's {@link Permit#release() release}, in one step of the store where it can. When it
+     * returns {@code false} or throws, the permit is still held (release it as usual).
+     *
+     * @return whether the store held {@code expected} and now holds {@code next}
+     * @throws RuntimeException when the store cannot be reached, so the outcome is unknown
+     */
+    boolean compareAndSetAndRelease(@Nullable Validators expected, @Nullable Validators next);
   }
 
   /** Thrown (as a future's failure) when a permit cannot be granted in time or the queue is full. */

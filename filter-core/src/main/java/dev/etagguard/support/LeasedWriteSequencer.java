@@ -11,7 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.etagguard.http.Validators;
 import dev.etagguard.spi.ResourceKey;
+import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.spi.WriteSequencer;
 
 import org.jspecify.annotations.Nullable;
@@ -42,6 +44,10 @@ import org.jspecify.annotations.Nullable;
  *       {@code valid()} false at once and ends the renewals.</li>
  *   <li>Releasing a permit {@linkplain #unlock ends its lease}, then passes the in-process permit
  *       on to the instance's next request for the key.</li>
+ *   <li>Optionally, for a module whose validator store shares the sequencer's engine
+ *       ({@link #validatorStore()}): a permit's {@linkplain Permit#storeEntry() store entry}
+ *       with what its grant read ({@link #found}) and a commit that ends the lease in the same
+ *       step ({@link #compareAndSetAndUnlock}).</li>
  * </ul>
  *
  * <p>Exclusive permits only: {@link #acquireShared} takes the exclusive one (the interface's
@@ -68,6 +74,7 @@ public abstract class LeasedWriteSequencer<R> implements WriteSequencer {
   private final boolean renewLease;
   private final WriteSequencer local;
   private final ScheduledThreadPoolExecutor timer;
+  private final @Nullable ValidatorStore validatorStore;
   private volatile boolean closed;
 
   /**
@@ -78,6 +85,24 @@ public abstract class LeasedWriteSequencer<R> implements WriteSequencer {
    * @param maxWaitersPerKey how many requests of this instance may wait for one key
    */
   protected LeasedWriteSequencer(String namePrefix, long leaseMillis, boolean renewLease, int maxWaitersPerKey) {
+    this(namePrefix, leaseMillis, renewLease, maxWaitersPerKey, null);
+  }
+
+  /**
+   * A sequencer whose grants also read the key's validators in {@code validatorStore}, and whose
+   * permits' commits end their leases in the same step: see {@link #validatorStore()}.
+   *
+   * @param namePrefix the start of the timer thread's name, which a number completes
+   * @param leaseMillis how long a lease lasts once granted (or renewed), in milliseconds; positive
+   * @param renewLease whether a held permit renews its lease every third of {@code leaseMillis}
+   * @param maxWaitersPerKey how many requests of this instance may wait for one key
+   * @param validatorStore a store of the same module that shares the sequencer's engine, or
+   *     {@code null} for none
+   * @since 0.1
+   */
+  protected LeasedWriteSequencer(String namePrefix, long leaseMillis, boolean renewLease, int maxWaitersPerKey,
+      @Nullable ValidatorStore validatorStore) {
+    this.validatorStore = validatorStore;
     if (leaseMillis < 1) {
       throw new IllegalArgumentException("leaseMillis must be positive: " + leaseMillis);
     }
@@ -140,6 +165,45 @@ public abstract class LeasedWriteSequencer<R> implements WriteSequencer {
    * where a waiting request leaves no trace.
    */
   protected void abandon(ResourceKey key, R request) {
+  }
+
+  /**
+   * The validator store whose entries this sequencer's grants read and whose compare-and-set it
+   * can join with the end of a lease, for {@link Permit#storeEntry()}: a store of the same module
+   * that shares the sequencer's engine, given to the constructor. {@code null}, the default:
+   * permits carry no store entry, and the two methods below are not called.
+   *
+   * @since 0.1
+   */
+  protected final @Nullable ValidatorStore validatorStore() {
+    return validatorStore;
+  }
+
+  /**
+   * What the attempt that was granted {@code request}'s lease read of the key's validators in
+   * {@link #validatorStore()} (kept in the request's state by {@link #tryLock}); {@code null}:
+   * nothing stored, or not readable. Called only once the lease is granted.
+   *
+   * @since 0.1
+   */
+  protected @Nullable Validators found(ResourceKey key, R request) {
+    return null;
+  }
+
+  /**
+   * The store's {@link ValidatorStore#compareAndSet} and, only when it succeeds, the end of the
+   * held lease, in one step (see {@link WriteSequencer.StoreEntry#compareAndSetAndRelease}). Called
+   * on the thread of the request that holds the permit, which it may block as the store's
+   * compare-and-set does; the in-process permit passes on when it returns {@code true}.
+   *
+   * @return whether the store held {@code expected} and now holds {@code next}; when
+   *     {@code false}, the lease is still held
+   * @throws RuntimeException when the store cannot be reached
+   * @since 0.1
+   */
+  protected boolean compareAndSetAndUnlock(ResourceKey key, R request, long token, @Nullable Validators expected,
+      @Nullable Validators next) {
+    throw new UnsupportedOperationException("A sequencer with a validatorStore() joins its compare-and-set with unlock");
   }
 
   /** How long a lease lasts once granted or renewed, in milliseconds. */
@@ -282,7 +346,7 @@ public abstract class LeasedWriteSequencer<R> implements WriteSequencer {
   }
 
   /** A held lease: its token and the end of the lease as far as this process knows. */
-  private final class Lease implements Permit {
+  private final class Lease implements Permit, WriteSequencer.StoreEntry {
     private final ResourceKey key;
     private final Permit front;
     private final R state;
@@ -314,6 +378,33 @@ public abstract class LeasedWriteSequencer<R> implements WriteSequencer {
     @Override
     public boolean valid() {
       return !released.get() && leaseEnds - System.nanoTime() > 0;
+    }
+
+    @Override
+    public WriteSequencer.@Nullable StoreEntry storeEntry() {
+      return validatorStore() == null ? null : this;
+    }
+
+    @Override
+    public ValidatorStore store() {
+      return java.util.Objects.requireNonNull(validatorStore());
+    }
+
+    @Override
+    public @Nullable Validators found() {
+      return LeasedWriteSequencer.this.found(key, state);
+    }
+
+    @Override
+    public boolean compareAndSetAndRelease(@Nullable Validators expected, @Nullable Validators next) {
+      if (!compareAndSetAndUnlock(key, state, token, expected, next)) {
+        return false;
+      }
+      if (released.compareAndSet(false, true)) {
+        cancelRenewal();
+        front.release();
+      }
+      return true;
     }
 
     void scheduleRenewal() {

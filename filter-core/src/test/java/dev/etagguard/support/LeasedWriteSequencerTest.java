@@ -17,11 +17,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
+import dev.etagguard.http.EntityTag;
+import dev.etagguard.http.Validators;
 import dev.etagguard.spi.ResourceKey;
+import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.spi.WriteSequencer.Permit;
+import dev.etagguard.spi.WriteSequencer.StoreEntry;
 import dev.etagguard.spi.WriteSequencer.PermitUnavailableException;
 import dev.etagguard.testing.Permits;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -208,6 +213,59 @@ class LeasedWriteSequencerTest {
         .isInstanceOf(ExecutionException.class).cause().isInstanceOf(PermitUnavailableException.class);
   }
 
+  @Test
+  void aPermitCarriesNoStoreEntryWithoutAValidatorStore() throws Exception {
+    Permit permit = instance().acquire(A, LONG).get(5, TimeUnit.SECONDS);
+    assertThat(permit.storeEntry()).isNull();
+    permit.release();
+  }
+
+  @Test
+  void aStoreEntryHoldsWhatTheGrantReadAndItsCommitReleasesThePermit() throws Exception {
+    StoreInstance one = new StoreInstance(leases);
+    instances.add(one);
+    Validators v1 = Validators.of(EntityTag.strong("v1"), null);
+    Validators v2 = Validators.of(EntityTag.strong("v2"), null);
+    one.store.put(A, v1);
+    Permit first = one.acquire(A, LONG).get(5, TimeUnit.SECONDS);
+    one.store.put(A, v2); // read with the grant, not later
+    StoreEntry entry = first.storeEntry();
+    assertThat(entry).isNotNull();
+    assertThat(entry.store()).isSameAs(one.store);
+    assertThat(entry.found()).isEqualTo(v1);
+    CompletableFuture<Permit> second = one.acquire(A, LONG);
+
+    assertThat(entry.compareAndSetAndRelease(v2, v1)).isTrue();
+    assertThat(one.store.get(A)).isEqualTo(v1);
+    assertThat(first.valid()).isFalse();
+    assertThat(one.committed).containsExactly(one.owner(1));
+    Permit next = second.get(5, TimeUnit.SECONDS);
+    assertThat(next.fencingToken()).hasValue(2);
+    first.release();
+    assertThat(one.unlocked).as("the commit ended the lease; the release sends nothing more").isEmpty();
+    next.release();
+    assertThat(one.unlocked).containsExactly(one.owner(2));
+  }
+
+  @Test
+  void aRefusedCommitLeavesThePermitHeld() throws Exception {
+    StoreInstance one = new StoreInstance(leases);
+    instances.add(one);
+    Validators v1 = Validators.of(EntityTag.strong("v1"), null);
+    Permit first = one.acquire(A, LONG).get(5, TimeUnit.SECONDS);
+    StoreEntry entry = java.util.Objects.requireNonNull(first.storeEntry());
+    assertThat(entry.found()).isNull();
+    CompletableFuture<Permit> second = one.acquire(A, LONG);
+
+    assertThat(entry.compareAndSetAndRelease(v1, Validators.of(EntityTag.strong("v2"), null))).isFalse();
+    assertThat(one.store.get(A)).isNull();
+    assertThat(first.valid()).isTrue();
+    assertThat(second).isNotDone();
+    first.release();
+    assertThat(one.unlocked).containsExactly(one.owner(1));
+    second.get(5, TimeUnit.SECONDS).release();
+  }
+
   private static void await(BooleanSupplier condition, String what) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean()) {
@@ -222,8 +280,57 @@ class LeasedWriteSequencerTest {
     final AtomicLong tokens = new AtomicLong();
   }
 
+  /**
+   * An instance whose validator store shares the lease store: grants read the key's validators,
+   * a commit that succeeds ends the lease in the same step.
+   */
+  private static final class StoreInstance extends Instance {
+    final ValidatorStore store;
+    final Map<String, Validators> found = new ConcurrentHashMap<>();
+    final List<String> committed = new CopyOnWriteArrayList<>();
+
+    StoreInstance(Leases leases) {
+      this(leases, Builtins.caffeineStore(100));
+    }
+
+    private StoreInstance(Leases leases, ValidatorStore store) {
+      super(leases, 30_000, false, store);
+      this.store = store;
+    }
+
+    @Override
+    protected CompletableFuture<Long> tryLock(ResourceKey key, String owner) {
+      synchronized (leases) {
+        CompletableFuture<Long> answer = super.tryLock(key, owner);
+        Validators v = store.get(key);
+        if (answer.getNow(0L) > 0 && v != null) {
+          found.put(owner, v);
+        }
+        return answer;
+      }
+    }
+
+    @Override
+    protected @Nullable Validators found(ResourceKey key, String owner) {
+      return found.get(owner);
+    }
+
+    @Override
+    protected boolean compareAndSetAndUnlock(ResourceKey key, String owner, long token, @Nullable Validators expected,
+        @Nullable Validators next) {
+      synchronized (leases) {
+        if (!store.compareAndSet(key, expected, next)) {
+          return false;
+        }
+        committed.add(owner);
+        leases.holders.remove(key, owner);
+        return true;
+      }
+    }
+  }
+
   /** One instance's sequencer on the shared {@link Leases}; it answers at once unless told otherwise. */
-  private static final class Instance extends LeasedWriteSequencer<String> {
+  private static class Instance extends LeasedWriteSequencer<String> {
     private static final AtomicInteger NAMES = new AtomicInteger();
     final Leases leases;
     final String prefix = "i" + NAMES.incrementAndGet() + "-";
@@ -237,7 +344,11 @@ class LeasedWriteSequencerTest {
     volatile boolean failUnlock;
 
     Instance(Leases leases, long leaseMillis, boolean renewLease) {
-      super("etag-guard-test-", leaseMillis, renewLease, 16);
+      this(leases, leaseMillis, renewLease, null);
+    }
+
+    Instance(Leases leases, long leaseMillis, boolean renewLease, @Nullable ValidatorStore store) {
+      super("etag-guard-test-", leaseMillis, renewLease, 16, store);
       this.leases = leases;
     }
 

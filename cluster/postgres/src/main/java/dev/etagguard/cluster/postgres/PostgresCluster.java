@@ -66,7 +66,7 @@ public final class PostgresCluster implements AutoCloseable {
 
   private PostgresCluster(Builder b, DataSource dataSource) {
     this.store = new PostgresValidatorStore(dataSource, b.table);
-    this.sequencer = new PostgresWriteSequencer(dataSource, b.table, permitTable(b.table), b.tokenSequence,
+    this.sequencer = new PostgresWriteSequencer(dataSource, store, b.table, permitTable(b.table), b.tokenSequence,
         b.leaseTime, b.renewLease, b.maxWaitersPerKey);
   }
 

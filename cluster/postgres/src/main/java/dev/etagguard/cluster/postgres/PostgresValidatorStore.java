@@ -28,7 +28,8 @@ final class PostgresValidatorStore implements ValidatorStore {
   private final String table;
   private final String select;
   private final String insert;
-  private final String update;
+  /** The compare-and-set of a row that is there: parameters next, key, expected. */
+  final String update;
   private final String delete;
   private final String deleteIf;
 
@@ -61,6 +62,21 @@ final class PostgresValidatorStore implements ValidatorStore {
     }
   }
 
+  /** Decodes a row's validators as another statement read them; {@code null} when absent or not readable. */
+  @Nullable Validators decodeQuietly(ResourceKey key, @Nullable String validators) {
+    try {
+      return validators == null ? null : ValidatorStore.decode(validators);
+    } catch (RuntimeException e) {
+      LOG.log(Level.DEBUG, () -> "Could not read the validators of " + key, e);
+      return null;
+    }
+  }
+
+  /** What a compare-and-set throws when the server cannot be reached. */
+  IllegalStateException unreachable(SQLException e) {
+    return new IllegalStateException("The validator table " + table + " could not be reached: " + e.getMessage(), e);
+  }
+
   @Override
   public void put(ResourceKey key, Validators validators) {
     // A read's observation is not recorded: after the row was deleted, a read that began before
@@ -87,7 +103,7 @@ final class PostgresValidatorStore implements ValidatorStore {
           ? execute(deleteIf, key.value(), was) == 1
           : execute(update, ValidatorStore.encode(next), key.value(), was) == 1;
     } catch (SQLException e) {
-      throw new IllegalStateException("The validator table " + table + " could not be reached: " + e.getMessage(), e);
+      throw unreachable(e);
     }
   }
 

@@ -64,7 +64,7 @@ public final class RedisCluster implements AutoCloseable {
   private RedisCluster(Builder b) {
     Scripts scripts = new Scripts(b.redisson, b.keyPrefix, b.entryTtl.toMillis());
     this.store = new RedisValidatorStore(scripts);
-    this.sequencer = new RedisWriteSequencer(scripts, b.leaseTime.toMillis(), b.renewLease, b.maxWaitersPerKey);
+    this.sequencer = new RedisWriteSequencer(scripts, store, b.leaseTime.toMillis(), b.renewLease, b.maxWaitersPerKey);
   }
 
   /** A builder on the given client. */

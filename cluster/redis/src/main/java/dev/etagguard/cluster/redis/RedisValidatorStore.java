@@ -21,8 +21,10 @@ final class RedisValidatorStore implements ValidatorStore {
 
   private static final System.Logger LOG = System.getLogger(RedisValidatorStore.class.getName());
 
-  // KEYS[1] state; ARGV[1] expected ('' none), ARGV[2] next ('' none), ARGV[3] ttl ms (0 none)
-  private static final String COMPARE_AND_SET = """
+  // KEYS[1] state; ARGV[1] expected ('' none), ARGV[2] next ('' none), ARGV[3] ttl ms (0 none).
+  // Returns 0 when the state holds other validators; else sets them and goes on (the script that
+  // commits and unlocks in one ends the lease next).
+  static final String SET_IF_EXPECTED = """
       local current = redis.call('hget', KEYS[1], 'v') or ''
       if current ~= ARGV[1] then return 0 end
       if ARGV[2] == '' then
@@ -31,8 +33,9 @@ final class RedisValidatorStore implements ValidatorStore {
         redis.call('hset', KEYS[1], 'v', ARGV[2])
         if tonumber(ARGV[3]) > 0 then redis.call('pexpire', KEYS[1], ARGV[3]) end
       end
-      return 1
       """;
+
+  private static final String COMPARE_AND_SET = SET_IF_EXPECTED + "return 1\n";
 
   private final RedisCluster.Scripts redis;
   private final RScript script;
@@ -45,8 +48,7 @@ final class RedisValidatorStore implements ValidatorStore {
   @Override
   public @Nullable Validators get(ResourceKey key) {
     try {
-      String v = redis.redisson.<String, String>getMap(redis.state(key), StringCodec.INSTANCE).get("v");
-      return v == null ? null : ValidatorStore.decode(v);
+      return decodeQuietly(key, redis.redisson.<String, String>getMap(redis.state(key), StringCodec.INSTANCE).get("v"));
     } catch (RuntimeException e) {
       LOG.log(Level.DEBUG, () -> "Could not read the validators of " + key, e);
       return null;
@@ -71,9 +73,27 @@ final class RedisValidatorStore implements ValidatorStore {
   @Override
   public boolean compareAndSet(ResourceKey key, @Nullable Validators expected, @Nullable Validators next) {
     Long done = script.eval(RScript.Mode.READ_WRITE, COMPARE_AND_SET, RScript.ReturnType.LONG,
-        List.of(redis.state(key)), expected == null ? "" : ValidatorStore.encode(expected),
-        next == null ? "" : ValidatorStore.encode(next), Long.toString(redis.entryTtlMillis));
+        List.of(redis.state(key)), casArguments(expected, next));
     return done != null && done == 1L;
+  }
+
+  /** ARGV[1] to ARGV[3] of {@link #SET_IF_EXPECTED}. */
+  Object[] casArguments(@Nullable Validators expected, @Nullable Validators next) {
+    return new Object[] {expected == null ? "" : ValidatorStore.encode(expected),
+        next == null ? "" : ValidatorStore.encode(next), Long.toString(redis.entryTtlMillis)};
+  }
+
+  /** Decodes the field {@code v} as read by a script; {@code null} when absent or not readable. */
+  static @Nullable Validators decodeQuietly(ResourceKey key, @Nullable String v) {
+    if (v == null || v.isEmpty()) {
+      return null;
+    }
+    try {
+      return ValidatorStore.decode(v);
+    } catch (RuntimeException e) {
+      LOG.log(Level.DEBUG, () -> "Could not read the validators of " + key, e);
+      return null;
+    }
   }
 
   @Override
