@@ -10,6 +10,7 @@ import dev.etagguard.http.EntityTag;
 import dev.etagguard.http.Validators;
 import dev.etagguard.spi.GuardListener.Decision;
 import dev.etagguard.spi.ResourceKey;
+import dev.etagguard.spi.ValidatorStore;
 import dev.etagguard.spi.WriteSequencer.Permit;
 import dev.etagguard.spi.WriteSequencer.StoreEntry;
 
@@ -81,7 +82,21 @@ final class FencedCommit {
     this.permit = permit;
     this.token = token;
     StoreEntry e = permit.storeEntry();
-    this.entry = e != null && e.store() == engine.store ? e : null;
+    this.entry = e != null && decorates(engine.store, e.store()) ? e : null;
+  }
+
+  /** Whether {@code store} is {@code shared}, or decorates it. */
+  private static boolean decorates(ValidatorStore store, ValidatorStore shared) {
+    for (ValidatorStore s = store; ; ) {
+      if (s == shared) {
+        return true;
+      }
+      ValidatorStore next = s.decorated();
+      if (next == s || next == null) {
+        return false;
+      }
+      s = next;
+    }
   }
 
   /**

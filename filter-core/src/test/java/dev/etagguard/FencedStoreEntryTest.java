@@ -66,6 +66,20 @@ class FencedStoreEntryTest {
     assertThat(other.get(KEY)).isEqualTo(stale);
   }
 
+  /** A store decorating the shared one (metrics, say) keeps the entry in use. */
+  @Test
+  void anEntryOfTheStoreTheEnginesDecoratesIsUsed() {
+    engineStore.inner.put(KEY, V1);
+    FencedPermit permit = new FencedPermit(engineStore.inner, V1);
+    ScriptedHost host = write(permit);
+
+    assertThat(host.status()).isEqualTo(204);
+    assertThat(engineStore.reads).as("reads of the engine's store").hasValue(0);
+    assertThat(permit.entryCommits).hasValue(1);
+    assertThat(permit.releasedByCommit).isTrue();
+    assertThat(engineStore.inner.get(KEY)).isEqualTo(V2);
+  }
+
   /** A PUT with {@code If-Match: "v1"} under {@code permit}, whose handler answers 204 with ETag "v2". */
   private ScriptedHost write(FencedPermit permit) {
     GuardEngine engine = GuardEngine.builder(GuardSettings.builder().guardedPaths("/r/*").build()).store(engineStore)
@@ -105,6 +119,11 @@ class FencedStoreEntryTest {
     @Override
     public boolean compareAndSet(ResourceKey key, @Nullable Validators expected, @Nullable Validators next) {
       return inner.compareAndSet(key, expected, next);
+    }
+
+    @Override
+    public ValidatorStore decorated() {
+      return inner;
     }
   }
 

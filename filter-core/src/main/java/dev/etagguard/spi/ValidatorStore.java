@@ -117,4 +117,16 @@ public interface ValidatorStore {
   default long estimatedSize() {
     return -1;
   }
+
+  /**
+   * The store this one decorates (a store counting lookups for metrics, say), or itself. A
+   * permit's {@linkplain WriteSequencer.Permit#storeEntry() store entry} is of the shared store
+   * itself: the engine takes it when its store is that store or decorates it. A decorator that
+   * passes every call on returns its delegate.
+   *
+   * @since 0.3
+   */
+  default ValidatorStore decorated() {
+    return this;
+  }
 }

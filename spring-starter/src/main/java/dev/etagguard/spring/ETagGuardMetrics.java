@@ -163,6 +163,11 @@ final class ETagGuardMetrics implements GuardInstrumentation {
 
   /** Counts hits and misses of {@link ValidatorStore#get}; everything else is the store's. */
   private record CountingStore(ValidatorStore store, LongAdder hits, LongAdder misses) implements ValidatorStore {
+    @Override
+    public ValidatorStore decorated() {
+      return store;
+    }
+
 
     @Override
     public @Nullable Validators get(ResourceKey key) {
