@@ -1,11 +1,10 @@
 package dev.etagguard.distribution;
 
+import static dev.etagguard.distribution.JettyHomeIT.awaitDeployed;
+import static dev.etagguard.distribution.JettyHomeIT.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +32,6 @@ import org.junit.jupiter.api.Test;
  */
 class JettyHomeClusterIT {
 
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10)).build();
 
   @Test
   void theRedisModuleSharesTheGuardsStateThroughRedis() throws Exception {
@@ -167,29 +164,5 @@ class JettyHomeClusterIT {
     Path bundle = Path.of(System.getProperty(property));
     assertThat(bundle).exists();
     return bundle;
-  }
-
-  /** The first create, retried while the war is still deploying (404 from Jetty). */
-  private static HttpResponse<String> awaitDeployed(URI article, ServerProcess jetty) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    HttpResponse<String> r;
-    do {
-      r = send("PUT", article, "{\"v\":1}", "If-None-Match", "*");
-      if (r.statusCode() != 404 && r.statusCode() != 503) {
-        return r;
-      }
-      Thread.sleep(250);
-    } while (System.nanoTime() < deadline);
-    throw new IllegalStateException("the wiki was not deployed: last status " + r.statusCode() + "\n" + jetty.tail());
-  }
-
-  private static HttpResponse<String> send(String method, URI uri, String body, String... headers)
-      throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30));
-    for (int i = 0; i < headers.length; i += 2) {
-      b.header(headers[i], headers[i + 1]);
-    }
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -79,7 +79,7 @@ class JettyHomeIT {
   }
 
   /** The first create, retried while the war is still deploying (404 from Jetty). */
-  private static HttpResponse<String> awaitDeployed(URI article, ServerProcess jetty) throws Exception {
+  static HttpResponse<String> awaitDeployed(URI article, ServerProcess jetty) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     HttpResponse<String> r;
     do {
@@ -92,7 +92,7 @@ class JettyHomeIT {
     throw new IllegalStateException("the wiki was not deployed: last status " + r.statusCode() + "\n" + jetty.tail());
   }
 
-  private static HttpResponse<String> send(String method, URI uri, String body, String... headers)
+  static HttpResponse<String> send(String method, URI uri, String body, String... headers)
       throws IOException, InterruptedException {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30));
     for (int i = 0; i < headers.length; i += 2) {

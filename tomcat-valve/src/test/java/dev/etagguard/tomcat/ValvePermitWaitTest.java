@@ -106,17 +106,11 @@ class ValvePermitWaitTest {
 
   @Test
   void queuedWritesLeaveTheThreadsFreeAndPassTheRequestFilters() throws Exception {
-    WriteServlet servlet = new WriteServlet();
-    Context[] root = new Context[1];
-    ETagGuardValve valve = valve();
-    try (ValveServer server = ValveServer.start(valve, tomcat -> {
-      tomcat.getConnector().setProperty("maxThreads", "4");
-      root[0] = ValveServer.root(tomcat);
-      ValveServer.addServlet(root[0], "app", servlet, "/*");
-      addRequestFilter(root[0]);
-    })) {
-      GuardEngine engine = valve.engine(root[0]);
-      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    try (App app = App.start(valve(), 4)) {
+      WriteServlet servlet = app.servlet();
+      ValveServer server = app.server();
+      GuardEngine engine = app.engine();
+      HttpClient client = app.client();
       List<CompletableFuture<HttpResponse<String>>> writes = new ArrayList<>();
       writes.add(put(client, server.uri("/w/slow"), "first"));
       assertThat(Permits.awaitHeld(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
@@ -143,16 +137,11 @@ class ValvePermitWaitTest {
 
   @Test
   void aClientThatLeavesWhileWaitingGivesItsTurnUp() throws Exception {
-    WriteServlet servlet = new WriteServlet();
-    Context[] root = new Context[1];
-    ETagGuardValve valve = valve();
-    try (ValveServer server = ValveServer.start(valve, tomcat -> {
-      root[0] = ValveServer.root(tomcat);
-      ValveServer.addServlet(root[0], "app", servlet, "/*");
-      addRequestFilter(root[0]);
-    })) {
-      GuardEngine engine = valve.engine(root[0]);
-      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    try (App app = App.start(valve(), 0)) {
+      WriteServlet servlet = app.servlet();
+      ValveServer server = app.server();
+      GuardEngine engine = app.engine();
+      HttpClient client = app.client();
       CompletableFuture<HttpResponse<String>> first = put(client, server.uri("/w/k"), "first");
       assertThat(Permits.awaitHeld(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
       try (Socket leaving = new Socket()) {
@@ -180,16 +169,11 @@ class ValvePermitWaitTest {
   /** A handler that fails in the dispatch that resumed it gets the container's 500; the queue goes on. */
   @Test
   void aResumedHandlerThatFailsReleasesItsTurn() throws Exception {
-    WriteServlet servlet = new WriteServlet();
-    Context[] root = new Context[1];
-    ETagGuardValve valve = valve();
-    try (ValveServer server = ValveServer.start(valve, tomcat -> {
-      root[0] = ValveServer.root(tomcat);
-      ValveServer.addServlet(root[0], "app", servlet, "/*");
-      addRequestFilter(root[0]);
-    })) {
-      GuardEngine engine = valve.engine(root[0]);
-      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    try (App app = App.start(valve(), 0)) {
+      WriteServlet servlet = app.servlet();
+      ValveServer server = app.server();
+      GuardEngine engine = app.engine();
+      HttpClient client = app.client();
       CompletableFuture<HttpResponse<String>> first = put(client, server.uri("/w/k"), "first");
       assertThat(Permits.awaitHeld(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
       CompletableFuture<HttpResponse<String>> failing = put(client, server.uri("/w/k?throw"), "fails");
@@ -208,18 +192,11 @@ class ValvePermitWaitTest {
   /** With readPermits, reads of a resource being written wait suspended too, and then get the whole new version. */
   @Test
   void readsWaitingForAWriteLeaveTheThreadsFree() throws Exception {
-    WriteServlet servlet = new WriteServlet();
-    Context[] root = new Context[1];
-    ETagGuardValve valve = valve();
-    valve.setProperty("readPermits", "true");
-    try (ValveServer server = ValveServer.start(valve, tomcat -> {
-      tomcat.getConnector().setProperty("maxThreads", "4");
-      root[0] = ValveServer.root(tomcat);
-      ValveServer.addServlet(root[0], "app", servlet, "/*");
-      addRequestFilter(root[0]);
-    })) {
-      GuardEngine engine = valve.engine(root[0]);
-      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    try (App app = App.start(valve("readPermits", "true"), 4)) {
+      WriteServlet servlet = app.servlet();
+      ValveServer server = app.server();
+      GuardEngine engine = app.engine();
+      HttpClient client = app.client();
       CompletableFuture<HttpResponse<String>> write = put(client, server.uri("/w/k"), "first");
       assertThat(Permits.awaitHeld(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
       List<CompletableFuture<HttpResponse<String>>> reads = new ArrayList<>();
@@ -260,6 +237,38 @@ class ValvePermitWaitTest {
       assertThat(report.successes()).isEqualTo(32 * 4);
       assertThat(Permits.awaitHeld(valve.engine(root[0]).sequencer(), 0, Duration.ofSeconds(5))).isZero();
     }
+  }
+
+  /** The valve and a webapp: {@link WriteServlet} behind a filter for REQUEST dispatches only. */
+  private record App(ValveServer server, GuardEngine engine, WriteServlet servlet, HttpClient client)
+      implements AutoCloseable {
+    /** With {@code maxThreads} request threads, or Tomcat's default for 0. */
+    static App start(ETagGuardValve valve, int maxThreads) throws Exception {
+      WriteServlet servlet = new WriteServlet();
+      Context[] root = new Context[1];
+      ValveServer server = ValveServer.start(valve, tomcat -> {
+        if (maxThreads > 0) {
+          tomcat.getConnector().setProperty("maxThreads", Integer.toString(maxThreads));
+        }
+        root[0] = ValveServer.root(tomcat);
+        ValveServer.addServlet(root[0], "app", servlet, "/*");
+        addRequestFilter(root[0]);
+      });
+      return new App(server, valve.engine(root[0]), servlet,
+          HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+    }
+
+    @Override
+    public void close() {
+      server.close();
+    }
+  }
+
+  /** The valve with {@code option} set to {@code value} besides the test's own. */
+  private static ETagGuardValve valve(String option, String value) {
+    ETagGuardValve valve = valve();
+    valve.setProperty(option, value);
+    return valve;
   }
 
   private static ETagGuardValve valve() {
