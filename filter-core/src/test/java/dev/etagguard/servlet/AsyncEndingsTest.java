@@ -95,8 +95,13 @@ class AsyncEndingsTest {
             } catch (IOException | RuntimeException gone) {
               // the client went away
             } finally {
-              async.complete();
-              workerDone.countDown();
+              try {
+                async.complete();
+              } catch (IllegalStateException completedOnError) {
+                // Tomcat ended the request when the client went (onError): too late to complete
+              } finally {
+                workerDone.countDown();
+              }
             }
           });
         }
@@ -190,9 +195,7 @@ class AsyncEndingsTest {
       InputStream in = client.getInputStream();
       assertThat(in.readNBytes(64 * 1024)).as("the streamed answer begins").hasSize(64 * 1024);
     }
-    // A write blocked on a full socket buffer may learn of the reset only at the container's write
-    // timeout (20 s on Tomcat), seen on a loaded machine: the bound is above it.
-    assertThat(servlet.workerDone.await(45, TimeUnit.SECONDS)).as("the worker saw the client go").isTrue();
+    assertThat(servlet.workerDone.await(20, TimeUnit.SECONDS)).as("the worker saw the client go").isTrue();
     assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).isZero();
     assertThat(put(server.uri("/a"), "v3", "If-Match", v1).statusCode()).isEqualTo(412);
   }
