@@ -29,7 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * (also writes the Markdown table there), {@code --modes=bare,spring,guard} (the default; add
  * {@code filter}, a servlet filter that only calls the chain, to see what any filter costs: the
  * table then also gives guard/filter; add {@code native} for the server's own adapter, the Jetty
- * handler or the Tomcat valve, whose rows get the guard's ratio columns).
+ * handler or the Tomcat valve, whose rows get the guard's ratio columns; add {@code redis} and
+ * {@code postgres} for the filter on a shared store, a Redis or PostgreSQL the harness starts from
+ * the build's Maven artifacts on loopback: their rows also get their ratio to {@code guard}, the
+ * in-process store, and the p50 they add to it).
  */
 final class LoadHarness {
 
@@ -177,16 +180,20 @@ final class LoadHarness {
       for (Servers.Running r : running.values()) {
         r.stop();
       }
+      SharedStores.closeAll();
     }
   }
 
   private String table(Map<String, List<Slice>> results) {
     boolean filter = Arrays.asList(modes).contains(Servers.Mode.FILTER);
+    boolean shared = Arrays.asList(modes).contains(Servers.Mode.REDIS) || Arrays.asList(modes).contains(Servers.Mode.POSTGRES);
     StringBuilder sb = new StringBuilder();
     sb.append("| server | scenario | mode | req/s | p50 us | p99 us | CPU us/req | 304s | errors "
         + "| guard/bare req/s (min-max) | guard/spring req/s (min-max) | bare/guard CPU |"
-        + (filter ? " guard/filter req/s (min-max) |\n" : "\n"));
-    sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|" + (filter ? "---|\n" : "\n"));
+        + (filter ? " guard/filter req/s (min-max) |" : "")
+        + (shared ? " shared/guard req/s (min-max) | p50 added to guard's us |" : "") + "\n");
+    sb.append("|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|" + (filter ? "---|" : "")
+        + (shared ? "---|---:|" : "") + "\n");
     for (String server : servers) {
       for (Scenario s : scenarios) {
         List<Slice> bare = results.get(server + "|" + s.name() + "|bare");
@@ -196,7 +203,14 @@ final class LoadHarness {
           long total = slices.stream().mapToLong(Slice::total).sum();
           long notModified = slices.stream().mapToLong(Slice::notModified).sum();
           boolean guarded = mode.guarded();
-          sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %,.0f | %.0f | %.0f | %.0f | %s | %d | %s | %s | %s |%s%n",
+          boolean sharedRow = mode == Servers.Mode.REDIS || mode == Servers.Mode.POSTGRES;
+          List<Slice> guard = results.get(server + "|" + s.name() + "|guard");
+          String sharedColumns = !shared ? "" : sharedRow
+              ? String.format(Locale.ROOT, " %s | %.0f |", ratio(slices, guard),
+                  median(slices.stream().mapToDouble(Slice::p50Micros).toArray())
+                      - median(guard.stream().mapToDouble(Slice::p50Micros).toArray()))
+              : " | |";
+          sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %,.0f | %.0f | %.0f | %.0f | %s | %d | %s | %s | %s |%s%s%n",
               server, s.description(), mode.label(),
               median(slices.stream().mapToDouble(Slice::perSecond).toArray()),
               median(slices.stream().mapToDouble(Slice::p50Micros).toArray()),
@@ -210,7 +224,8 @@ final class LoadHarness {
                   median(bare.stream().mapToDouble(Slice::cpuMicros).toArray())
                       / median(slices.stream().mapToDouble(Slice::cpuMicros).toArray())) : "",
               !filter ? "" : guarded
-                  ? " " + ratio(slices, results.get(server + "|" + s.name() + "|filter")) + " |" : " |"));
+                  ? " " + ratio(slices, results.get(server + "|" + s.name() + "|filter")) + " |" : " |",
+              sharedColumns));
         }
       }
     }

@@ -43,11 +43,19 @@ final class Servers {
      * {@code ETagGuardHandler} in front of the servlet context, the {@code ETagGuardValve} in the
      * Tomcat context's pipeline (opt-in: {@code --modes}).
      */
-    NATIVE;
+    NATIVE,
+    /**
+     * The filter of {@code guard} with Redis as its shared store (a Redis 7 started from a Maven
+     * artifact, on loopback), for the cost of sharing against the in-process store (opt-in:
+     * {@code --modes}).
+     */
+    REDIS,
+    /** The same with PostgreSQL (17, from a Maven artifact, on loopback) as the shared store (opt-in). */
+    POSTGRES;
 
     /** Whether ETag Guard answers in this mode (its rows get the guard's ratio columns). */
     boolean guarded() {
-      return this == GUARD || this == NATIVE;
+      return this == GUARD || this == NATIVE || this == REDIS || this == POSTGRES;
     }
 
     @Nullable Filter filter() {
@@ -56,11 +64,17 @@ final class Servers {
         case SPRING -> new ShallowEtagHeaderFilter();
         case FILTER -> (request, response, chain) -> chain.doFilter(request, response);
         case GUARD -> new ETagGuardFilter(settings());
+        case REDIS -> new ETagGuardFilter(SharedStores.redisEngine(settingsBuilder()));
+        case POSTGRES -> new ETagGuardFilter(SharedStores.postgresEngine(settingsBuilder()));
       };
     }
 
     static GuardSettings settings() {
-      return GuardSettings.builder().guardedPaths("/articles/*").authoritativePaths("/slow/*, /store/*").build();
+      return settingsBuilder().build();
+    }
+
+    static GuardSettings.Builder settingsBuilder() {
+      return GuardSettings.builder().guardedPaths("/articles/*").authoritativePaths("/slow/*, /store/*");
     }
 
     String label() {
