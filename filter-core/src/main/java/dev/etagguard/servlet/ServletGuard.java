@@ -55,6 +55,8 @@ public final class ServletGuard {
 
   private static final BooleanSupplier NEVER = () -> false;
 
+
+
   /**
    * The rest of the request's processing behind the guard: the filter chain, or the container's
    * next valve.
@@ -79,6 +81,7 @@ public final class ServletGuard {
   /** Whether a request waiting for its permit may now be suspended (its ASYNC dispatch comes back here). */
   private final BooleanSupplier suspendable;
 
+
   /**
    * Whether an ASYNC dispatch of a held read has reached this guard: until then the guard does
    * not know it is mapped for ASYNC dispatches, and a read whose handler dispatches streams.
@@ -97,16 +100,13 @@ public final class ServletGuard {
    * @param inPipeline {@code true} for a host that installs the guard's wrappers as the
    *     container's request and response (a Tomcat valve): they then wrap the container's response
    *     directly, as Tomcat requires, and the host itself undoes the suspension Tomcat applies
-   *     after a handler's own forward ({@code suspendWrappedResponseAfterForward}); and a request
-   *     waiting for its permit is suspended (no container thread waits), its ASYNC dispatch handed
-   *     by the host to {@link #resume}, which runs the application as for a REQUEST dispatch.
-   *     {@code false} for a filter, whose wrapper keeps Tomcat from finding the response to
-   *     suspend, and whose waiting requests wait on their thread: a filter cannot make the
-   *     container run the filters behind it for an ASYNC dispatch as for a REQUEST one
+   *     after a handler's own forward ({@code suspendWrappedResponseAfterForward}); {@code false}
+   *     for a filter, whose wrapper keeps Tomcat from finding the response to suspend. Waiting
+   *     requests wait on their thread
    * @since 0.3
    */
   public ServletGuard(GuardEngine engine, boolean inPipeline) {
-    this(engine, inPipeline, inPipeline ? () -> true : NEVER);
+    this(engine, inPipeline, NEVER);
   }
 
   private ServletGuard(GuardEngine engine, boolean inPipeline, BooleanSupplier suspendable) {
@@ -114,6 +114,7 @@ public final class ServletGuard {
     this.inPipeline = inPipeline;
     this.suspendable = Objects.requireNonNull(suspendable, "suspendable");
   }
+
 
   /**
    * A guard for a filter whose host knows how the application's filters are mapped (the Spring
@@ -206,17 +207,6 @@ public final class ServletGuard {
     suspension.resume();
     finish(host.exchange, Objects.requireNonNull(host.done, "done"));
     return true;
-  }
-
-  /**
-   * Whether the request waited for its permit suspended: its ASYNC dispatch is then to be handed
-   * to {@link #resume}.
-   *
-   * @param request the request as the container gives it
-   * @since 0.3
-   */
-  public boolean suspended(HttpServletRequest request) {
-    return request.getAttribute(Suspension.ATTRIBUTE) instanceof Suspension;
   }
 
   /** Whether a waiting request may be suspended: its host resumes it ({@link #resume}). */

@@ -75,7 +75,7 @@ final class ServletHost implements Exchange.Host {
     return CompletableFuture.completedFuture(null);
   }
 
-  private final ServletGuard guard;
+  final ServletGuard guard;
   final Exchange exchange;
   final HttpServletRequest request;
   final HttpServletResponse response;

@@ -69,7 +69,14 @@ final class Suspension implements AsyncListener {
 
   private void dispatch() {
     if (state.compareAndSet(WAITING, DISPATCHED)) {
-      context.dispatch();
+      try {
+        context.dispatch();
+      } catch (IllegalStateException ended) {
+        // The container ended the request meanwhile (the client left, the backstop timed out):
+        // nothing resumes it, so the permit goes now.
+        host.exchange.close();
+        host.end();
+      }
     }
   }
 

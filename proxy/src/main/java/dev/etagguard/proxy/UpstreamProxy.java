@@ -31,9 +31,15 @@ import org.jspecify.annotations.Nullable;
  */
 final class UpstreamProxy extends ProxyHandler.Reverse {
 
-  /** The forwarding fields a client may not set for itself unless {@code trustForwarded}. */
+  /**
+   * The forwarding fields a client may not set for itself unless {@code trustForwarded}: those the
+   * proxy sets, and those frameworks behind proxies read for the client's address, scheme or path
+   * prefix (Spring's {@code ForwardedHeaderFilter}: {@code X-Forwarded-Prefix}; Tomcat's
+   * {@code RemoteIpValve}: {@code X-Forwarded-By}).
+   */
   private static final Set<String> FORWARDING_FIELDS = Set.of("forwarded", "x-forwarded-for", "x-forwarded-proto",
-      "x-forwarded-host", "x-forwarded-port", "x-real-ip");
+      "x-forwarded-host", "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-server", "x-forwarded-ssl",
+      "x-forwarded-by", "x-forwarded-uri", "x-real-ip", "x-client-ip", "true-client-ip");
 
   private final boolean trustForwarded;
   private final Duration timeout;

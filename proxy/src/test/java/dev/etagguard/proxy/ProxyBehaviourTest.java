@@ -67,7 +67,8 @@ class ProxyBehaviourTest {
   void addsForwardingFieldsAndDropsTheOnesAClientSent() throws Exception {
     URI base = proxy();
     Wire.Response r = Wire.exchange("GET", base.resolve("/echo"), "X-Forwarded-For", "203.0.113.66",
-        "Forwarded", "for=203.0.113.66;proto=https", "X-Forwarded-Host", "evil.example", "X-Real-IP", "203.0.113.66");
+        "Forwarded", "for=203.0.113.66;proto=https", "X-Forwarded-Host", "evil.example", "X-Real-IP", "203.0.113.66",
+        "X-Forwarded-Prefix", "/evil", "X-Forwarded-By", "203.0.113.66", "True-Client-IP", "203.0.113.66");
     assertThat(r.status()).isEqualTo(200);
     ScriptedUpstream.Received seen = upstream.received("/echo").get(0);
     assertThat(seen.header("X-Forwarded-For")).isEqualTo("127.0.0.1");
@@ -77,6 +78,9 @@ class ProxyBehaviourTest {
     assertThat(seen.headers("Forwarded")).singleElement().asString()
         .contains("for=\"127.0.0.1\"", "proto=http").doesNotContain("203.0.113.66");
     assertThat(seen.header("X-Real-IP")).isNull();
+    assertThat(seen.header("X-Forwarded-Prefix")).isNull();
+    assertThat(seen.header("X-Forwarded-By")).isNull();
+    assertThat(seen.header("True-Client-IP")).isNull();
     assertThat(seen.header("Via")).startsWith("1.1 ");
   }
 

@@ -16,7 +16,6 @@ import dev.etagguard.spi.ResourceKeyResolver;
 import dev.etagguard.support.Builtins;
 
 import jakarta.servlet.DispatcherType;
-import jakarta.servlet.Servlet;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -24,7 +23,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.apache.catalina.Container;
 import org.apache.catalina.ContainerListener;
 import org.apache.catalina.Context;
-import org.apache.catalina.Globals;
 import org.apache.catalina.Lifecycle;
 import org.apache.catalina.LifecycleEvent;
 import org.apache.catalina.LifecycleException;
@@ -32,11 +30,8 @@ import org.apache.catalina.LifecycleListener;
 import org.apache.catalina.Wrapper;
 
 import org.apache.catalina.connector.Request;
-import org.apache.catalina.core.ApplicationFilterChain;
-import org.apache.catalina.core.ApplicationFilterFactory;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ValveBase;
-import org.apache.coyote.ActionCode;
 import org.apache.naming.ContextBindings;
 import org.apache.tomcat.util.buf.MessageBytes;
 import org.jspecify.annotations.Nullable;
@@ -78,9 +73,8 @@ import org.jspecify.annotations.Nullable;
  * carries the request attribute {@link ServletGuard#GUARDED_ATTRIBUTE}, so an
  * {@code ETagGuardFilter} in a webapp behind the valve passes it through: guarded once.
  * Asynchronous processing is supported (the permit of an async write is released by an
- * {@code AsyncListener} on completion, error or timeout). A request waiting for its permit (up to
- * {@code permitTimeout}) holds no container thread: it is suspended, and resumed by an ASYNC
- * dispatch that the webapp sees as the request's own REQUEST dispatch, through the same filters.
+ * {@code AsyncListener} on completion, error or timeout). A request waiting for its permit waits
+ * on its thread, up to {@code permitTimeout}.
  *
  * <p>Thread-safe once started.
  *
@@ -309,10 +303,6 @@ public class ETagGuardValve extends ValveBase {
     if (request.isAsyncDispatching()) {
       // A request that waited for its permit suspended resumes: for the webapp (its filters, its
       // servlet) this is the request's own dispatch, as if it had never waited.
-      if (guard.suspended(request.getRequest())) {
-        resume(guard, request, response);
-        return;
-      }
       // Tomcat runs the async result (AsyncContext.dispatch) with the wrappers the handler
       // started async with, the guard's; the guard learns here when a held read's result is done.
       guard.asyncDispatch(request.getRequest(), response.getResponse(), (r, s) -> next.getNext().invoke(request, response));
@@ -327,23 +317,13 @@ public class ETagGuardValve extends ValveBase {
 
   /** The rest of the pipeline, with the guard's wrappers installed as the container's request and response. */
   private static ServletGuard.Chain installing(Request request, Response response, ValveBase next) {
-    return installing(request, response, () -> next.getNext().invoke(request, response));
-  }
-
-  /** Runs the webapp, once its step installed the guard's wrappers as the container's request and response. */
-  @FunctionalInterface
-  private interface Webapp {
-    void run() throws IOException, ServletException;
-  }
-
-  private static ServletGuard.Chain installing(Request request, Response response, Webapp webapp) {
     HttpServletRequest originalRequest = request.getRequest();
     HttpServletResponse originalResponse = response.getResponse();
     return (guardedRequest, guardedResponse) -> {
       request.setRequest(guardedRequest);
       response.setResponse(guardedResponse);
       try {
-        webapp.run();
+        next.getNext().invoke(request, response);
       } finally {
         request.setRequest(originalRequest);
         response.setResponse(originalResponse);
@@ -354,46 +334,6 @@ public class ETagGuardValve extends ValveBase {
         }
       }
     };
-  }
-
-  /**
-   * Resumes a request that waited for its permit suspended, in the ASYNC dispatch its permit
-   * caused, as Tomcat runs an ASYNC dispatch's target ({@code AsyncContextImpl.doInternalDispatch}):
-   * the request is marked dispatched first (so its handler may start async processing of its
-   * own), and when it ends without, its async listeners hear of its completion.
-   */
-  private static void resume(ServletGuard guard, Request request, Response response)
-      throws IOException, ServletException {
-    request.getCoyoteRequest().action(ActionCode.ASYNC_DISPATCHED, null);
-    guard.resume(request.getRequest(), resumed(request, response));
-    if (!request.isAsync()) {
-      request.getAsyncContextInternal().fireOnComplete();
-    }
-  }
-
-  /**
-   * The webapp for a resumed request, run as its REQUEST dispatch. Tomcat would run an ASYNC
-   * dispatch's target, with the request and response the async processing started with, through
-   * the filters mapped for ASYNC; the guard instead runs the filter chain a REQUEST dispatch
-   * gets (as Tomcat's own wrapper valve builds it) with its wrappers installed, so every filter
-   * a REQUEST passes runs, as it would have without the wait, and the handler sees a REQUEST (it
-   * may start async processing of its own).
-   */
-  private static ServletGuard.Chain resumed(Request request, Response response) {
-    return installing(request, response, () -> {
-      Wrapper wrapper = request.getWrapper();
-      request.setAttribute(Globals.DISPATCHER_TYPE_ATTR, DispatcherType.REQUEST);
-      request.setAttribute(Globals.DISPATCHER_REQUEST_PATH_ATTR, request.getRequestPathMB());
-      request.setAsyncSupported(wrapper.getPipeline().isAsyncSupported());
-      Servlet servlet = wrapper.allocate();
-      try {
-        // Built for the facade, the chain is the dispatch's own (the request's reusable one stays Tomcat's).
-        ApplicationFilterChain chain = ApplicationFilterFactory.createFilterChain(request.getRequest(), wrapper, servlet);
-        chain.doFilter(request.getRequest(), response.getResponse());
-      } finally {
-        wrapper.deallocate(servlet);
-      }
-    });
   }
 
   /** Whether the request is one the guard takes; else it passes through. */
