@@ -55,8 +55,6 @@ public final class ServletGuard {
 
   private static final BooleanSupplier NEVER = () -> false;
 
-
-
   /**
    * The rest of the request's processing behind the guard: the filter chain, or the container's
    * next valve.
@@ -80,7 +78,6 @@ public final class ServletGuard {
 
   /** Whether a request waiting for its permit may now be suspended (its ASYNC dispatch comes back here). */
   private final BooleanSupplier suspendable;
-
 
   /**
    * Whether an ASYNC dispatch of a held read has reached this guard: until then the guard does
@@ -114,7 +111,6 @@ public final class ServletGuard {
     this.inPipeline = inPipeline;
     this.suspendable = Objects.requireNonNull(suspendable, "suspendable");
   }
-
 
   /**
    * A guard for a filter whose host knows how the application's filters are mapped (the Spring
@@ -189,15 +185,11 @@ public final class ServletGuard {
 
   /**
    * Resumes a request that waited for its permit suspended, in the ASYNC dispatch its permit
-   * caused: the flow goes on with {@code next}, which a host must run as the request's own
-   * (REQUEST) dispatch of the application, wrappers installed as for {@link #handle}.
+   * caused: the flow goes on with {@code next}, the rest of this dispatch.
    *
-   * @param request the request as the container gives it
-   * @param next the handler, in this dispatch
    * @return {@code false} when the request is no suspended one (then nothing was done)
-   * @since 0.3
    */
-  public boolean resume(HttpServletRequest request, Chain next) throws IOException, ServletException {
+  private boolean resume(HttpServletRequest request, Chain next) throws IOException, ServletException {
     Suspension suspension = Suspension.take(request);
     if (suspension == null) {
       return false;
@@ -209,7 +201,7 @@ public final class ServletGuard {
     return true;
   }
 
-  /** Whether a waiting request may be suspended: its host resumes it ({@link #resume}). */
+  /** Whether a waiting request may be suspended (its ASYNC dispatch resumes it here). */
   boolean suspends() {
     return suspendable.getAsBoolean();
   }

@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  * One request's host of the guard's flow ({@link Exchange}) in Servlet terms: every step runs on
  * the request's thread, except the end of a read or write whose handler went async, which its
  * async processing tells. A permit that is not free is waited for suspended ({@link Suspension})
- * where the guard's host resumes ASYNC dispatches as the request's own (the Tomcat valve), else on
+ * where the guard allows it (the Spring starter's filter, {@link ServletGuard#forFilter}), else on
  * the request's thread; either way bounded by {@code permitTimeout}.
  */
 final class ServletHost implements Exchange.Host {
