@@ -60,7 +60,7 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   private @Nullable InternalAsync internalAsync;
   private boolean internalAsyncStarted;
   private boolean asyncDispatch;
-  private boolean resumedRequest;
+  private volatile boolean resumedRequest;
   private final java.util.Map<String, Object> attributes = new java.util.HashMap<>();
   private final Set<String> removedAttributes = new java.util.HashSet<>();
 

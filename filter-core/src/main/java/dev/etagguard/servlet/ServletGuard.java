@@ -18,6 +18,8 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The Servlet-API side of the guard, written once and shared by every Servlet-based door: the
  * {@link ETagGuardFilter} (the next step is the rest of the filter chain) and the Tomcat valve
@@ -80,6 +82,12 @@ public final class ServletGuard {
   private final BooleanSupplier suspendable;
 
   /**
+   * For a host in the container's pipeline that suspends waiting requests: the request attribute
+   * by which its container chooses a dispatch's filters; {@code null} for every other host.
+   */
+  private final @Nullable String dispatcherTypeAttribute;
+
+  /**
    * Whether an ASYNC dispatch of a held read has reached this guard: until then the guard does
    * not know it is mapped for ASYNC dispatches, and a read whose handler dispatches streams.
    */
@@ -103,13 +111,15 @@ public final class ServletGuard {
    * @since 0.3
    */
   public ServletGuard(GuardEngine engine, boolean inPipeline) {
-    this(engine, inPipeline, NEVER);
+    this(engine, inPipeline, NEVER, null);
   }
 
-  private ServletGuard(GuardEngine engine, boolean inPipeline, BooleanSupplier suspendable) {
+  private ServletGuard(GuardEngine engine, boolean inPipeline, BooleanSupplier suspendable,
+      @Nullable String dispatcherTypeAttribute) {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.inPipeline = inPipeline;
     this.suspendable = Objects.requireNonNull(suspendable, "suspendable");
+    this.dispatcherTypeAttribute = dispatcherTypeAttribute;
   }
 
   /**
@@ -125,7 +135,27 @@ public final class ServletGuard {
    * @since 0.3
    */
   public static ServletGuard forFilter(GuardEngine engine, BooleanSupplier waitWithoutThread) {
-    return new ServletGuard(engine, false, waitWithoutThread);
+    return new ServletGuard(engine, false, waitWithoutThread, null);
+  }
+
+  /**
+   * A guard for a host in the container's own pipeline (as {@link #ServletGuard(GuardEngine,
+   * boolean)} with {@code true}) whose waiting requests hold no container thread: a request
+   * waiting for its permit is suspended, and the ASYNC dispatch its permit causes must reach
+   * {@link #asyncDispatch} before the application. There the flow goes on where it waited; when it
+   * runs the handler, the container runs the application with the request and response the
+   * request was suspended with, which the guard points at its own wrappers and which answer
+   * {@code REQUEST} for {@code dispatcherTypeAttribute}: so a container that chooses a dispatch's
+   * filters by that attribute (Tomcat: {@code org.apache.catalina.core.DISPATCHER_TYPE}) runs the
+   * application's REQUEST filters, and the handler sees its REQUEST, as if it had never waited.
+   *
+   * @param engine the engine
+   * @param dispatcherTypeAttribute the request attribute by which the container chooses the
+   *     filters of a dispatch
+   * @since 0.3
+   */
+  public static ServletGuard inPipeline(GuardEngine engine, String dispatcherTypeAttribute) {
+    return new ServletGuard(engine, true, () -> true, Objects.requireNonNull(dispatcherTypeAttribute, "dispatcherTypeAttribute"));
   }
 
   /** The engine. */
@@ -162,9 +192,7 @@ public final class ServletGuard {
   public void handle(HttpServletRequest request, HttpServletResponse response, Chain next,
       BooleanSupplier containerError) throws IOException, ServletException {
     if (request.getDispatcherType() == DispatcherType.ASYNC) {
-      if (!resume(request, next)) {
-        asyncDispatch(request, response, next);
-      }
+      asyncDispatch(request, response, next);
       return;
     }
     if (request.getDispatcherType() != DispatcherType.REQUEST || request.getAttribute(GUARDED_ATTRIBUTE) != null) {
@@ -206,6 +234,15 @@ public final class ServletGuard {
     return suspendable.getAsBoolean();
   }
 
+  /**
+   * The request and response to suspend a request with, for a host whose container runs the
+   * application itself in the resuming dispatch; {@code null} when the guard runs it.
+   */
+  @Nullable Relay relay(HttpServletRequest request, HttpServletResponse response) {
+    String attribute = dispatcherTypeAttribute;
+    return attribute == null ? null : new Relay(request, response, attribute);
+  }
+
   /** Raises the exchange's failure, once it ended; an exchange still running ends with its async processing. */
   private static void finish(Exchange exchange, CompletableFuture<Void> done) throws IOException, ServletException {
     if (!done.isDone()) {
@@ -237,10 +274,11 @@ public final class ServletGuard {
   }
 
   /**
-   * Runs an ASYNC dispatch (the result of a handler's {@code AsyncContext.dispatch}): when it
-   * renders the result of a read whose body the guard holds, the read ends when the dispatch
-   * returns without starting another cycle. For a host that knows a dispatch is an ASYNC one
-   * where the request does not say so (Tomcat's pipeline).
+   * Runs an ASYNC dispatch: the one that resumes a request suspended while it waited for its
+   * permit, where the flow goes on with {@code next}; or the result of a handler's
+   * {@code AsyncContext.dispatch}, and when it renders the result of a read whose body the guard
+   * holds, the read ends when the dispatch returns without starting another cycle. For a host that
+   * knows a dispatch is an ASYNC one where the request does not say so (Tomcat's pipeline).
    *
    * @param request the request as the container gives it
    * @param response the response as the container gives it
@@ -248,6 +286,9 @@ public final class ServletGuard {
    */
   public void asyncDispatch(HttpServletRequest request, HttpServletResponse response, Chain next)
       throws IOException, ServletException {
+    if (resume(request, next)) {
+      return;
+    }
     if (!(request.getAttribute(HeldRead.ATTRIBUTE) instanceof HeldRead held)) {
       next.proceed(request, response);
       return;

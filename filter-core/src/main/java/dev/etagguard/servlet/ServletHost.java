@@ -101,9 +101,29 @@ final class ServletHost implements Exchange.Host {
 
   /** The request resumes in an ASYNC dispatch: the handler is that dispatch's chain. */
   void resumeWith(ServletGuard.Chain chain) {
-    this.next = chain;
+    Relay r = relay;
+    this.next = (guarded, capture) -> {
+      if (r != null) {
+        r.point(guarded, capture); // the container runs the application with the relay
+      }
+      try {
+        chain.proceed(guarded, capture);
+      } finally {
+        // Only this dispatch is the request's REQUEST: the ASYNC dispatches of a cycle the
+        // handler started in it are the container's.
+        if (r != null) {
+          r.retire();
+        }
+        if (guarded instanceof GuardedRequest g) {
+          g.resumed(false);
+        }
+      }
+    };
     this.resumed = true;
   }
+
+  /** What the request was suspended with, when the container runs the application with it. */
+  @Nullable Relay relay;
 
   /** Whether the request was resumed in an ASYNC dispatch: its handler still sees its REQUEST. */
   private boolean resumed;

@@ -49,7 +49,10 @@ final class Suspension implements AsyncListener {
    */
   @SuppressWarnings("unchecked")
   static <T> CompletableFuture<T> suspend(ServletHost host, CompletableFuture<T> permit, long timeoutMillis) {
-    AsyncContext context = host.request.startAsync(host.request, host.response);
+    Relay relay = host.guard.relay(host.request, host.response);
+    AsyncContext context = relay == null ? host.request.startAsync(host.request, host.response)
+        : host.request.startAsync(relay.request, relay.response);
+    host.relay = relay;
     context.setTimeout(timeoutMillis + MARGIN_MS);
     Suspension s = new Suspension(host, permit, context);
     host.request.setAttribute(ATTRIBUTE, s);

@@ -2,6 +2,7 @@ package dev.etagguard.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +18,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 
 import dev.etagguard.GuardEngine;
 import dev.etagguard.spi.GuardListener;
@@ -47,6 +54,7 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.context.request.async.DeferredResult;
+import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Behind the starter, with Spring Security in front (Boot maps both, and its own filters, for
@@ -78,6 +86,9 @@ class PermitWaitTest {
   @Autowired
   Witness witness;
 
+  @Autowired
+  DeferredRuns deferredRuns;
+
   @Test
   void queuedWritesLeaveTheThreadsFree() throws Exception {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -96,6 +107,9 @@ class PermitWaitTest {
       assertThat(write.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     }
     assertThat(slow.written).hasSize(QUEUED + 1);
+    // The ASYNC dispatch of a resumed write's DeferredResult is the container's: a filter that
+    // skips async dispatches runs once per deferred write (the resumed dispatch), not twice.
+    assertThat(deferredRuns.count).as("filter runs for the deferred writes").hasValue(QUEUED / 2);
     assertThat(slow.users).as("each write ran as its user").hasSize(QUEUED + 1).containsOnly("bob");
     // Each write is reported decided once; a DeferredResult write when its async processing ends,
     // outside its request's security context, the others on their request's thread, as their user.
@@ -177,6 +191,20 @@ class PermitWaitTest {
     }
   }
 
+  /** Counts the runs, for deferred writes, of a filter that skips ASYNC dispatches (as OncePerRequestFilter does by default). */
+  static final class DeferredRuns extends OncePerRequestFilter {
+    final AtomicInteger count = new AtomicInteger();
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+        throws ServletException, IOException {
+      if ("PUT".equals(request.getMethod()) && request.getParameter("deferred") != null) {
+        count.incrementAndGet();
+      }
+      chain.doFilter(request, response);
+    }
+  }
+
   /** Records who was authenticated when ETag Guard decided a write. */
   static final class Witness implements GuardListener {
     final List<String> seen = new CopyOnWriteArrayList<>();
@@ -206,6 +234,11 @@ class PermitWaitTest {
     @Bean
     UserDetailsService users() {
       return new InMemoryUserDetailsManager(User.withUsername("bob").password("{noop}bob-secret").roles("EDITOR").build());
+    }
+
+    @Bean
+    DeferredRuns deferredRuns() {
+      return new DeferredRuns();
     }
 
     @Bean

@@ -23,6 +23,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.apache.catalina.Container;
 import org.apache.catalina.ContainerListener;
 import org.apache.catalina.Context;
+import org.apache.catalina.Globals;
 import org.apache.catalina.Lifecycle;
 import org.apache.catalina.LifecycleEvent;
 import org.apache.catalina.LifecycleException;
@@ -301,11 +302,11 @@ public class ETagGuardValve extends ValveBase {
   private void guard(ServletGuard guard, Request request, Response response, ValveBase next)
       throws IOException, ServletException {
     if (request.isAsyncDispatching()) {
-      // A request that waited for its permit suspended resumes: for the webapp (its filters, its
-      // servlet) this is the request's own dispatch, as if it had never waited.
-      // Tomcat runs the async result (AsyncContext.dispatch) with the wrappers the handler
-      // started async with, the guard's; the guard learns here when a held read's result is done.
-      guard.asyncDispatch(request.getRequest(), response.getResponse(), (r, s) -> next.getNext().invoke(request, response));
+      // A request that waited for its permit suspended resumes here: Tomcat runs the webapp (its
+      // REQUEST filters, its servlet) with what the guard suspended it with, pointed at the
+      // guard's wrappers. Else an async result (AsyncContext.dispatch), which Tomcat runs with the
+      // wrappers the handler started async with; the guard learns when a held read's is done.
+      guard.asyncDispatch(request.getRequest(), response.getResponse(), installing(request, response, next));
       return;
     }
     if (!guarded(request, response)) {
@@ -385,7 +386,8 @@ public class ETagGuardValve extends ValveBase {
           }
         }
         try {
-          guard = new ServletGuard(createEngine(context, settings), true);
+          // Waiting requests are suspended; Tomcat chooses a dispatch's filters by this attribute.
+          guard = ServletGuard.inPipeline(createEngine(context, settings), Globals.DISPATCHER_TYPE_ATTR);
         } catch (IllegalArgumentException | IllegalStateException e) {
           throw new IllegalStateException("ETag Guard valve, webapp '" + context.getName() + "': " + e.getMessage(), e);
         } finally {

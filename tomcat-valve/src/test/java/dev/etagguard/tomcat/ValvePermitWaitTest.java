@@ -49,11 +49,14 @@ import org.junit.jupiter.api.Test;
  * requests); with {@code readPermits}, reads queued behind a write get its whole new version; a
  * client that leaves while it waits does not keep the key; a handler failing after its wait gets
  * the container's 500 and the queue goes on; 32 writers of one counter lose no update and no
- * content. The valve waits on the request's thread (docs/architecture.md says why).
+ * content. Tomcat runs {@value #THREADS} request threads: the waiting requests hold none.
  */
 class ValvePermitWaitTest {
 
   private static final int QUEUED = 12;
+
+  /** Tomcat's request threads: fewer than the requests waiting, which must hold none. */
+  private static final int THREADS = 4;
 
   /** GET answers what PUT stored (and /other); PUT stores after the test's latch, or, with {@code ?async}, asynchronously. */
   static final class WriteServlet extends HttpServlet {
@@ -242,12 +245,15 @@ class ValvePermitWaitTest {
     Context[] root = new Context[1];
     ETagGuardValve valve = valve();
     try (ValveServer server = ValveServer.start(valve, tomcat -> {
+      fewThreads(tomcat);
       root[0] = ValveServer.root(tomcat);
       ValveServer.addServlet(root[0], "app", servlet, "/*");
     })) {
       LostUpdateDrill.Report report = LostUpdateDrill.across(List.of(server.uri("/r/counter")))
           .clients(32).incrementsEach(4).run();
       assertThat(report.successes()).isEqualTo(32 * 4);
+      assertThat(report.lostUpdates()).isZero();
+      assertThat(report.finalValue()).isEqualTo(32 * 4);
       assertThat(Permits.awaitHeld(valve.engine(root[0]).sequencer(), 0, Duration.ofSeconds(5))).isZero();
     }
   }
@@ -259,6 +265,7 @@ class ValvePermitWaitTest {
       WriteServlet servlet = new WriteServlet();
       Context[] root = new Context[1];
       ValveServer server = ValveServer.start(valve, tomcat -> {
+        fewThreads(tomcat);
         root[0] = ValveServer.root(tomcat);
         ValveServer.addServlet(root[0], "app", servlet, "/*");
         addRequestFilter(root[0]);
@@ -292,6 +299,11 @@ class ValvePermitWaitTest {
     return client.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
         .header("first".equals(body) ? "If-None-Match" : "If-Match", "*").PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void fewThreads(org.apache.catalina.startup.Tomcat tomcat) {
+    tomcat.getConnector().setProperty("maxThreads", Integer.toString(THREADS));
+    tomcat.getConnector().setProperty("minSpareThreads", Integer.toString(THREADS));
   }
 
   /** A filter of the webapp, for REQUEST dispatches only, marking the requests it saw. */

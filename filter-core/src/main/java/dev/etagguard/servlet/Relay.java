@@ -1,0 +1,65 @@
+package dev.etagguard.servlet;
+
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The request and response a suspended request is started async with, in a host whose container
+ * runs the application itself in the ASYNC dispatch that resumes it (the Tomcat valve): the
+ * container hands the application these two, so before the handler runs they are pointed at the
+ * guard's wrappers (which hold the content the guard received), and the request says it is a
+ * REQUEST, also where the container asks which filters to run ({@code dispatcherTypeAttribute}),
+ * so the application's REQUEST filters run, as they would have had the request never waited.
+ */
+final class Relay {
+
+  final RelayedRequest request;
+  final RelayedResponse response;
+
+  Relay(HttpServletRequest request, HttpServletResponse response, String dispatcherTypeAttribute) {
+    this.request = new RelayedRequest(request, dispatcherTypeAttribute);
+    this.response = new RelayedResponse(response);
+  }
+
+  /** The handler is about to run with {@code request} and {@code response}: the container's dispatch hands these on. */
+  void point(HttpServletRequest to, HttpServletResponse with) {
+    request.setRequest(to);
+    response.setResponse(with);
+  }
+
+  /** The resuming dispatch is over: a later one (of a cycle the handler started) is the container's ASYNC one. */
+  void retire() {
+    request.retired = true;
+  }
+
+  static final class RelayedRequest extends HttpServletRequestWrapper {
+    private final String dispatcherTypeAttribute;
+    volatile boolean retired;
+
+    RelayedRequest(HttpServletRequest request, String dispatcherTypeAttribute) {
+      super(request);
+      this.dispatcherTypeAttribute = dispatcherTypeAttribute;
+    }
+
+    @Override
+    public DispatcherType getDispatcherType() {
+      return retired ? super.getDispatcherType() : DispatcherType.REQUEST;
+    }
+
+    @Override
+    public @Nullable Object getAttribute(String name) {
+      return !retired && dispatcherTypeAttribute.equals(name) ? DispatcherType.REQUEST : super.getAttribute(name);
+    }
+  }
+
+  static final class RelayedResponse extends HttpServletResponseWrapper {
+    RelayedResponse(HttpServletResponse response) {
+      super(response);
+    }
+  }
+}
