@@ -128,13 +128,20 @@ final class ServletHost implements Exchange.Host {
   /** Whether the request was resumed in an ASYNC dispatch: its handler still sees its REQUEST. */
   private boolean resumed;
 
-  /** The exchange is over: the received content goes. */
+  /** The exchange is over: the received content goes, and a request refused while suspended completes. */
   void end() {
     SpooledContent c = content;
     if (c != null) {
       c.close();
     }
+    Suspension s = suspension;
+    if (s != null) {
+      s.ended();
+    }
   }
+
+  /** The suspension of a request that waited for its permit without a thread. */
+  volatile @Nullable Suspension suspension;
 
   @Override
   public <T> CompletionStage<T> await(CompletableFuture<T> permit) {

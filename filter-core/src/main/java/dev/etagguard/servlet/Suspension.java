@@ -29,6 +29,7 @@ final class Suspension implements AsyncListener {
   private static final int WAITING = 0;
   private static final int DISPATCHED = 1;
   private static final int ABANDONED = 2;
+  private static final int REFUSED = 3;
 
   final ServletHost host;
   private final CompletableFuture<?> permit;
@@ -55,9 +56,16 @@ final class Suspension implements AsyncListener {
     host.relay = relay;
     context.setTimeout(timeoutMillis + MARGIN_MS);
     Suspension s = new Suspension(host, permit, context);
+    host.suspension = s;
     host.request.setAttribute(ATTRIBUTE, s);
     context.addListener(s);
-    permit.whenComplete((granted, failure) -> s.dispatch());
+    permit.whenComplete((granted, failure) -> {
+      if (failure == null) {
+        s.dispatch();
+      } else {
+        s.refuse(failure);
+      }
+    });
     return (CompletableFuture<T>) s.resumed;
   }
 
@@ -79,6 +87,29 @@ final class Suspension implements AsyncListener {
         // nothing resumes it, so the permit goes now.
         host.exchange.close();
         host.end();
+      }
+    }
+  }
+
+  /**
+   * The permit was refused (timed out, store unavailable, guard closed): the flow answers at once,
+   * on this thread (the guard's answer, written to the suspended response), and the request ends.
+   * No dispatch: the handler must not run, and where a container runs the application itself in
+   * the dispatch (the valve), nothing of the guard may be left to stop it.
+   */
+  private void refuse(Throwable failure) {
+    if (state.compareAndSet(WAITING, REFUSED)) {
+      resumed.completeExceptionally(failure);
+    }
+  }
+
+  /** The exchange ended: a refused request, answered without a dispatch, is complete. */
+  void ended() {
+    if (state.get() == REFUSED) {
+      try {
+        context.complete();
+      } catch (IllegalStateException ended) {
+        // The container ended the request meanwhile (the client left).
       }
     }
   }

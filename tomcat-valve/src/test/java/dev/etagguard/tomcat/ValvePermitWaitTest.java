@@ -206,6 +206,30 @@ class ValvePermitWaitTest {
     }
   }
 
+  /** A write whose permit does not come in time is answered 503 by the guard; its handler never runs. */
+  @Test
+  void aWriteRefusedItsTurnIsAnsweredWithoutItsHandler() throws Exception {
+    try (App app = App.start(valve("permitTimeout", "1s"))) {
+      WriteServlet servlet = app.servlet();
+      CompletableFuture<HttpResponse<String>> first = put(app.client(), app.server().uri("/w/k"), "first");
+      assertThat(Permits.awaitHeld(app.engine().sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
+      List<CompletableFuture<HttpResponse<String>>> refused = new ArrayList<>();
+      for (int i = 0; i < QUEUED; i++) {
+        refused.add(put(app.client(), app.server().uri("/w/k"), "late" + i));
+      }
+      for (CompletableFuture<HttpResponse<String>> write : refused) {
+        HttpResponse<String> r = write.get(30, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+      }
+      assertThat(servlet.ran).as("handlers run: the first write's only").hasValue(1);
+      servlet.release.countDown();
+      assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+      assertThat(servlet.bodies).containsEntry("/w/k", "first");
+      assertThat(Permits.awaitHeld(app.engine().sequencer(), 0, Duration.ofSeconds(5))).isZero();
+    }
+  }
+
   /** With readPermits, reads of a resource being written wait suspended too, and then get the whole new version. */
   @Test
   void readsWaitingForAWriteGetTheWholeNewVersion() throws Exception {
