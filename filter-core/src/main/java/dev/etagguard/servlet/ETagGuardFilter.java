@@ -39,6 +39,12 @@ import org.jspecify.annotations.Nullable;
  * A request already guarded (by a valve in front, or a second instance) passes through; the
  * request attribute {@link #GUARDED_ATTRIBUTE} marks it.
  *
+ * <p>A write (or, with {@code readPermits}, a read) waiting for its resource's permit holds no
+ * container thread on Tomcat: it is suspended and resumed by a dispatch that runs the webapp's
+ * REQUEST filters, this one's included; the filters mapped before this one then run a second
+ * time. On other containers it waits on its thread (it cannot see how the filters behind it are
+ * mapped), at most {@code permitTimeout}.
+ *
  * <p>The current validators of a resource the store does not know are learned by an internal
  * GET: a {@code RequestDispatcher} forward to the same path, whose response never reaches the
  * client. The request flow itself is {@link ServletGuard}'s, shared with the Tomcat valve.
@@ -77,6 +83,8 @@ public class ETagGuardFilter implements Filter {
   private static final System.Logger LOG = System.getLogger(ETagGuardFilter.class.getName());
 
   private volatile @Nullable ServletGuard guard;
+  /** Whether the guard was made by a constructor that leaves how requests wait to {@link #init}. */
+  private volatile boolean waitingChosenAtInit;
   /** Whether this filter made its engine (from init-params), so it closes it. */
   private volatile boolean ownsEngine;
 
@@ -92,6 +100,7 @@ public class ETagGuardFilter implements Filter {
   /** A filter driven by the given engine (custom SPIs); init-params are ignored. */
   public ETagGuardFilter(GuardEngine engine) {
     this.guard = new ServletGuard(engine);
+    this.waitingChosenAtInit = true;
   }
 
   /**
@@ -117,7 +126,11 @@ public class ETagGuardFilter implements Filter {
 
   @Override
   public void init(FilterConfig config) throws ServletException {
-    if (guard != null) {
+    ServletGuard given = guard;
+    if (given != null) {
+      if (waitingChosenAtInit && ServletGuard.tomcat(config.getServletContext())) {
+        guard = ServletGuard.forTomcatFilter(given.engine());
+      }
       return;
     }
     Map<String, String> options = new LinkedHashMap<>();
@@ -136,7 +149,8 @@ public class ETagGuardFilter implements Filter {
       if (context.getAttribute(LISTENER_ATTRIBUTE) instanceof dev.etagguard.spi.GuardListener listener) {
         builder.listener(listener);
       }
-      g = new ServletGuard(builder.build());
+      GuardEngine engine = builder.build();
+      g = ServletGuard.tomcat(context) ? ServletGuard.forTomcatFilter(engine) : new ServletGuard(engine);
     } catch (IllegalArgumentException e) {
       throw new ServletException("ETag Guard filter '" + config.getFilterName() + "': " + e.getMessage(), e);
     }

@@ -158,6 +158,26 @@ public final class ServletGuard {
     return new ServletGuard(engine, true, () -> true, Objects.requireNonNull(dispatcherTypeAttribute, "dispatcherTypeAttribute"));
   }
 
+  /**
+   * A guard for the {@code web.xml} filter on Tomcat, whose waiting requests hold no container
+   * thread: a waiting request is suspended with relays that say REQUEST where Tomcat asks which
+   * filters an ASYNC dispatch runs, so the dispatch its permit causes runs the webapp's REQUEST
+   * filter chain, this filter's too; the guard resumes the flow in it, and the filters behind the
+   * guard and the handler run as in the request's own dispatch. The filters before the guard run
+   * again in that dispatch.
+   */
+  static ServletGuard forTomcatFilter(GuardEngine engine) {
+    return new ServletGuard(engine, false, () -> true, TOMCAT_DISPATCHER_TYPE);
+  }
+
+  /** The request attribute by which Tomcat chooses the filters of a dispatch. */
+  static final String TOMCAT_DISPATCHER_TYPE = "org.apache.catalina.core.DISPATCHER_TYPE";
+
+  /** Whether {@code context} is Tomcat's: its filters' waiting requests can then be suspended ({@link #forTomcatFilter}). */
+  static boolean tomcat(jakarta.servlet.ServletContext context) {
+    return context.getClass().getName().startsWith("org.apache.catalina.");
+  }
+
   /** The engine. */
   public GuardEngine engine() {
     return engine;
@@ -194,6 +214,9 @@ public final class ServletGuard {
     if (request.getDispatcherType() == DispatcherType.ASYNC) {
       asyncDispatch(request, response, next);
       return;
+    }
+    if (resume(request, next)) {
+      return; // a dispatch the container runs as a REQUEST one (the filter on Tomcat)
     }
     if (request.getDispatcherType() != DispatcherType.REQUEST || request.getAttribute(GUARDED_ATTRIBUTE) != null) {
       next.proceed(request, response);

@@ -2,7 +2,6 @@ package dev.etagguard.tomcat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -14,25 +13,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
-import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 
 import dev.etagguard.GuardEngine;
-import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.LostUpdateDrill;
 import dev.etagguard.testing.Permits;
+import dev.etagguard.testing.QueuedWriteServlet;
 import dev.etagguard.testing.ResourceServlet;
 
 import org.apache.catalina.Context;
@@ -58,73 +48,10 @@ class ValvePermitWaitTest {
   /** Tomcat's request threads: fewer than the requests waiting, which must hold none. */
   private static final int THREADS = 4;
 
-  /** GET answers what PUT stored (and /other); PUT stores after the test's latch, or, with {@code ?async}, asynchronously. */
-  static final class WriteServlet extends HttpServlet {
-    private static final long serialVersionUID = 1L;
-    final transient Map<String, String> bodies = new ConcurrentHashMap<>();
-    final transient CountDownLatch release = new CountDownLatch(1);
-    final transient AtomicInteger ran = new AtomicInteger();
-    final transient Set<DispatcherType> seen = ConcurrentHashMap.newKeySet();
-
-    @Override
-    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-      String body = "/other".equals(req.getPathInfo()) ? "other" : bodies.get(req.getPathInfo());
-      if (body == null) {
-        resp.sendError(404);
-        return;
-      }
-      resp.getWriter().write(body);
-    }
-
-    @Override
-    protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-      if (req.getDispatcherType() == DispatcherType.ASYNC) {
-        // ?dispatch: the result, dispatched back after the body was read.
-        String body = (String) req.getAttribute("body");
-        resp.setStatus(bodies.put(req.getPathInfo(), body) == null ? 201 : 204);
-        return;
-      }
-      ran.incrementAndGet();
-      seen.add(req.getDispatcherType());
-      if (req.getAttribute("filtered") == null) {
-        resp.sendError(403); // the webapp's own REQUEST filter must have run
-        return;
-      }
-      String body = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (req.getParameter("throw") != null) {
-        throw new IllegalStateException("handler failure (test)");
-      }
-      if (req.getParameter("dispatch") != null) {
-        req.setAttribute("body", body);
-        AsyncContext async = req.startAsync();
-        async.start(async::dispatch);
-        return;
-      }
-      if (req.getParameter("async") != null) {
-        AsyncContext async = req.startAsync();
-        async.start(() -> {
-          HttpServletResponse r = (HttpServletResponse) async.getResponse();
-          r.setStatus(bodies.put(req.getPathInfo(), body) == null ? 201 : 204);
-          async.complete();
-        });
-        return;
-      }
-      try {
-        if (!release.await(20, TimeUnit.SECONDS)) {
-          resp.sendError(500);
-          return;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      resp.setStatus(bodies.put(req.getPathInfo(), body) == null ? 201 : 204);
-    }
-  }
-
   @Test
   void queuedWritesRunInOrderThroughTheRequestFilters() throws Exception {
     try (App app = App.start(valve())) {
-      WriteServlet servlet = app.servlet();
+      QueuedWriteServlet servlet = app.servlet();
       ValveServer server = app.server();
       GuardEngine engine = app.engine();
       HttpClient client = app.client();
@@ -155,7 +82,7 @@ class ValvePermitWaitTest {
   @Test
   void aClientThatLeavesWhileWaitingGivesItsTurnUp() throws Exception {
     try (App app = App.start(valve())) {
-      WriteServlet servlet = app.servlet();
+      QueuedWriteServlet servlet = app.servlet();
       ValveServer server = app.server();
       GuardEngine engine = app.engine();
       HttpClient client = app.client();
@@ -187,7 +114,7 @@ class ValvePermitWaitTest {
   @Test
   void aResumedHandlerThatFailsReleasesItsTurn() throws Exception {
     try (App app = App.start(valve())) {
-      WriteServlet servlet = app.servlet();
+      QueuedWriteServlet servlet = app.servlet();
       ValveServer server = app.server();
       GuardEngine engine = app.engine();
       HttpClient client = app.client();
@@ -210,7 +137,7 @@ class ValvePermitWaitTest {
   @Test
   void aWriteRefusedItsTurnIsAnsweredWithoutItsHandler() throws Exception {
     try (App app = App.start(valve("permitTimeout", "1s"))) {
-      WriteServlet servlet = app.servlet();
+      QueuedWriteServlet servlet = app.servlet();
       CompletableFuture<HttpResponse<String>> first = put(app.client(), app.server().uri("/w/k"), "first");
       assertThat(Permits.awaitHeld(app.engine().sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
       List<CompletableFuture<HttpResponse<String>>> refused = new ArrayList<>();
@@ -234,7 +161,7 @@ class ValvePermitWaitTest {
   @Test
   void readsWaitingForAWriteGetTheWholeNewVersion() throws Exception {
     try (App app = App.start(valve("readPermits", "true"))) {
-      WriteServlet servlet = app.servlet();
+      QueuedWriteServlet servlet = app.servlet();
       ValveServer server = app.server();
       GuardEngine engine = app.engine();
       HttpClient client = app.client();
@@ -282,11 +209,11 @@ class ValvePermitWaitTest {
     }
   }
 
-  /** The valve and a webapp: {@link WriteServlet} behind a filter for REQUEST dispatches only. */
-  private record App(ValveServer server, GuardEngine engine, WriteServlet servlet, HttpClient client)
+  /** The valve and a webapp: {@link QueuedWriteServlet} behind a filter for REQUEST dispatches only. */
+  private record App(ValveServer server, GuardEngine engine, QueuedWriteServlet servlet, HttpClient client)
       implements AutoCloseable {
     static App start(ETagGuardValve valve) throws Exception {
-      WriteServlet servlet = new WriteServlet();
+      QueuedWriteServlet servlet = new QueuedWriteServlet();
       Context[] root = new Context[1];
       ValveServer server = ValveServer.start(valve, tomcat -> {
         fewThreads(tomcat);
@@ -332,10 +259,7 @@ class ValvePermitWaitTest {
 
   /** A filter of the webapp, for REQUEST dispatches only, marking the requests it saw. */
   private static void addRequestFilter(Context context) {
-    Filter marking = (request, response, chain) -> {
-      request.setAttribute("filtered", Boolean.TRUE);
-      chain.doFilter(request, response);
-    };
+    Filter marking = QueuedWriteServlet.marking();
     FilterDef def = new FilterDef();
     def.setFilterName("marking");
     def.setFilter(marking);

@@ -1,0 +1,102 @@
+package dev.etagguard.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * A servlet whose writes queue behind a slow one, for tests of requests waiting for their permit:
+ * GET answers what PUT stored (and {@code /other} answers at once); PUT stores its body after
+ * {@link #release} (the first write holds its permit until then), or with {@code ?async} from
+ * another thread, or with {@code ?dispatch} in the ASYNC dispatch of its own async cycle, and with
+ * {@code ?throw} fails. A PUT whose request the filter of {@link #MARKING} did not mark gets 403.
+ */
+public final class QueuedWriteServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+
+  /** The request attribute a filter sets on the requests it saw ({@link #marking()}). */
+  public static final String MARKING = "filtered";
+
+  /** Stored bodies by path. */
+  public final transient Map<String, String> bodies = new ConcurrentHashMap<>();
+  /** Lets the writes waiting on it store. */
+  public final transient CountDownLatch release = new CountDownLatch(1);
+  /** Writes whose handler ran (their first dispatch). */
+  public final transient AtomicInteger ran = new AtomicInteger();
+  /** The dispatcher types the writes' first dispatches saw. */
+  public final transient Set<DispatcherType> seen = ConcurrentHashMap.newKeySet();
+
+  /** A filter marking the requests it saw; map it behind the guard, for REQUEST dispatches only. */
+  public static Filter marking() {
+    return (request, response, chain) -> {
+      request.setAttribute(MARKING, Boolean.TRUE);
+      chain.doFilter(request, response);
+    };
+  }
+
+  @Override
+  protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String body = "/other".equals(req.getPathInfo()) ? "other" : bodies.get(req.getPathInfo());
+    if (body == null) {
+      resp.sendError(404);
+      return;
+    }
+    resp.getWriter().write(body);
+  }
+
+  @Override
+  protected void doPut(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    if (req.getDispatcherType() == DispatcherType.ASYNC) {
+      // ?dispatch: the result, dispatched back after the body was read.
+      String body = (String) req.getAttribute("body");
+      resp.setStatus(bodies.put(req.getPathInfo(), body) == null ? 201 : 204);
+      return;
+    }
+    ran.incrementAndGet();
+    seen.add(req.getDispatcherType());
+    if (req.getAttribute(MARKING) == null) {
+      resp.sendError(403); // the webapp's own REQUEST filter must have run
+      return;
+    }
+    String body = new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (req.getParameter("throw") != null) {
+      throw new IllegalStateException("handler failure (test)");
+    }
+    if (req.getParameter("dispatch") != null) {
+      req.setAttribute("body", body);
+      AsyncContext async = req.startAsync();
+      async.start(async::dispatch);
+      return;
+    }
+    if (req.getParameter("async") != null) {
+      AsyncContext async = req.startAsync();
+      async.start(() -> {
+        HttpServletResponse r = (HttpServletResponse) async.getResponse();
+        r.setStatus(bodies.put(req.getPathInfo(), body) == null ? 201 : 204);
+        async.complete();
+      });
+      return;
+    }
+    try {
+      if (!release.await(20, TimeUnit.SECONDS)) {
+        resp.sendError(500);
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    resp.setStatus(bodies.put(req.getPathInfo(), body) == null ? 201 : 204);
+  }
+}
