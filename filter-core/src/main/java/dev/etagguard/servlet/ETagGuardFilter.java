@@ -42,8 +42,10 @@ import org.jspecify.annotations.Nullable;
  * <p>A write (or, with {@code readPermits}, a read) waiting for its resource's permit holds no
  * container thread on Tomcat: it is suspended and resumed by a dispatch that runs the webapp's
  * REQUEST filters, this one's included; the filters mapped before this one then run a second
- * time. On other containers it waits on its thread (it cannot see how the filters behind it are
- * mapped), at most {@code permitTimeout}.
+ * time. On Jetty too, when every filter of the webapp that runs on REQUEST dispatches runs on
+ * ASYNC ones too (this one included): it is then resumed by an ASYNC dispatch, as Jetty's
+ * {@code QoSFilter} resumes; the filters before this one mapped for ASYNC run again, and the
+ * handler sees a REQUEST. Elsewhere it waits on its thread, at most {@code permitTimeout}.
  *
  * <p>The current validators of a resource the store does not know are learned by an internal
  * GET: a {@code RequestDispatcher} forward to the same path, whose response never reaches the
@@ -128,8 +130,8 @@ public class ETagGuardFilter implements Filter {
   public void init(FilterConfig config) throws ServletException {
     ServletGuard given = guard;
     if (given != null) {
-      if (waitingChosenAtInit && ServletGuard.tomcat(config.getServletContext())) {
-        guard = ServletGuard.forTomcatFilter(given.engine());
+      if (waitingChosenAtInit) {
+        guard = guardFor(given.engine(), config.getServletContext());
       }
       return;
     }
@@ -150,7 +152,7 @@ public class ETagGuardFilter implements Filter {
         builder.listener(listener);
       }
       GuardEngine engine = builder.build();
-      g = ServletGuard.tomcat(context) ? ServletGuard.forTomcatFilter(engine) : new ServletGuard(engine);
+      g = guardFor(engine, context);
     } catch (IllegalArgumentException e) {
       throw new ServletException("ETag Guard filter '" + config.getFilterName() + "': " + e.getMessage(), e);
     }
@@ -160,6 +162,19 @@ public class ETagGuardFilter implements Filter {
       context.setAttribute(ENGINE_ATTRIBUTE, g.engine());
     }
     LOG.log(Level.DEBUG, () -> "ETag Guard filter '" + config.getFilterName() + "' started: " + g.engine());
+  }
+
+  /** The guard for this container: one whose waiting requests hold no thread where the container allows it. */
+  private static ServletGuard guardFor(GuardEngine engine, ServletContext context) {
+    if (ServletGuard.tomcat(context)) {
+      return ServletGuard.forTomcatFilter(engine);
+    }
+    if (ServletGuard.jettyRunsRequestFiltersOnAsync(context)) {
+      return ServletGuard.forFilter(engine, () -> true);
+    }
+    LOG.log(Level.INFO, () -> "ETag Guard filter: requests waiting for their permit wait on their thread here"
+        + " (on Jetty: map every filter for ASYNC dispatches as for REQUEST ones to free it)");
+    return new ServletGuard(engine);
   }
 
   @Override

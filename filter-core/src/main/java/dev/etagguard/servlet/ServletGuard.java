@@ -178,6 +178,43 @@ public final class ServletGuard {
     return context.getClass().getName().startsWith("org.apache.catalina.");
   }
 
+  /**
+   * Whether {@code context} is Jetty's (ee10, ee11) and every filter of it that runs on REQUEST
+   * dispatches runs on ASYNC ones too, and none runs on ASYNC dispatches only: a filter's waiting
+   * requests can then be suspended and resumed by an ASYNC dispatch ({@link #forFilter}), whose
+   * filters are the REQUEST ones. Read from Jetty's own mappings (reflectively: the filter
+   * depends on no server), once, as the filter initializes; {@code false} when they cannot be read.
+   */
+  static boolean jettyRunsRequestFiltersOnAsync(jakarta.servlet.ServletContext context) {
+    try {
+      Object handler = null;
+      for (Class<?> c = context.getClass(); c != null && handler == null; c = c.getSuperclass()) {
+        Class<?> outer = c.getEnclosingClass();
+        if (outer != null && outer.getName().startsWith("org.eclipse.jetty.")) {
+          handler = outer.getMethod("getServletContextHandler", jakarta.servlet.ServletContext.class).invoke(null, context);
+        }
+      }
+      if (handler == null) {
+        return false;
+      }
+      Object servletHandler = handler.getClass().getMethod("getServletHandler").invoke(handler);
+      Object[] mappings = (Object[]) servletHandler.getClass().getMethod("getFilterMappings").invoke(servletHandler);
+      if (mappings == null) {
+        return true;
+      }
+      for (Object mapping : mappings) {
+        java.lang.reflect.Method appliesTo = mapping.getClass().getMethod("appliesTo", DispatcherType.class);
+        if (!appliesTo.invoke(mapping, DispatcherType.REQUEST).equals(appliesTo.invoke(mapping, DispatcherType.ASYNC))) {
+          return false;
+        }
+      }
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.log(Level.DEBUG, () -> "Filter mappings of " + context + " not readable: waiting requests keep their thread", e);
+      return false;
+    }
+  }
+
   /** The engine. */
   public GuardEngine engine() {
     return engine;
