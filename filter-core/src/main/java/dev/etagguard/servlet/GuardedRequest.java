@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -61,6 +62,9 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   private boolean internalAsyncStarted;
   private boolean asyncDispatch;
   private volatile boolean resumedRequest;
+
+  /** The request attributes of an ASYNC dispatch ({@code AsyncContext.ASYNC_REQUEST_URI} and its kin). */
+  private static final String ASYNC_ATTRIBUTES = "jakarta.servlet.async.";
   private final java.util.Map<String, Object> attributes = new java.util.HashMap<>();
   private final Set<String> removedAttributes = new java.util.HashSet<>();
 
@@ -128,7 +132,8 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   @Override
   public @Nullable Object getAttribute(String name) {
     if (!internal) {
-      return super.getAttribute(name);
+      // A resumed request's dispatch is its own REQUEST one: not the ASYNC one the container made.
+      return resumedRequest && name.startsWith(ASYNC_ATTRIBUTES) ? null : super.getAttribute(name);
     }
     Object own = attributes.get(name);
     return own != null || removedAttributes.contains(name) ? own : super.getAttribute(name);
@@ -137,7 +142,12 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   @Override
   public Enumeration<String> getAttributeNames() {
     if (!internal) {
-      return super.getAttributeNames();
+      if (!resumedRequest) {
+        return super.getAttributeNames();
+      }
+      List<String> names = Collections.list(super.getAttributeNames());
+      names.removeIf(name -> name.startsWith(ASYNC_ATTRIBUTES));
+      return Collections.enumeration(names);
     }
     Set<String> names = new java.util.LinkedHashSet<>(Collections.list(super.getAttributeNames()));
     names.removeAll(removedAttributes);

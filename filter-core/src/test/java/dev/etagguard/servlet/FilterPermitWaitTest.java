@@ -97,6 +97,7 @@ class FilterPermitWaitTest {
     assertThat(created).isEqualTo(1);
     assertThat(servlet.ran).hasValue(QUEUED + 1);
     assertThat(servlet.seen).containsExactly(DispatcherType.REQUEST);
+    assertThat(servlet.asyncAttributes).as("writes that saw an ASYNC dispatch's attributes").hasValue(0);
     assertThat(Permits.awaitHeld(server.engine().sequencer(), 0, Duration.ofSeconds(5))).isZero();
   }
 

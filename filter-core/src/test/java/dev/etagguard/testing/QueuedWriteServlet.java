@@ -35,6 +35,8 @@ public final class QueuedWriteServlet extends HttpServlet {
   public final transient CountDownLatch release = new CountDownLatch(1);
   /** Writes whose handler ran (their first dispatch). */
   public final transient AtomicInteger ran = new AtomicInteger();
+  /** Writes whose first dispatch saw the attributes of an ASYNC dispatch ({@code jakarta.servlet.async.*}). */
+  public final transient AtomicInteger asyncAttributes = new AtomicInteger();
   /** The dispatcher types the writes' first dispatches saw. */
   public final transient Set<DispatcherType> seen = ConcurrentHashMap.newKeySet();
 
@@ -66,6 +68,10 @@ public final class QueuedWriteServlet extends HttpServlet {
     }
     ran.incrementAndGet();
     seen.add(req.getDispatcherType());
+    if (req.getAttribute(AsyncContext.ASYNC_REQUEST_URI) != null
+        || java.util.Collections.list(req.getAttributeNames()).contains(AsyncContext.ASYNC_REQUEST_URI)) {
+      asyncAttributes.incrementAndGet();
+    }
     if (req.getAttribute(MARKING) == null) {
       resp.sendError(403); // the webapp's own REQUEST filter must have run
       return;

@@ -75,6 +75,7 @@ class ValvePermitWaitTest {
       }
       assertThat(created).isEqualTo(1);
       assertThat(servlet.seen).containsExactly(DispatcherType.REQUEST);
+      assertThat(servlet.asyncAttributes).as("writes that saw an ASYNC dispatch's attributes").hasValue(0);
       assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).isZero();
     }
   }
