@@ -21,8 +21,14 @@ final class Relay {
   final RelayedRequest request;
   final RelayedResponse response;
 
-  Relay(HttpServletRequest request, HttpServletResponse response, String dispatcherTypeAttribute) {
-    this.request = new RelayedRequest(request, dispatcherTypeAttribute);
+  /**
+   * @param strict whether the container asks which filters to run only after the guard resumed
+   *     the request and pointed the relays (the valve, which runs before the webapp): a relay
+   *     asked before refuses, so a webapp reached by a dispatch the guard did not resume (the
+   *     valve stopped while the request waited) does not run a write whose permit is not held
+   */
+  Relay(HttpServletRequest request, HttpServletResponse response, String dispatcherTypeAttribute, boolean strict) {
+    this.request = new RelayedRequest(request, dispatcherTypeAttribute, strict);
     this.response = new RelayedResponse(response);
   }
 
@@ -30,6 +36,7 @@ final class Relay {
   void point(HttpServletRequest to, HttpServletResponse with) {
     request.setRequest(to);
     response.setResponse(with);
+    request.pointed = true;
   }
 
   /** The resuming dispatch is over: a later one (of a cycle the handler started) is the container's ASYNC one. */
@@ -39,11 +46,14 @@ final class Relay {
 
   static final class RelayedRequest extends HttpServletRequestWrapper {
     private final String dispatcherTypeAttribute;
+    private final boolean strict;
+    volatile boolean pointed;
     volatile boolean retired;
 
-    RelayedRequest(HttpServletRequest request, String dispatcherTypeAttribute) {
+    RelayedRequest(HttpServletRequest request, String dispatcherTypeAttribute, boolean strict) {
       super(request);
       this.dispatcherTypeAttribute = dispatcherTypeAttribute;
+      this.strict = strict;
     }
 
     @Override
@@ -53,7 +63,14 @@ final class Relay {
 
     @Override
     public @Nullable Object getAttribute(String name) {
-      return !retired && dispatcherTypeAttribute.equals(name) ? DispatcherType.REQUEST : super.getAttribute(name);
+      if (retired || !dispatcherTypeAttribute.equals(name)) {
+        return super.getAttribute(name);
+      }
+      if (strict && !pointed) {
+        throw new IllegalStateException("ETag Guard: a request suspended for its permit reached the application"
+            + " without the guard (it stopped while the request waited); not run");
+      }
+      return DispatcherType.REQUEST;
     }
   }
 

@@ -300,7 +300,7 @@ public final class ServletGuard {
    */
   @Nullable Relay relay(HttpServletRequest request, HttpServletResponse response) {
     String attribute = dispatcherTypeAttribute;
-    return attribute == null ? null : new Relay(request, response, attribute);
+    return attribute == null ? null : new Relay(request, response, attribute, inPipeline);
   }
 
   /** Raises the exchange's failure, once it ended; an exchange still running ends with its async processing. */

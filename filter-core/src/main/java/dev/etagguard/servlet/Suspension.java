@@ -30,6 +30,7 @@ final class Suspension implements AsyncListener {
   private static final int DISPATCHED = 1;
   private static final int ABANDONED = 2;
   private static final int REFUSED = 3;
+  private static final int RESUMED = 4;
 
   final ServletHost host;
   private final CompletableFuture<?> permit;
@@ -116,6 +117,7 @@ final class Suspension implements AsyncListener {
 
   /** In the ASYNC dispatch: the flow goes on, on this thread, from where it waited. */
   void resume() {
+    state.set(RESUMED);
     permit.whenComplete((granted, failure) -> {
       if (failure != null) {
         resumed.completeExceptionally(failure);
@@ -127,7 +129,9 @@ final class Suspension implements AsyncListener {
 
   /** The client left, or the container timed the wait out: nothing is dispatched, and the permit goes. */
   private boolean abandon() {
-    if (!state.compareAndSet(WAITING, ABANDONED)) {
+    // Waiting, or dispatched but ended before the guard resumed it (the client left, the guard
+    // stopped): nothing resumes it, so its permit goes.
+    if (!state.compareAndSet(WAITING, ABANDONED) && !state.compareAndSet(DISPATCHED, ABANDONED)) {
       return false;
     }
     host.exchange.close();

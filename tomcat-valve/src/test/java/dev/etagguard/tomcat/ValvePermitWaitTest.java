@@ -158,6 +158,33 @@ class ValvePermitWaitTest {
     }
   }
 
+  /**
+   * A write granted its turn after the guard left the webapp's pipeline (it stopped while the
+   * write waited) reaches the webapp without the guard: it is not run (500), and its turn is
+   * given up when the request ends.
+   */
+  @Test
+  void aWriteResumedWithoutItsGuardIsNotRun() throws Exception {
+    try (App app = App.start(valve())) {
+      QueuedWriteServlet servlet = app.servlet();
+      CompletableFuture<HttpResponse<String>> first = put(app.client(), app.server().uri("/w/k"), "first");
+      assertThat(Permits.awaitHeld(app.engine().sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
+      CompletableFuture<HttpResponse<String>> orphan = put(app.client(), app.server().uri("/w/k"), "orphan");
+      assertThat(Permits.awaitWaiting(app.engine().sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
+      for (org.apache.catalina.Valve v : app.root().getPipeline().getValves()) {
+        if (v.getClass().getName().endsWith("$Guarding")) {
+          app.root().getPipeline().removeValve(v);
+        }
+      }
+      servlet.release.countDown();
+      assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+      assertThat(orphan.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(500);
+      assertThat(servlet.ran).as("handlers run").hasValue(1);
+      assertThat(servlet.bodies).containsEntry("/w/k", "first");
+      assertThat(Permits.awaitHeld(app.engine().sequencer(), 0, Duration.ofSeconds(5))).isZero();
+    }
+  }
+
   /** With readPermits, reads of a resource being written wait suspended too, and then get the whole new version. */
   @Test
   void readsWaitingForAWriteGetTheWholeNewVersion() throws Exception {
@@ -211,7 +238,7 @@ class ValvePermitWaitTest {
   }
 
   /** The valve and a webapp: {@link QueuedWriteServlet} behind a filter for REQUEST dispatches only. */
-  private record App(ValveServer server, GuardEngine engine, QueuedWriteServlet servlet, HttpClient client)
+  private record App(ValveServer server, GuardEngine engine, QueuedWriteServlet servlet, HttpClient client, Context root)
       implements AutoCloseable {
     static App start(ETagGuardValve valve) throws Exception {
       QueuedWriteServlet servlet = new QueuedWriteServlet();
@@ -223,7 +250,7 @@ class ValvePermitWaitTest {
         addRequestFilter(root[0]);
       });
       return new App(server, valve.engine(root[0]), servlet,
-          HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+          HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), root[0]);
     }
 
     @Override
