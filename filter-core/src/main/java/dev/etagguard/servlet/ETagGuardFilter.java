@@ -5,6 +5,7 @@ import java.lang.System.Logger.Level;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 import dev.etagguard.GuardEngine;
 import dev.etagguard.settings.GuardSettings;
@@ -43,9 +44,9 @@ import org.jspecify.annotations.Nullable;
  * container thread on Tomcat: it is suspended and resumed by a dispatch that runs the webapp's
  * REQUEST filters, this one's included; the filters mapped before this one then run a second
  * time. On Jetty too, when every filter of the webapp that runs on REQUEST dispatches runs on
- * ASYNC ones too (this one included): it is then resumed by an ASYNC dispatch, as Jetty's
- * {@code QoSFilter} resumes; the filters before this one mapped for ASYNC run again, and the
- * handler sees a REQUEST. Elsewhere it waits on its thread, at most {@code permitTimeout}.
+ * ASYNC ones too (this one included; checked as a request would wait): it is then resumed by an
+ * ASYNC dispatch, as Jetty's {@code QoSFilter} resumes; the filters before this one mapped for
+ * ASYNC run again, and the handler sees a REQUEST. Elsewhere it waits on its thread, at most {@code permitTimeout}.
  *
  * <p>The current validators of a resource the store does not know are learned by an internal
  * GET: a {@code RequestDispatcher} forward to the same path, whose response never reaches the
@@ -116,7 +117,7 @@ public class ETagGuardFilter implements Filter {
    *     filter that runs on REQUEST dispatches runs on ASYNC ones too
    * @since 0.3
    */
-  public ETagGuardFilter(GuardEngine engine, java.util.function.BooleanSupplier waitWithoutThread) {
+  public ETagGuardFilter(GuardEngine engine, BooleanSupplier waitWithoutThread) {
     this.guard = ServletGuard.forFilter(engine, waitWithoutThread);
   }
 
@@ -169,12 +170,12 @@ public class ETagGuardFilter implements Filter {
     if (ServletGuard.tomcat(context)) {
       return ServletGuard.forTomcatFilter(engine);
     }
-    if (ServletGuard.jettyRunsRequestFiltersOnAsync(context)) {
-      return ServletGuard.forFilter(engine, () -> true);
+    BooleanSupplier jetty = ServletGuard.jettyFiltersRunOnAsync(context);
+    if (jetty == null || !jetty.getAsBoolean()) {
+      LOG.log(Level.INFO, () -> "ETag Guard filter: requests waiting for their permit wait on their thread here"
+          + (jetty == null ? "" : " while a filter runs on REQUEST dispatches and not on ASYNC ones"));
     }
-    LOG.log(Level.INFO, () -> "ETag Guard filter: requests waiting for their permit wait on their thread here"
-        + " (on Jetty: map every filter for ASYNC dispatches as for REQUEST ones to free it)");
-    return new ServletGuard(engine);
+    return jetty != null ? ServletGuard.forFilter(engine, jetty) : new ServletGuard(engine);
   }
 
   @Override

@@ -126,7 +126,13 @@ final class GuardedRequest extends HttpServletRequestWrapper {
 
   @Override
   public DispatcherType getDispatcherType() {
-    return asyncDispatch ? DispatcherType.ASYNC : resumedRequest ? DispatcherType.REQUEST : super.getDispatcherType();
+    if (asyncDispatch) {
+      return DispatcherType.ASYNC;
+    }
+    // Resumed: the ASYNC dispatch that resumed it is the request's own; a forward or include the
+    // handler makes in it is one.
+    DispatcherType type = super.getDispatcherType();
+    return resumedRequest && type == DispatcherType.ASYNC ? DispatcherType.REQUEST : type;
   }
 
   @Override

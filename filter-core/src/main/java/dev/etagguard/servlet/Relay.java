@@ -58,19 +58,26 @@ final class Relay {
 
     @Override
     public DispatcherType getDispatcherType() {
-      return retired ? super.getDispatcherType() : DispatcherType.REQUEST;
+      DispatcherType type = super.getDispatcherType();
+      return !retired && type == DispatcherType.ASYNC ? DispatcherType.REQUEST : type;
     }
 
+    /**
+     * The dispatch's type, where the container asks which filters to run: the resuming ASYNC
+     * dispatch is the request's own REQUEST one; a forward or include the handler makes in it
+     * is one.
+     */
     @Override
     public @Nullable Object getAttribute(String name) {
+      Object value = super.getAttribute(name);
       if (retired || !dispatcherTypeAttribute.equals(name)) {
-        return super.getAttribute(name);
+        return value;
       }
       if (strict && !pointed) {
         throw new IllegalStateException("ETag Guard: a request suspended for its permit reached the application"
             + " without the guard (it stopped while the request waited); not run");
       }
-      return DispatcherType.REQUEST;
+      return value == DispatcherType.ASYNC ? DispatcherType.REQUEST : value;
     }
   }
 

@@ -179,13 +179,15 @@ public final class ServletGuard {
   }
 
   /**
-   * Whether {@code context} is Jetty's (ee10, ee11) and every filter of it that runs on REQUEST
-   * dispatches runs on ASYNC ones too, and none runs on ASYNC dispatches only: a filter's waiting
-   * requests can then be suspended and resumed by an ASYNC dispatch ({@link #forFilter}), whose
-   * filters are the REQUEST ones. Read from Jetty's own mappings (reflectively: the filter
-   * depends on no server), once, as the filter initializes; {@code false} when they cannot be read.
+   * For Jetty's contexts (ee10, ee11): whether, now, every filter of {@code context} that runs on
+   * REQUEST dispatches runs on ASYNC ones too, and none on ASYNC dispatches only; a filter's
+   * waiting requests can then be suspended and resumed by an ASYNC dispatch ({@link #forFilter}),
+   * whose filters are the REQUEST ones. Read from Jetty's own mappings (reflectively: the filter
+   * depends on no server) each time a request would wait, so a filter added later counts; the
+   * answer is kept while the mappings are the same. {@code null} for other containers, or when
+   * the mappings cannot be read.
    */
-  static boolean jettyRunsRequestFiltersOnAsync(jakarta.servlet.ServletContext context) {
+  static @Nullable BooleanSupplier jettyFiltersRunOnAsync(jakarta.servlet.ServletContext context) {
     try {
       Object handler = null;
       for (Class<?> c = context.getClass(); c != null && handler == null; c = c.getSuperclass()) {
@@ -195,24 +197,44 @@ public final class ServletGuard {
         }
       }
       if (handler == null) {
-        return false;
+        return null;
       }
       Object servletHandler = handler.getClass().getMethod("getServletHandler").invoke(handler);
-      Object[] mappings = (Object[]) servletHandler.getClass().getMethod("getFilterMappings").invoke(servletHandler);
-      if (mappings == null) {
-        return true;
-      }
-      for (Object mapping : mappings) {
-        java.lang.reflect.Method appliesTo = mapping.getClass().getMethod("appliesTo", DispatcherType.class);
-        if (!appliesTo.invoke(mapping, DispatcherType.REQUEST).equals(appliesTo.invoke(mapping, DispatcherType.ASYNC))) {
+      java.lang.reflect.Method mappings = servletHandler.getClass().getMethod("getFilterMappings");
+      java.util.concurrent.atomic.AtomicReference<Object[]> checked = new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.concurrent.atomic.AtomicBoolean allowed = new java.util.concurrent.atomic.AtomicBoolean();
+      BooleanSupplier check = () -> {
+        try {
+          Object[] now = (Object[]) mappings.invoke(servletHandler);
+          if (now != checked.get()) {
+            allowed.set(requestFiltersRunOnAsync(now));
+            checked.set(now);
+          }
+          return allowed.get();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          LOG.log(Level.DEBUG, () -> "Filter mappings of " + context + " not readable: waiting requests keep their thread", e);
           return false;
         }
-      }
-      return true;
+      };
+      check.getAsBoolean(); // readable now
+      return check;
     } catch (ReflectiveOperationException | RuntimeException e) {
       LOG.log(Level.DEBUG, () -> "Filter mappings of " + context + " not readable: waiting requests keep their thread", e);
-      return false;
+      return null;
     }
+  }
+
+  private static boolean requestFiltersRunOnAsync(Object @Nullable [] mappings) throws ReflectiveOperationException {
+    if (mappings == null) {
+      return true;
+    }
+    for (Object mapping : mappings) {
+      java.lang.reflect.Method appliesTo = mapping.getClass().getMethod("appliesTo", DispatcherType.class);
+      if (!appliesTo.invoke(mapping, DispatcherType.REQUEST).equals(appliesTo.invoke(mapping, DispatcherType.ASYNC))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The engine. */
@@ -285,8 +307,29 @@ public final class ServletGuard {
     ServletHost host = suspension.host;
     host.resumeWith(next);
     suspension.resume();
-    finish(host.exchange, Objects.requireNonNull(host.done, "done"));
+    try {
+      finish(host.exchange, Objects.requireNonNull(host.done, "done"));
+    } catch (RuntimeException e) {
+      if (host.relay == null) {
+        throw e;
+      }
+      // Tomcat wraps a runtime failure of an async dispatch twice, which hides it from the
+      // webapp's exception-type error pages; a ServletException it passes on as it is.
+      throw new ServletException(e);
+    }
     return true;
+  }
+
+  /**
+   * Whether {@code request} is one suspended while it waited for its permit, about to be resumed
+   * by the ASYNC dispatch the container now runs.
+   *
+   * @param request the request as the container gives it
+   * @return whether the guard resumes it in this dispatch
+   * @since 0.3
+   */
+  public static boolean resuming(HttpServletRequest request) {
+    return request.getAttribute(Suspension.ATTRIBUTE) instanceof Suspension;
   }
 
   /** Whether a waiting request may be suspended (its ASYNC dispatch resumes it here). */

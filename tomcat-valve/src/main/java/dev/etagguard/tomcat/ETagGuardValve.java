@@ -16,6 +16,7 @@ import dev.etagguard.spi.ResourceKeyResolver;
 import dev.etagguard.support.Builtins;
 
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -306,7 +307,11 @@ public class ETagGuardValve extends ValveBase {
       // REQUEST filters, its servlet) with what the guard suspended it with, pointed at the
       // guard's wrappers. Else an async result (AsyncContext.dispatch), which Tomcat runs with the
       // wrappers the handler started async with; the guard learns when a held read's is done.
+      boolean resuming = ServletGuard.resuming(request.getRequest());
       guard.asyncDispatch(request.getRequest(), response.getResponse(), installing(request, response, next));
+      if (resuming) {
+        unwrapDispatchFailure(request);
+      }
       return;
     }
     if (!guarded(request, response)) {
@@ -335,6 +340,20 @@ public class ETagGuardValve extends ValveBase {
         }
       }
     };
+  }
+
+  /**
+   * A handler failure in the dispatch that resumed a waiting request, as the webapp's error pages
+   * would have seen it had the request not waited: Tomcat wraps a runtime failure of an async
+   * dispatch in a {@code RuntimeException} inside a {@code ServletException}, which hides it from
+   * exception-type error pages.
+   */
+  private static void unwrapDispatchFailure(Request request) {
+    if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof ServletException failure
+        && failure.getCause() instanceof RuntimeException wrapped && wrapped.getClass() == RuntimeException.class
+        && wrapped.getCause() != null) {
+      request.setAttribute(RequestDispatcher.ERROR_EXCEPTION, wrapped.getCause());
+    }
   }
 
   /** Whether the request is one the guard takes; else it passes through. */
