@@ -3,19 +3,26 @@
 [description]
 ETag Guard's shared store on PostgreSQL, for several instances: the cluster module and the
 PostgreSQL JDBC driver. Turn it on with jetty.etagGuard.sharedStore=postgres and
-jetty.etagGuard.postgresDataSource, the JNDI name of a DataSource (module plus, an
-org.eclipse.jetty.plus.jndi.Resource in the server's XML).
+jetty.etagGuard.postgresDataSource, the JNDI name of a DataSource: an
+org.eclipse.jetty.plus.jndi.Resource of JVM scope in an XML file of the jetty-base, wrapping the
+driver's org.postgresql.ds.PGSimpleDataSource (see the README). Brings Jetty's modules jndi (the
+naming the name is looked up in) and plus (the Resource class).
 
 [tags]
 handler
 
 [depends]
 etag-guard
+jndi
+plus
 
 [lib]
 lib/etag-guard-postgres/*.jar
 
 [ini-template]
 ## Several instances of the guard share validators and write permits through PostgreSQL.
+## The DataSource: an org.eclipse.jetty.plus.jndi.Resource bound in an XML file of the jetty-base
+## (listed below), e.g. etc/etag-guard-datasource.xml of the README.
 # jetty.etagGuard.sharedStore=postgres
 # jetty.etagGuard.postgresDataSource=jdbc/etagguard
+# etc/etag-guard-datasource.xml

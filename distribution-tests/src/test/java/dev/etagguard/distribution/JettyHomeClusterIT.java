@@ -16,8 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.etagguard.cluster.servers.PostgresServer;
 import dev.etagguard.cluster.servers.RedisServer;
 import dev.etagguard.testing.LostUpdateDrill;
+import dev.etagguard.testing.Readme;
 
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +29,10 @@ import org.junit.jupiter.api.Test;
  * etag-guard-postgres-jetty-home.zip}) unpacked into it, the modules added with
  * {@code --add-modules}, the store chosen in {@code start.d/etag-guard.ini}. With Redis (a server
  * from a Maven artifact): writes are ordered through it (a write while it is down is 503, and
- * succeeds once it is back), and three Jetty processes serving one wiki storage lose no update. A store asked for whose module is not added, or whose DataSource is
- * not bound, stops Jetty's start with a message naming the missing piece.
+ * succeeds once it is back). Three Jetty processes serving one wiki storage lose no update, sharing
+ * Redis, or PostgreSQL (a server from a Maven artifact) through a DataSource bound as the README
+ * shows. A store asked for whose module is not added, or whose DataSource is not bound, stops
+ * Jetty's start with a message naming the missing piece.
  */
 class JettyHomeClusterIT {
 
@@ -78,28 +82,94 @@ class JettyHomeClusterIT {
     try {
       Path base = jettyBase("three", List.of(bundle("etagguard.redisBundle")), "etag-guard-redis",
           "jetty.etagGuard.sharedStore=redis", "jetty.etagGuard.redisAddress=" + redis.address());
-      Path storage = Files.createDirectories(base.resolve("wiki-storage"));
-      List<URI> counters = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        int port = ServerProcess.freePort();
-        List<String> command = new ArrayList<>(run(base, port));
-        command.add(1, "-Detagguard.wiki.storage=" + storage);
-        jettys.add(ServerProcess.start(command, base, base.resolve("jetty-" + i + ".log"), Map.of()));
-        counters.add(URI.create("http://127.0.0.1:" + port + "/wiki/articles/counter"));
-      }
-      for (int i = 0; i < 3; i++) {
-        jettys.get(i).awaitPort(counters.get(i).getPort(), Duration.ofSeconds(90));
-        awaitDeployed(counters.get(i).resolve("probe-" + i), jettys.get(i));
-      }
-      LostUpdateDrill.Report report = LostUpdateDrill.across(counters).clients(6).incrementsEach(5).run();
-      assertThat(report.successes()).isEqualTo(30);
-      assertThat(send("GET", counters.get(2), null).body()).isEqualTo("30");
+      drillAcross(startThree(base, jettys));
     } finally {
       for (ServerProcess jetty : jettys) {
         jetty.close();
       }
       redis.stop();
     }
+  }
+
+  /**
+   * Three Jetty processes on one jetty-base, one wiki storage and one PostgreSQL, the DataSource
+   * bound as the README tells users (its jetty-base XML and ini lines, taken from it): the module
+   * {@code etag-guard-postgres} alone brings what the binding needs. The drill across them loses no
+   * update, and a write while PostgreSQL is down is 503, so the writes went through it.
+   */
+  @Test
+  void threeJettyHomesSharingPostgresLoseNoUpdate() throws Exception {
+    PostgresServer postgres = PostgresServer.start();
+    List<ServerProcess> jettys = new ArrayList<>();
+    try {
+      String ini = readmeSnippet("jetty.etagGuard.postgresDataSource=");
+      String xml = replaceOnce(readmeSnippet("org.eclipse.jetty.plus.jndi.Resource"), "db.internal:5432/app",
+          "127.0.0.1:" + postgres.port() + "/postgres");
+      xml = replaceOnce(xml, "<Set name=\"user\">app</Set>", "<Set name=\"user\">postgres</Set>");
+      Path base = jettyBase("three-postgres", List.of(bundle("etagguard.postgresBundle")), "etag-guard-postgres",
+          ini.lines().toArray(String[]::new));
+      String xmlFile = ini.lines().filter(line -> line.endsWith(".xml")).findFirst().orElseThrow();
+      Files.writeString(base.resolve(xmlFile), xml);
+      List<URI> counters = startThree(base, jettys);
+      drillAcross(counters);
+
+      String etag = send("GET", counters.get(0), null).headers().firstValue("ETag").orElseThrow();
+      postgres.stop();
+      HttpResponse<String> down = send("PUT", counters.get(1), "31", "If-Match", etag);
+      assertThat(down.statusCode()).as("a write while PostgreSQL is down").isEqualTo(503);
+    } finally {
+      for (ServerProcess jetty : jettys) {
+        jetty.close();
+      }
+      postgres.stop();
+    }
+  }
+
+  /**
+   * Starts three Jetty processes on {@code base} (added to {@code jettys}) sharing one wiki storage,
+   * and waits until each has the wiki deployed and its shared store answering a guarded write: the
+   * counter's URI on each.
+   */
+  private static List<URI> startThree(Path base, List<ServerProcess> jettys) throws Exception {
+    Path storage = Files.createDirectories(base.resolve("wiki-storage"));
+    List<URI> counters = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      int port = ServerProcess.freePort();
+      List<String> command = new ArrayList<>(run(base, port));
+      command.add(1, "-Detagguard.wiki.storage=" + storage);
+      jettys.add(ServerProcess.start(command, base, base.resolve("jetty-" + i + ".log"), Map.of()));
+      counters.add(URI.create("http://127.0.0.1:" + port + "/wiki/articles/counter"));
+    }
+    for (int i = 0; i < 3; i++) {
+      ServerProcess jetty = jettys.get(i);
+      jetty.awaitPort(counters.get(i).getPort(), Duration.ofSeconds(90));
+      assertThat(awaitDeployed(counters.get(i).resolve("probe-" + i), jetty).statusCode()).as(jetty.tail())
+          .isEqualTo(201);
+    }
+    return counters;
+  }
+
+  /** The lost-update drill across {@code counters}: 6 clients, 5 increments each, none lost. */
+  private static void drillAcross(List<URI> counters) throws Exception {
+    LostUpdateDrill.Report report = LostUpdateDrill.across(counters).clients(6).incrementsEach(5).run();
+    assertThat(report.successes()).as(report.toString()).isEqualTo(30);
+    assertThat(send("GET", counters.get(2), null).body()).as(report.toString()).isEqualTo("30");
+  }
+
+  /** The fenced block of the README's "Running several instances" that contains {@code marker}, without its fences. */
+  private static String readmeSnippet(String marker) throws Exception {
+    String[] parts = Readme.section("Running several instances").split("```");
+    for (int i = 1; i < parts.length; i += 2) {
+      if (parts[i].contains(marker)) {
+        return parts[i].substring(parts[i].indexOf('\n') + 1);
+      }
+    }
+    throw new AssertionError("the README's 'Running several instances' has no snippet with " + marker);
+  }
+
+  private static String replaceOnce(String text, String target, String replacement) {
+    assertThat(text).as("the README's snippet").containsOnlyOnce(target);
+    return text.replace(target, replacement);
   }
 
   @Test
