@@ -172,7 +172,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
       // Abandoned requests (idle timeout, client gone) must not keep a permit or a place in line.
       Request.addCompletionListener(request, failure -> exchange.close());
     }
-    JettyHost host = new JettyHost(next, security, request, response, callback);
+    JettyHost host = new JettyHost(next, security, exchange, request, response, callback);
     exchange.run(host).whenComplete(host::completed);
     return host.handled();
   }
