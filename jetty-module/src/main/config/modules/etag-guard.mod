@@ -65,6 +65,11 @@ etc/etag-guard.xml
 ## How many requests may wait for one resource's permit; more get 503 at once.
 # jetty.etagGuard.maxWaitersPerKey=256
 
+## The slowest a write's content may arrive, in bytes per second, once the write holds its permit
+## (after a 1 s allowance); a client sending slower gets 408 and the permit goes to the next writer.
+## 0 turns the check off.
+# jetty.etagGuard.minContentRate=1KiB
+
 ## Whether GET and HEAD take a shared permit of their resource, so a download never observes a write
 ## in progress.
 # jetty.etagGuard.readPermits=false

@@ -591,6 +591,22 @@ final class Admission implements AutoCloseable {
         "The request content did not arrive whole; nothing was written.", k.value()));
   }
 
+  /** The slowest a write's content may arrive under its permit (option {@code minContentRate}). */
+  long minContentRate() {
+    return engine.settings.minContentRate();
+  }
+
+  /**
+   * The 408 answer for a write whose content, read under its permit, arrived slower than
+   * {@code minContentRate}: the rest is not read, so the connection closes.
+   */
+  public Answer slowContent() {
+    ResourceKey k = requireKey();
+    return new Answer(408, Map.of("Connection", "close"), Problem.of("content-too-slow", "Request Timeout", 408,
+        "The request content arrived too slowly while the write held the resource; the write was abandoned.",
+        k.value()));
+  }
+
   // ---------------------------------------------------------------- writes
 
   /**

@@ -99,6 +99,27 @@ public final class Exchange implements AutoCloseable {
   }
 
   /**
+   * A meter for the content this write reads from its client under its permit (option
+   * {@code minContentRate}; it never fails when the option is {@code 0}): the host reads the
+   * client's content through it, and answers {@link #slowContent()} when it tripped.
+   *
+   * @since 0.3
+   */
+  public ContentRate contentRate() {
+    return ContentRate.of(admission.minContentRate());
+  }
+
+  /**
+   * The answer (408, RFC 9457 problem {@code content-too-slow}, {@code Connection: close}) in place of
+   * the handler's response, when the write's {@link #contentRate()} tripped before that response was sent.
+   *
+   * @since 0.3
+   */
+  public Answer slowContent() {
+    return admission.slowContent();
+  }
+
+  /**
    * Runs the exchange against its host.
    *
    * @return a stage completed when the response is sent (or handed to the host's error

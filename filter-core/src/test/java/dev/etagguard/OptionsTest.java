@@ -62,6 +62,7 @@ class OptionsTest {
     typed.put("missingPreconditionStatus", 403);
     typed.put("maxBufferSize", 65536L);
     typed.put("permitTimeout", Duration.ofMillis(500));
+    typed.put("minContentRate", 16_384L);
     typed.put("compressionMode", CompressionMode.WEAKEN);
     typed.put("validatorStoreSize", 5_000_000_000L);
     typed.put("invalidationRules", "/articles/{id} -> /articles, /feed; /authors/{a}/books/{b} -> /authors/{a}");

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
+import dev.etagguard.ContentRate;
 import dev.etagguard.Exchange;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.spi.EntityTagGenerator;
@@ -50,6 +51,8 @@ final class GuardedRequest extends HttpServletRequestWrapper {
   private final EntityTagGenerator.@Nullable Digest bodyDigest;
   private final @Nullable ServletResponse response;
   private @Nullable SpooledContent spooled;
+  /** The pace the client's content must keep while a write reads it under its permit; {@code null} elsewhere. */
+  private @Nullable ContentRate rate;
   private @Nullable ServletInputStream spooledStream;
   private @Nullable DigestingInputStream input;
   private @Nullable BufferedReader reader;
@@ -235,18 +238,22 @@ final class GuardedRequest extends HttpServletRequestWrapper {
     return internal ? getParameterMap().get(name) : super.getParameterValues(name);
   }
 
-  /** The handler reads this content, received by the guard, instead of the container's stream; returns this. */
-  GuardedRequest reading(@Nullable SpooledContent content) {
+  /**
+   * The handler of a write reads this content, received by the guard, instead of the container's
+   * stream, and what it reads from the client at no less than {@code rate}; returns this.
+   */
+  GuardedRequest reading(@Nullable SpooledContent content, ContentRate rate) {
     this.spooled = content;
+    this.rate = rate;
     return this;
   }
 
   private ServletInputStream source() throws IOException {
-    if (spooled == null) {
+    if (rate == null) {
       return super.getInputStream();
     }
     if (spooledStream == null) {
-      spooledStream = spooled.open();
+      spooledStream = spooled != null ? spooled.open(rate) : new MeteredInput(super.getInputStream(), rate);
     }
     return spooledStream;
   }
@@ -335,7 +342,7 @@ final class GuardedRequest extends HttpServletRequestWrapper {
       return new BufferedReader(new InputStreamReader(getInputStream(), StandardCharsets.UTF_8));
     }
     if (bodyDigest == null) {
-      if (spooled == null) {
+      if (rate == null) {
         return super.getReader();
       }
       if (reader == null) {

@@ -16,6 +16,7 @@ import java.util.function.Function;
 
 import dev.etagguard.Answer;
 import dev.etagguard.BodyBuffer;
+import dev.etagguard.ContentRate;
 import dev.etagguard.Exchange;
 import dev.etagguard.ReadDecision;
 import dev.etagguard.http.ByteRange;
@@ -87,6 +88,8 @@ final class ServletHost implements Exchange.Host {
   final boolean head;
   /** A write's content, received before its permit. */
   private @Nullable SpooledContent content;
+  /** The pace of the content a write reads from its client under its permit. */
+  private @Nullable ContentRate rate;
 
   ServletHost(ServletGuard guard, Exchange exchange, HttpServletRequest request, HttpServletResponse response,
       ServletGuard.Chain next, BooleanSupplier containerError) {
@@ -159,6 +162,7 @@ final class ServletHost implements Exchange.Host {
   @Override
   public CompletionStage<Void> receiveContent() {
     return attempt(() -> {
+      rate = exchange.contentRate();
       content = SpooledContent.receive(request);
       return null;
     });
@@ -178,7 +182,8 @@ final class ServletHost implements Exchange.Host {
   @Override
   public InputStream content() throws IOException {
     SpooledContent c = content;
-    return c != null ? c.open() : request.getInputStream();
+    ContentRate r = Objects.requireNonNull(rate, "rate");
+    return c != null ? c.open(r) : new MeteredInput(request.getInputStream(), r);
   }
 
   @Override
@@ -266,6 +271,7 @@ final class ServletHost implements Exchange.Host {
       OptionalLong fencingToken) {
     fencingToken.ifPresent(token -> request.setAttribute(Exchange.FENCING_TOKEN_ATTRIBUTE, token));
     CapturingResponse capture = new CapturingResponse(guard.shielded(response), body, c -> true, containerError);
+    ContentRate r = Objects.requireNonNull(rate, "rate");
     CompletableFuture<Exchange.Captured> result = new CompletableFuture<>();
     GuardedRequest guarded = GuardedRequest.forHandler(request, capture, false, context -> {
       // A write that goes async streams its response; its permit is held until the end.
@@ -273,14 +279,19 @@ final class ServletHost implements Exchange.Host {
       context.addListener(new HeldAsync.Ended(() -> result.complete(ServletCaptured.answered(response,
           capture.capture()))));
       return context;
-    }, contentDigest).reading(content).resumed(resumed);
+    }, contentDigest).reading(content, r).resumed(resumed);
     try {
       next.proceed(guarded, capture);
       if (request.isAsyncStarted()) {
         return result;
       }
     } catch (IOException | ServletException | RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+      if (!r.tooSlow()) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
+    if (r.tooSlow()) {
+      return tooSlow(capture, r);
     }
     if (capture.containerOwned()) {
       return CompletableFuture.completedFuture(ServletCaptured.answered(response, capture.capture()));
@@ -288,6 +299,23 @@ final class ServletHost implements Exchange.Host {
     capture.flushWriter();
     return CompletableFuture.completedFuture(new ServletCaptured(response, capture.capture(),
         capture.declaredLength(), false, false, guarded.bodyTag(), guarded.bodyLength()));
+  }
+
+  /**
+   * The client sent its content under the permit too slowly (option {@code minContentRate}): 408
+   * in place of the handler's response (or the container's error page), sent at once, unless the
+   * response went out already; either way the write ends and its permit is released.
+   */
+  private CompletionStage<Exchange.Captured> tooSlow(CapturingResponse capture, ContentRate r) {
+    LOG.log(Level.DEBUG, () -> "Request content of " + exchange + " too slow: " + r);
+    return send(() -> {
+      if (!response.isCommitted()) {
+        response.reset();
+        ServletAnswers.send(response, exchange.slowContent());
+        response.flushBuffer();
+      }
+      return null;
+    }).thenApply(v -> ServletCaptured.answered(response, capture.capture()));
   }
 
   @Override

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
+import dev.etagguard.ContentRate;
+
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -19,12 +21,13 @@ import org.jspecify.annotations.Nullable;
  * A write's request content, received before the write waits for its resource's permit, so that
  * a client sending slowly delays only itself: the first {@value #IN_MEMORY} bytes are kept in
  * memory, the rest in a temporary file deleted by {@link #close()}, up to {@link #LIMIT} bytes;
- * content beyond that streams from the client to the handler under the permit. The handler reads it
- * through {@link #open()}, as it would the container's stream.
+ * content beyond that streams from the client to the handler under the permit, at no less than the
+ * write's {@link ContentRate} (option {@code minContentRate}). The handler reads it through
+ * {@link #open(ContentRate)}, as it would the container's stream.
  *
  * <p>A client that waits to hear first ({@code Expect: 100-continue}) sends its content only when
  * the handler reads it: the guard decides first, so a refusal (412) costs no upload, and the
- * content is then read under the permit, as the client asked.
+ * content is then read under the permit, as the client asked, at no less than that rate.
  *
  * <p>Form content ({@code application/x-www-form-urlencoded} and {@code multipart/form-data}) is
  * left to the container and read by the handler under the permit: a handler may read it raw or
@@ -45,9 +48,10 @@ final class SpooledContent implements AutoCloseable {
   private final int headLength;
   private final @Nullable Path file;
   private final long length;
-  private final @Nullable InputStream rest;
+  private final @Nullable ServletInputStream rest;
 
-  private SpooledContent(byte[] head, int headLength, @Nullable Path file, long length, @Nullable InputStream rest) {
+  private SpooledContent(byte[] head, int headLength, @Nullable Path file, long length,
+      @Nullable ServletInputStream rest) {
     this.head = head;
     this.headLength = headLength;
     this.file = file;
@@ -72,7 +76,7 @@ final class SpooledContent implements AutoCloseable {
     if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")) {
       return null; // the handler may read it raw or as parameters, which the container parses from its own stream
     }
-    InputStream in = request.getInputStream();
+    ServletInputStream in = request.getInputStream();
     byte[] head = new byte[(int) Math.min(IN_MEMORY, declared > 0 ? declared : 8192)];
     int filled = 0;
     for (int n; (n = in.read(head, filled, head.length - filled)) != -1; ) {
@@ -122,15 +126,16 @@ final class SpooledContent implements AutoCloseable {
 
   /**
    * A fresh stream over the whole content: what was received, then, for content beyond
-   * {@link #LIMIT}, the rest as the client sends it (which only the first stream can read).
+   * {@link #LIMIT}, the rest as the client sends it (which only the first stream can read), at no
+   * less than {@code rate}.
    */
-  ServletInputStream open() throws IOException {
+  ServletInputStream open(ContentRate rate) throws IOException {
     InputStream whole = new ByteArrayInputStream(head, 0, headLength);
     if (file != null) {
       whole = new SequenceInputStream(whole, Files.newInputStream(file));
     }
     if (rest != null) {
-      whole = new SequenceInputStream(whole, rest);
+      whole = new SequenceInputStream(whole, new MeteredInput(rest, rate));
     }
     return new Stream(whole);
   }

@@ -69,6 +69,11 @@ public final class GuardSettings {
       option("maxWaitersPerKey", Kind.INTEGER, "256",
           "How many requests may wait for one resource's permit; more get 503 at once.",
           Builder::maxWaitersPerKey, b -> b.maxWaitersPerKey),
+      option("minContentRate", Kind.SIZE, "1KiB",
+          "The slowest a write's content may arrive, in bytes per second, once the write holds its permit "
+              + "(after a 1 s allowance); a client sending slower gets 408 and the permit goes to the next "
+              + "writer. 0 turns the check off.",
+          Builder::minContentRate, b -> b.minContentRate),
       option("readPermits", Kind.BOOLEAN, "false",
           "Whether GET and HEAD take a shared permit of their resource, so a download never observes a write in "
               + "progress.",
@@ -286,6 +291,26 @@ public final class GuardSettings {
   /** How many requests may wait for one resource's permit. */
   public int maxWaitersPerKey() {
     return values.maxWaitersPerKey;
+  }
+
+  /**
+   * The slowest, in bytes per second, that a write's content may arrive while the write holds its
+   * permit; {@code 0} for no minimum. Default 1 KiB/s.
+   *
+   * <p>A write's content is received before its permit is asked for, except what the client sends
+   * only once the guard has decided ({@code Expect: 100-continue}) and what lies beyond the part
+   * received first (8 MiB): that part is read under the permit, and a client that sent it slowly
+   * would keep every other writer of the resource waiting. So, under the permit, the bytes the
+   * client has sent must keep up with this rate over the time the handler waited for them, after
+   * a one-second allowance for the first bytes (the 100 Continue round trip); the time the handler
+   * spends on its own between reads does not count. A client that falls behind is treated as one
+   * that left: the handler's read fails, the write ends and its permit is released, and the client
+   * gets 408 Request Timeout if the response has not been sent yet. A read that waits for bytes
+   * that never come is ended by the server's idle timeout. Implements the mechanism of Jetty's
+   * {@code minRequestDataRate}, for the content read under a permit only.
+   */
+  public long minContentRate() {
+    return values.minContentRate;
   }
 
   /**
@@ -630,6 +655,7 @@ public final class GuardSettings {
     private int maxBufferSize;
     private Duration permitTimeout = Duration.ZERO;
     private int maxWaitersPerKey;
+    private long minContentRate;
     private boolean readPermits;
     private CompressionMode compressionMode = CompressionMode.SUFFIX;
     private long validatorStoreSize;
@@ -730,6 +756,18 @@ public final class GuardSettings {
         throw new IllegalArgumentException("maxWaitersPerKey must be >= 0: " + waiters);
       }
       this.maxWaitersPerKey = waiters;
+      return this;
+    }
+
+    /**
+     * The slowest a write's content may arrive under its permit, in bytes per second; {@code 0}
+     * for no minimum. Default 1 KiB/s. See {@link GuardSettings#minContentRate()}.
+     */
+    public Builder minContentRate(long bytesPerSecond) {
+      if (bytesPerSecond < 0) {
+        throw new IllegalArgumentException("minContentRate must be >= 0: " + bytesPerSecond);
+      }
+      this.minContentRate = bytesPerSecond;
       return this;
     }
 

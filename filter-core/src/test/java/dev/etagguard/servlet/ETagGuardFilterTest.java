@@ -23,6 +23,7 @@ import dev.etagguard.http.EntityTag;
 import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.testing.EmbeddedServer;
 import dev.etagguard.testing.ResourceServlet;
+import dev.etagguard.testing.SlowContentScenarios;
 import dev.etagguard.support.Builtins;
 
 import org.junit.jupiter.api.AfterEach;
@@ -330,5 +331,21 @@ class ETagGuardFilterTest {
   void concurrentReadModifyWriteLosesNoUpdate(EmbeddedServer.Kind kind) throws Exception {
     start(kind);
     LostUpdateDrill.run(server.uri("/guarded/counter"), 8, 15);
+  }
+
+  /** Option minContentRate: content sent after Expect: 100-continue at one byte a second ends the write at the rate. */
+  @ParameterizedTest
+  @EnumSource(EmbeddedServer.Kind.class)
+  void expectContinueContentSentSlowlyEndsTheWriteAtTheRate(EmbeddedServer.Kind kind) throws Exception {
+    start(kind, SlowContentScenarios.settings());
+    SlowContentScenarios.expectContinue(server, engine.sequencer(), servlet.store::get);
+  }
+
+  /** Option minContentRate: content beyond the 8 MiB received before the permit, sent slowly, ends the write at the rate. */
+  @ParameterizedTest
+  @EnumSource(EmbeddedServer.Kind.class)
+  void contentBeyondTheReceivedPartSentSlowlyEndsTheWriteAtTheRate(EmbeddedServer.Kind kind) throws Exception {
+    start(kind, SlowContentScenarios.settings());
+    SlowContentScenarios.beyondTheReceivedPart(server, engine.sequencer(), SpooledContent.LIMIT, servlet.store::get);
   }
 }

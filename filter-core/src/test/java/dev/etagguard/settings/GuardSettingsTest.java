@@ -39,6 +39,7 @@ class GuardSettingsTest {
     m.put("maxBufferSize", entry("64KiB", s -> s.maxBufferSize(), 65536));
     m.put("permitTimeout", entry("500ms", s -> s.permitTimeout(), Duration.ofMillis(500)));
     m.put("maxWaitersPerKey", entry("3", s -> s.maxWaitersPerKey(), 3));
+    m.put("minContentRate", entry("16KiB", s -> s.minContentRate(), 16_384L));
     m.put("readPermits", entry("true", s -> s.readPermits(), true));
     m.put("compressionMode", entry("Weaken", s -> s.compressionMode(), dev.etagguard.settings.CompressionMode.WEAKEN));
     m.put("validatorStoreSize", entry("5000000000", s -> s.validatorStoreSize(), 5_000_000_000L));
@@ -87,6 +88,7 @@ class GuardSettingsTest {
     assertThat(d.maxBufferSize()).isEqualTo(1024 * 1024);
     assertThat(d.permitTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(d.maxWaitersPerKey()).isEqualTo(256);
+    assertThat(d.minContentRate()).isEqualTo(1024);
     assertThat(d.readPermits()).isFalse();
     assertThat(d.compressionMode()).isEqualTo(dev.etagguard.settings.CompressionMode.SUFFIX);
     assertThat(d.validatorStoreSize()).isEqualTo(100_000);
@@ -167,6 +169,8 @@ class GuardSettingsTest {
       redisEntryTtl             | 1w
       postgresCreateSchema      | no
       maxWaitersPerKey          | -1
+      minContentRate            | -1
+      minContentRate            | 1KiB/s
       maxWaitersPerKey          | 99999999999
       readPermits               | on
       compressionMode           | gzip

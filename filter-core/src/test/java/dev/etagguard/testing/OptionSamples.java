@@ -33,6 +33,7 @@ public final class OptionSamples {
     m.put("maxBufferSize", "65536");
     m.put("permitTimeout", "500ms");
     m.put("maxWaitersPerKey", "3");
+    m.put("minContentRate", "16384");
     m.put("readPermits", "true");
     m.put("compressionMode", "weaken");
     m.put("validatorStoreSize", "5000000000");

@@ -110,6 +110,12 @@ final class CapturingResponse extends Response.Wrapper implements Exchange.Captu
     return this;
   }
 
+  /** The host answered in place of the handler's response (408: its content came too slowly). */
+  CapturingResponse answeredInstead() {
+    answered = true;
+    return this;
+  }
+
   /** The handler failed after its last write: the complete response goes out, then the failure. */
   CapturingResponse failedAfter(Throwable x) {
     failure = x;

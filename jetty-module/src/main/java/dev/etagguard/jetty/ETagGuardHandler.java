@@ -34,7 +34,9 @@ import org.jspecify.annotations.Nullable;
  * succeeded or failed. A write's request content is received in full before its permit is
  * taken (read with demand callbacks; up to 64 KiB in memory, beyond that in a temporary file
  * deleted when the exchange completes), so a client that sends slowly holds no permit; a client
- * that fails to send its content gets a 400, with no permit taken.
+ * that fails to send its content gets a 400, with no permit taken. Content read under the permit
+ * (after {@code Expect: 100-continue}, or beyond the 8 MiB received first) must keep up with the
+ * option {@code minContentRate}, else the client gets 408 and the permit goes to the next writer.
  *
  * <p>Place it inside a compression handler (compression outermost): the guard then sees and
  * tags identity bytes, and the compression handler gives the compressed variant its own ETag
@@ -172,7 +174,7 @@ public class ETagGuardHandler extends Handler.Wrapper {
       // Abandoned requests (idle timeout, client gone) must not keep a permit or a place in line.
       Request.addCompletionListener(request, failure -> exchange.close());
     }
-    JettyHost host = new JettyHost(next, security, request, response, callback);
+    JettyHost host = new JettyHost(next, security, exchange, request, response, callback);
     exchange.run(host).whenComplete(host::completed);
     return host.handled();
   }

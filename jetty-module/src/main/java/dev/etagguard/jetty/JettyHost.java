@@ -12,6 +12,7 @@ import java.util.function.Function;
 
 import dev.etagguard.Answer;
 import dev.etagguard.BodyBuffer;
+import dev.etagguard.ContentRate;
 import dev.etagguard.Exchange;
 import dev.etagguard.ReadDecision;
 import dev.etagguard.spi.EntityTagGenerator;
@@ -33,6 +34,7 @@ import org.jspecify.annotations.Nullable;
 final class JettyHost implements Exchange.Host {
   private final Handler next;
   private final SecurityWatch security;
+  private final Exchange exchange;
   /** The client's request, then (once a write's content has arrived) the request serving that content. */
   private Request request;
   private final Response response;
@@ -46,10 +48,14 @@ final class JettyHost implements Exchange.Host {
   private volatile @Nullable Thread handling = Thread.currentThread();
   private boolean notHandled;
   private @Nullable ReadDecision early;
+  /** The pace of the content a write reads from its client under its permit. */
+  private @Nullable ContentRate rate;
 
-  JettyHost(Handler next, SecurityWatch security, Request request, Response response, Callback callback) {
+  JettyHost(Handler next, SecurityWatch security, Exchange exchange, Request request, Response response,
+      Callback callback) {
     this.next = next;
     this.security = security;
+    this.exchange = exchange;
     this.request = request;
     this.response = response;
     this.callback = callback;
@@ -116,7 +122,7 @@ final class JettyHost implements Exchange.Host {
     }
     // Read with demand callbacks (no thread waits), spooled to a file beyond 64 KiB.
     CompletableFuture<Void> received = new CompletableFuture<>();
-    SpooledRequest.spool(request, spooled -> {
+    SpooledRequest.spool(request, new MeteredRequest(request, rate()), spooled -> {
       request = spooled;
       executor.execute(() -> received.complete(null));
     }, received::completeExceptionally);
@@ -148,7 +154,24 @@ final class JettyHost implements Exchange.Host {
   public InputStream content() {
     // Runs on the executor (never on a selector thread), so reading the content of a possible
     // retry blocking is allowed here.
-    return Content.Source.asInputStream(request);
+    return Content.Source.asInputStream(reading());
+  }
+
+  private ContentRate rate() {
+    ContentRate r = rate;
+    if (r == null) {
+      r = exchange.contentRate();
+      rate = r;
+    }
+    return r;
+  }
+
+  /**
+   * The request whose content a write's handler reads: the content received before the permit
+   * (the rest, beyond it, metered), or the client's own (with {@code Expect: 100-continue}) metered.
+   */
+  private Request reading() {
+    return request instanceof SpooledRequest ? request : new MeteredRequest(request, rate());
   }
 
   @Override
@@ -233,31 +256,53 @@ final class JettyHost implements Exchange.Host {
   public CompletionStage<Exchange.Captured> write(BodyBuffer body, EntityTagGenerator.@Nullable Digest contentDigest,
       OptionalLong fencingToken) {
     fencingToken.ifPresent(token -> request.setAttribute(Exchange.FENCING_TOKEN_ATTRIBUTE, token));
-    GuardedRequest handlerRequest = contentDigest != null ? GuardedRequest.digesting(request, contentDigest) : null;
+    Request reading = reading();
+    GuardedRequest handlerRequest = contentDigest != null ? GuardedRequest.digesting(reading, contentDigest) : null;
     CapturingResponse capture = new CapturingResponse(request, response, body, false, c -> true);
     CompletableFuture<Exchange.Captured> result = new CompletableFuture<>();
     Callback done = new Callback() {
       @Override
       public void succeeded() {
         // Off the handler's completing thread: the internal GET may run a whole request.
-        executor.execute(() -> result.complete(handlerRequest == null ? capture
-            : capture.content(handlerRequest.bodyTag(), handlerRequest.bodyLength())));
+        executor.execute(() -> {
+          if (rate().tooSlow() && !response.isCommitted()) {
+            tooSlow(result, capture);
+            return;
+          }
+          result.complete(handlerRequest == null ? capture
+              : capture.content(handlerRequest.bodyTag(), handlerRequest.bodyLength()));
+        });
       }
 
       @Override
       public void failed(Throwable x) {
-        result.completeExceptionally(x);
+        if (rate().tooSlow() && !response.isCommitted()) {
+          tooSlow(result, capture);
+        } else {
+          result.completeExceptionally(x);
+        }
       }
     };
     try {
-      if (!next.handle(handlerRequest != null ? handlerRequest : request, capture, done)) {
+      if (!next.handle(handlerRequest != null ? handlerRequest : reading, capture, done)) {
         handling = null; // a write's refusal always comes from the guard
         declined(result, capture);
       }
     } catch (Throwable x) {
-      result.completeExceptionally(x);
+      done.failed(x);
     }
     return result;
+  }
+
+  /**
+   * The client sent its content under the permit too slowly (option {@code minContentRate}) and
+   * the response has not gone out: 408 in its place. The write ends, and its permit is released,
+   * when the answer is sent.
+   */
+  private void tooSlow(CompletableFuture<Exchange.Captured> result, CapturingResponse capture) {
+    response.reset();
+    JettyAnswers.send(exchange.slowContent(), response, Callback.from(callback.getInvocationType(),
+        () -> result.complete(capture.answeredInstead()), result::completeExceptionally));
   }
 
   @Override

@@ -46,12 +46,15 @@ final class SpooledRequest extends Request.Wrapper {
   }
 
   /**
-   * Receives the whole content of {@code request}, then calls {@code then} with the request
-   * serving it; or calls {@code failed} once if the content cannot be read (the client went away,
-   * a bad chunk, the temporary file failed). Either may run on the calling thread.
+   * Receives the whole content of {@code request}, up to {@link #LIMIT} bytes, then calls
+   * {@code then} with the request serving it (beyond the limit, the rest read from {@code rest}, the
+   * request's own content as the handler is to read it under the permit); or calls {@code failed}
+   * once if the content cannot be read (the client went away, a bad chunk, the temporary file
+   * failed). Either may run on the calling thread.
    */
-  static void spool(Request request, Consumer<SpooledRequest> then, Consumer<Throwable> failed) {
-    new Reader(request, then, failed).run();
+  static void spool(Request request, Content.Source rest, Consumer<SpooledRequest> then,
+      Consumer<Throwable> failed) {
+    new Reader(request, rest, then, failed).run();
   }
 
   @Override
@@ -145,6 +148,7 @@ final class SpooledRequest extends Request.Wrapper {
   /** Reads the client's content with demand callbacks into memory, then into a temporary file. */
   private static final class Reader implements Runnable {
     private final Request request;
+    private final Content.Source rest;
     private final Consumer<SpooledRequest> then;
     private final Consumer<Throwable> failed;
     private byte[] memory = new byte[0];
@@ -153,8 +157,9 @@ final class SpooledRequest extends Request.Wrapper {
     private @Nullable Path file;
     private @Nullable FileChannel channel;
 
-    Reader(Request request, Consumer<SpooledRequest> then, Consumer<Throwable> failed) {
+    Reader(Request request, Content.Source rest, Consumer<SpooledRequest> then, Consumer<Throwable> failed) {
       this.request = request;
+      this.rest = rest;
       this.then = then;
       this.failed = failed;
     }
@@ -250,7 +255,7 @@ final class SpooledRequest extends Request.Wrapper {
       Content.Source received = source;
       // A handler that stops reading early leaves the file open: close it with the exchange.
       Request.addCompletionListener(request, failure -> received.fail(new IOException("exchange complete")));
-      then.accept(more ? new SpooledRequest(request, new Joined(received, request), request.getLength())
+      then.accept(more ? new SpooledRequest(request, new Joined(received, rest), request.getLength())
           : new SpooledRequest(request, received, total));
     }
 

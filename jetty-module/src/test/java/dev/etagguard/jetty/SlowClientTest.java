@@ -28,6 +28,7 @@ import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.http.EntityTag;
 import dev.etagguard.spi.EntityTagGenerator;
 import dev.etagguard.testing.Permits;
+import dev.etagguard.testing.SlowContentScenarios;
 import dev.etagguard.testing.Wire;
 import dev.etagguard.support.Builtins;
 
@@ -220,6 +221,22 @@ class SlowClientTest {
     }
     assertThat(store.store.get("/f")).isEqualTo("body".getBytes(StandardCharsets.UTF_8));
     assertThat(store.store.get("/e")).isEqualTo("old".getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Option minContentRate: a client with Expect: 100-continue sending one byte a second is ended at the rate. */
+  @Test
+  void expectContinueContentSentSlowlyEndsTheWriteAtTheRate() throws Exception {
+    CoreStore store = new CoreStore();
+    start(store, SlowContentScenarios.settings());
+    SlowContentScenarios.expectContinue(server, engine.sequencer(), store.store::get);
+  }
+
+  /** Option minContentRate: content beyond the part received before the permit, sent slowly, is ended at the rate. */
+  @Test
+  void contentBeyondTheReceivedPartSentSlowlyEndsTheWriteAtTheRate() throws Exception {
+    CoreStore store = new CoreStore();
+    start(store, SlowContentScenarios.settings());
+    SlowContentScenarios.beyondTheReceivedPart(server, engine.sequencer(), SpooledRequest.LIMIT, store.store::get);
   }
 
   /** Answers a write with its form parameters; GET finds nothing. */

@@ -265,6 +265,7 @@ class ETagGuardPropertiesTest {
     assertThat(actual.maxBufferSize()).isEqualTo(expected.maxBufferSize());
     assertThat(actual.permitTimeout()).isEqualTo(expected.permitTimeout());
     assertThat(actual.maxWaitersPerKey()).isEqualTo(expected.maxWaitersPerKey());
+    assertThat(actual.minContentRate()).isEqualTo(expected.minContentRate());
     assertThat(actual.readPermits()).isEqualTo(expected.readPermits());
     assertThat(actual.compressionMode()).isEqualTo(expected.compressionMode());
     assertThat(actual.validatorStoreSize()).isEqualTo(expected.validatorStoreSize());

@@ -20,6 +20,7 @@ import dev.etagguard.GuardEngine;
 import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.ResourceServlet;
+import dev.etagguard.testing.SlowContentScenarios;
 
 import org.apache.catalina.Context;
 import org.junit.jupiter.api.AfterEach;
@@ -128,5 +129,16 @@ class GoneClientTest {
     awaitExchangeEnded();
     assertThat(put(server.uri("/a"), "v2").statusCode()).as("the next write of the resource").isEqualTo(201);
     assertThat(severeMessages()).as("errors logged for a client that left").isEmpty();
+  }
+
+  /**
+   * Option minContentRate: a client sending its content (after Expect: 100-continue) at one byte a
+   * second is treated as one that left. The handler's read fails, Tomcat puts the response into
+   * its error state, and the guard answers 408 in place of the error page.
+   */
+  @Test
+  void aClientSendingContentTooSlowlyUnderThePermitGets408() throws Exception {
+    start(SlowContentScenarios.settings());
+    SlowContentScenarios.expectContinue(server, valve.engine(root).sequencer(), servlet.store::get);
   }
 }
