@@ -11,6 +11,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
@@ -40,6 +43,9 @@ import org.jspecify.annotations.Nullable;
 final class ServletHost implements Exchange.Host {
 
   private static final System.Logger LOG = System.getLogger(ServletHost.class.getName());
+
+  /** How long a request waits for its permit on its thread before it is suspended. */
+  static final long ON_THREAD_MILLIS = 10;
 
   /** The most ASYNC dispatches one internal GET runs before it gives up on its handler. */
   private static final int MAX_INTERNAL_DISPATCHES = 16;
@@ -149,7 +155,22 @@ final class ServletHost implements Exchange.Host {
   @Override
   public <T> CompletionStage<T> await(CompletableFuture<T> permit) {
     if (!permit.isDone() && guard.suspends() && request.isAsyncSupported() && !request.isAsyncStarted()) {
-      return Suspension.suspend(this, permit, guard.engine().settings().permitTimeout().toMillis());
+      // A permit that comes soon (an uncontended write to a shared store: its store's round
+      // trip) is waited for here, as Jetty's QoSFilter waits briefly: cheaper than a suspension
+      // and its dispatch. A longer wait holds no thread.
+      try {
+        permit.get(ON_THREAD_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException | InterruptedException notYet) {
+        if (notYet instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        if (!permit.isDone()) {
+          return Suspension.suspend(this, permit, guard.engine().settings().permitTimeout().toMillis());
+        }
+      } catch (ExecutionException | CancellationException failure) {
+        // the flow answers it
+      }
+      return permit;
     }
     try {
       permit.join(); // bounded by permitTimeout

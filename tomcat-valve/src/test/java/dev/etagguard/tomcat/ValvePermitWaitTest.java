@@ -171,6 +171,7 @@ class ValvePermitWaitTest {
       assertThat(Permits.awaitHeld(app.engine().sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
       CompletableFuture<HttpResponse<String>> orphan = put(app.client(), app.server().uri("/w/k"), "orphan");
       assertThat(Permits.awaitWaiting(app.engine().sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
+      Thread.sleep(300); // past the brief wait on its thread (10 ms): suspended
       for (org.apache.catalina.Valve v : app.root().getPipeline().getValves()) {
         if (v.getClass().getName().endsWith("$Guarding")) {
           app.root().getPipeline().removeValve(v);
