@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -19,21 +17,13 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 
 import dev.etagguard.settings.GuardSettings;
+import dev.etagguard.testing.EmbeddedServer;
 import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.WaitProbe;
 
-import org.apache.catalina.Context;
-import org.apache.catalina.LifecycleException;
-import org.apache.catalina.connector.Connector;
-import org.apache.catalina.startup.Tomcat;
-import org.apache.tomcat.util.descriptor.web.FilterDef;
-import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.eclipse.jetty.ee11.servlet.ErrorPageErrorHandler;
-import org.eclipse.jetty.ee11.servlet.FilterHolder;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletHolder;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
@@ -52,7 +42,7 @@ class FilterPermitWaitProbeTest {
   void onTomcatAQueuedHandlerAnswersAsOneThatDidNotWait(String mode) throws Exception {
     WaitProbe.Handler handler = new WaitProbe.Handler();
     ETagGuardFilter guard = guard("20s");
-    try (Running server = tomcat(handler, guard, null)) {
+    try (EmbeddedServer server = tomcat(handler, guard, null)) {
       WaitProbe.assertSame(handler, new WaitProbe.Client(server.base(), null), guard.engine().sequencer(), mode);
     }
   }
@@ -62,7 +52,7 @@ class FilterPermitWaitProbeTest {
   void onJettyAQueuedHandlerAnswersAsOneThatDidNotWait(String mode) throws Exception {
     WaitProbe.Handler handler = new WaitProbe.Handler();
     ETagGuardFilter guard = guard("20s");
-    try (Running server = jetty(handler, guard)) {
+    try (EmbeddedServer server = jetty(handler, guard)) {
       WaitProbe.assertSame(handler, new WaitProbe.Client(server.base(), null), guard.engine().sequencer(), mode);
     }
   }
@@ -87,7 +77,7 @@ class FilterPermitWaitProbeTest {
         }
       }
     };
-    try (Running server = tomcat(handler, guard, slowUnwinding)) {
+    try (EmbeddedServer server = tomcat(handler, guard, slowUnwinding)) {
       WaitProbe.Client client = new WaitProbe.Client(server.base(), null);
       CountDownLatch hold = handler.holds.computeIfAbsent("/race", p -> new CountDownLatch(1));
       CompletableFuture<HttpResponse<String>> first = client.send("/p/race", "hold", "If-None-Match", "v0");
@@ -117,26 +107,17 @@ class FilterPermitWaitProbeTest {
   void onJettyARequestFilterAddedLaterStillRunsForQueuedWrites() throws Exception {
     dev.etagguard.testing.QueuedWriteServlet servlet = new dev.etagguard.testing.QueuedWriteServlet();
     ETagGuardFilter guard = guard("20s");
-    org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server(new QueuedThreadPool(8, 8));
-    ServerConnector connector = new ServerConnector(server, 1, 1);
-    connector.setHost("127.0.0.1");
-    connector.setPort(0);
-    server.addConnector(connector);
-    ServletContextHandler context = new ServletContextHandler();
-    context.setContextPath("/");
-    ServletHolder holder = new ServletHolder(servlet);
-    holder.setAsyncSupported(true);
-    context.addServlet(holder, "/*");
-    FilterHolder guardHolder = new FilterHolder(guard);
-    guardHolder.setAsyncSupported(true);
-    context.addFilter(guardHolder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
-    server.setHandler(context);
-    server.start();
-    try {
-      FilterHolder marking = new FilterHolder(dev.etagguard.testing.QueuedWriteServlet.marking());
-      marking.setAsyncSupported(true);
-      context.addFilter(marking, "/*", EnumSet.of(DispatcherType.REQUEST));
-      URI base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
+    ServletContextHandler[] root = new ServletContextHandler[1];
+    EmbeddedServer server = EmbeddedServer.jetty(8, context -> {
+      root[0] = context;
+      ServletHolder holder = new ServletHolder(servlet);
+      holder.setAsyncSupported(true);
+      context.addServlet(holder, "/*");
+      EmbeddedServer.addFilter(context, guard, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+    });
+    try (server) {
+      EmbeddedServer.addFilter(root[0], dev.etagguard.testing.QueuedWriteServlet.marking(), "/*", EnumSet.of(DispatcherType.REQUEST));
+      URI base = server.base();
       java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
       CompletableFuture<HttpResponse<String>> first = client.sendAsync(java.net.http.HttpRequest.newBuilder(base.resolve("/p/k"))
           .header("If-None-Match", "*").PUT(java.net.http.HttpRequest.BodyPublishers.ofString("first")).build(),
@@ -150,8 +131,6 @@ class FilterPermitWaitProbeTest {
       assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
       assertThat(queued.get(30, TimeUnit.SECONDS).statusCode()).as("the queued write went through the REQUEST filter").isEqualTo(204);
       assertThat(Permits.awaitHeld(guard.engine().sequencer(), 0, Duration.ofSeconds(5))).isZero();
-    } finally {
-      server.stop();
     }
   }
 
@@ -159,106 +138,32 @@ class FilterPermitWaitProbeTest {
     return new ETagGuardFilter(GuardSettings.fromOptions(Map.of("guardedPaths", "/p/*", "permitTimeout", permitTimeout)));
   }
 
-  private interface Running extends AutoCloseable {
-    URI base();
-
-    @Override
-    void close();
-  }
-
   /** Tomcat on 4 threads: {@code before} (if any), the guard, each for REQUEST only; the probe's servlets and error pages. */
-  private static Running tomcat(WaitProbe.Handler handler, ETagGuardFilter guard, Filter before) throws Exception {
-    Path dir = Files.createTempDirectory("etag-guard-filter-probe");
-    Tomcat tomcat = new Tomcat();
-    tomcat.setBaseDir(dir.toString());
-    Connector connector = new Connector();
-    connector.setPort(0);
-    connector.setProperty("address", "127.0.0.1");
-    connector.setProperty("maxThreads", "4");
-    connector.setProperty("minSpareThreads", "4");
-    tomcat.getService().addConnector(connector);
-    tomcat.setConnector(connector);
-    Context context = tomcat.addContext("", dir.toString());
-    WaitProbe.onTomcat(context, handler);
-    if (before != null) {
-      addRequestFilter(context, "before", before);
-    }
-    addRequestFilter(context, "etagGuard", guard);
-    tomcat.start();
-    URI base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
-    return new Running() {
-      @Override
-      public URI base() {
-        return base;
+  private static EmbeddedServer tomcat(WaitProbe.Handler handler, ETagGuardFilter guard, Filter before) throws Exception {
+    return EmbeddedServer.tomcat(4, context -> {
+      WaitProbe.onTomcat(context, handler);
+      if (before != null) {
+        EmbeddedServer.addFilter(context, "before", before, DispatcherType.REQUEST);
       }
-
-      @Override
-      public void close() {
-        try {
-          tomcat.stop();
-          tomcat.destroy();
-        } catch (LifecycleException e) {
-          throw new IllegalStateException(e);
-        }
-      }
-    };
+      EmbeddedServer.addFilter(context, "etagGuard", guard, DispatcherType.REQUEST);
+    });
   }
 
   /** Jetty ee11 on 8 threads, the guard for REQUEST and ASYNC, error pages as on Tomcat. */
-  private static Running jetty(WaitProbe.Handler handler, ETagGuardFilter guard) throws Exception {
-    org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server(new QueuedThreadPool(8, 8));
-    ServerConnector connector = new ServerConnector(server, 1, 1);
-    connector.setHost("127.0.0.1");
-    connector.setPort(0);
-    server.addConnector(connector);
-    ServletContextHandler context = new ServletContextHandler();
-    context.setContextPath("/");
-    for (Object[] s : List.<Object[]>of(new Object[] {handler, "/p/*"}, new Object[] {new WaitProbe.Target(), "/target"},
-        new Object[] {new WaitProbe.ErrorPage(), "/error"})) {
-      ServletHolder holder = new ServletHolder((jakarta.servlet.Servlet) s[0]);
-      holder.setAsyncSupported(true);
-      context.addServlet(holder, (String) s[1]);
-    }
-    ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
-    errors.addErrorPage(409, "/error");
-    errors.addErrorPage(IllegalStateException.class, "/error");
-    context.setErrorHandler(errors);
-    FilterHolder dispatchHolder = new FilterHolder(WaitProbe.dispatchFilter());
-    dispatchHolder.setAsyncSupported(true);
-    context.addFilter(dispatchHolder, "/target", EnumSet.of(DispatcherType.FORWARD, DispatcherType.INCLUDE));
-    FilterHolder filterHolder = new FilterHolder(guard);
-    filterHolder.setAsyncSupported(true);
-    context.addFilter(filterHolder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
-    server.setHandler(context);
-    server.start();
-    URI base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
-    return new Running() {
-      @Override
-      public URI base() {
-        return base;
+  private static EmbeddedServer jetty(WaitProbe.Handler handler, ETagGuardFilter guard) throws Exception {
+    return EmbeddedServer.jetty(8, context -> {
+      for (Object[] s : List.<Object[]>of(new Object[] {handler, "/p/*"}, new Object[] {new WaitProbe.Target(), "/target"},
+          new Object[] {new WaitProbe.ErrorPage(), "/error"})) {
+        ServletHolder holder = new ServletHolder((jakarta.servlet.Servlet) s[0]);
+        holder.setAsyncSupported(true);
+        context.addServlet(holder, (String) s[1]);
       }
-
-      @Override
-      public void close() {
-        try {
-          server.stop();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }
-    };
-  }
-
-  private static void addRequestFilter(Context context, String name, Filter filter) {
-    FilterDef def = new FilterDef();
-    def.setFilterName(name);
-    def.setFilter(filter);
-    def.setAsyncSupported("true");
-    context.addFilterDef(def);
-    FilterMap map = new FilterMap();
-    map.setFilterName(name);
-    map.addURLPattern("/*");
-    map.setDispatcher(DispatcherType.REQUEST.name());
-    context.addFilterMap(map);
+      ErrorPageErrorHandler errors = new ErrorPageErrorHandler();
+      errors.addErrorPage(409, "/error");
+      errors.addErrorPage(IllegalStateException.class, "/error");
+      context.setErrorHandler(errors);
+      EmbeddedServer.addFilter(context, WaitProbe.dispatchFilter(), "/target", EnumSet.of(DispatcherType.FORWARD, DispatcherType.INCLUDE));
+      EmbeddedServer.addFilter(context, guard, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+    });
   }
 }

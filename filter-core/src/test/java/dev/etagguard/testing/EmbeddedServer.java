@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.function.Consumer;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -19,6 +20,7 @@ import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * A real embedded server on a free loopback port, running one servlet at {@code /*} with an
@@ -38,31 +40,34 @@ public interface EmbeddedServer extends ServerUnderTest {
 
   /** Embedded Tomcat with the servlet and filter in the root context. */
   static EmbeddedServer tomcat(Servlet servlet, Filter filter) throws Exception {
+    return tomcat(0, context -> {
+      org.apache.catalina.Wrapper wrapper = Tomcat.addServlet(context, "app", servlet);
+      wrapper.setAsyncSupported(true);
+      wrapper.addMapping("/*");
+      if (filter != null) {
+        addFilter(context, "etagGuard", filter, DispatcherType.REQUEST, DispatcherType.ASYNC);
+      }
+    });
+  }
+
+  /**
+   * Embedded Tomcat on {@code threads} request threads ({@code 0}: Tomcat's default), its root
+   * context set up by {@code setup}.
+   */
+  static EmbeddedServer tomcat(int threads, Consumer<Context> setup) throws Exception {
     Path dir = Files.createTempDirectory("etag-guard-tomcat");
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(dir.toString());
     Connector connector = new Connector();
     connector.setPort(0);
     connector.setProperty("address", "127.0.0.1");
+    if (threads > 0) {
+      connector.setProperty("maxThreads", Integer.toString(threads));
+      connector.setProperty("minSpareThreads", Integer.toString(threads));
+    }
     tomcat.getService().addConnector(connector);
     tomcat.setConnector(connector);
-    Context context = tomcat.addContext("", dir.toString());
-    org.apache.catalina.Wrapper wrapper = Tomcat.addServlet(context, "app", servlet);
-    wrapper.setAsyncSupported(true);
-    wrapper.addMapping("/*");
-    if (filter != null) {
-      FilterDef def = new FilterDef();
-      def.setFilterName("etagGuard");
-      def.setFilter(filter);
-      def.setAsyncSupported("true");
-      context.addFilterDef(def);
-      FilterMap map = new FilterMap();
-      map.setFilterName("etagGuard");
-      map.addURLPattern("/*");
-      map.setDispatcher(DispatcherType.REQUEST.name());
-      map.setDispatcher(DispatcherType.ASYNC.name());
-      context.addFilterMap(map);
-    }
+    setup.accept(tomcat.addContext("", dir.toString()));
     tomcat.start();
     URI base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
     return new EmbeddedServer() {
@@ -88,23 +93,47 @@ public interface EmbeddedServer extends ServerUnderTest {
     };
   }
 
+  /** Maps {@code filter}, async-supported, at {@code /*} of a Tomcat context for {@code dispatches}. */
+  static void addFilter(Context context, String name, Filter filter, DispatcherType... dispatches) {
+    FilterDef def = new FilterDef();
+    def.setFilterName(name);
+    def.setFilter(filter);
+    def.setAsyncSupported("true");
+    context.addFilterDef(def);
+    FilterMap map = new FilterMap();
+    map.setFilterName(name);
+    map.addURLPattern("/*");
+    for (DispatcherType dispatch : dispatches) {
+      map.setDispatcher(dispatch.name());
+    }
+    context.addFilterMap(map);
+  }
+
   /** Embedded Jetty (ee11) with the servlet and filter in the root context. */
   static EmbeddedServer jetty(Servlet servlet, Filter filter) throws Exception {
-    Server server = new Server();
-    ServerConnector connector = new ServerConnector(server);
+    return jetty(0, context -> {
+      ServletHolder holder = new ServletHolder(servlet);
+      holder.setAsyncSupported(true);
+      context.addServlet(holder, "/*");
+      if (filter != null) {
+        addFilter(context, filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+      }
+    });
+  }
+
+  /**
+   * Embedded Jetty (ee11) on {@code threads} threads ({@code 0}: Jetty's default pool), one
+   * acceptor and one selector, its root context set up by {@code setup}.
+   */
+  static EmbeddedServer jetty(int threads, Consumer<ServletContextHandler> setup) throws Exception {
+    Server server = threads > 0 ? new Server(new QueuedThreadPool(threads, threads)) : new Server();
+    ServerConnector connector = new ServerConnector(server, 1, 1);
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     server.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
-    ServletHolder holder = new ServletHolder(servlet);
-    holder.setAsyncSupported(true);
-    context.addServlet(holder, "/*");
-    if (filter != null) {
-      FilterHolder filterHolder = new FilterHolder(filter);
-      filterHolder.setAsyncSupported(true);
-      context.addFilter(filterHolder, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
-    }
+    setup.accept(context);
     server.setHandler(context);
     server.start();
     URI base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
@@ -128,5 +157,12 @@ public interface EmbeddedServer extends ServerUnderTest {
         return "Jetty " + base;
       }
     };
+  }
+
+  /** Maps {@code filter}, async-supported, at {@code path} of a Jetty context for {@code dispatches}. */
+  static void addFilter(ServletContextHandler context, Filter filter, String path, EnumSet<DispatcherType> dispatches) {
+    FilterHolder holder = new FilterHolder(filter);
+    holder.setAsyncSupported(true);
+    context.addFilter(holder, path, dispatches);
   }
 }

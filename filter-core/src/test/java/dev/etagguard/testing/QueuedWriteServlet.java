@@ -1,13 +1,24 @@
 package dev.etagguard.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
@@ -15,6 +26,8 @@ import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+
+import dev.etagguard.spi.WriteSequencer;
 
 /**
  * A servlet whose writes queue behind a slow one, for tests of requests waiting for their permit:
@@ -46,6 +59,49 @@ public final class QueuedWriteServlet extends HttpServlet {
       request.setAttribute(MARKING, Boolean.TRUE);
       chain.doFilter(request, response);
     };
+  }
+
+  /** A PUT with {@code If-Match: *}; the first, {@code "first"}, with {@code If-None-Match: *}. */
+  public static CompletableFuture<HttpResponse<String>> put(HttpClient client, URI uri, String body) {
+    return client.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+        .header("first".equals(body) ? "If-None-Match" : "If-Match", "*").PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Queues {@code queued} writes behind a slow one to {@code /w/slow}, their handlers answering at
+   * once, asynchronously or by a dispatch; with {@code threadsFree}, another request is answered
+   * while they wait. Then each runs, in order, through the webapp's REQUEST filter, seeing its
+   * REQUEST, and no permit is left held.
+   */
+  public void queueWrites(WriteSequencer sequencer, Function<String, URI> uri, int queued, boolean threadsFree)
+      throws Exception {
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    List<CompletableFuture<HttpResponse<String>>> writes = new ArrayList<>();
+    writes.add(put(client, uri.apply("/w/slow"), "first"));
+    assertThat(Permits.awaitHeld(sequencer, 1, Duration.ofSeconds(10))).isEqualTo(1);
+    for (int i = 0; i < queued; i++) {
+      writes.add(put(client, uri.apply("/w/slow" + (i % 3 == 0 ? "" : i % 3 == 1 ? "?async" : "?dispatch")), "w" + i));
+    }
+    assertThat(Permits.awaitWaiting(sequencer, queued, Duration.ofSeconds(10)))
+        .as("writes waiting for the permit").isEqualTo(queued);
+    if (threadsFree) {
+      HttpResponse<String> other = client.send(HttpRequest.newBuilder(uri.apply("/other"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(other.statusCode()).as("answered while %d writes wait", queued).isEqualTo(200);
+    }
+    release.countDown();
+    int created = 0;
+    for (CompletableFuture<HttpResponse<String>> write : writes) {
+      int status = write.get(30, TimeUnit.SECONDS).statusCode();
+      assertThat(status).as("every write ran its handler, through the webapp's REQUEST filter").isIn(201, 204);
+      created += status == 201 ? 1 : 0;
+    }
+    assertThat(created).isEqualTo(1);
+    assertThat(ran).hasValue(queued + 1);
+    assertThat(seen).containsExactly(DispatcherType.REQUEST);
+    assertThat(asyncAttributes).as("writes that saw an ASYNC dispatch's attributes").hasValue(0);
+    assertThat(Permits.awaitHeld(sequencer, 0, Duration.ofSeconds(5))).isZero();
   }
 
   @Override

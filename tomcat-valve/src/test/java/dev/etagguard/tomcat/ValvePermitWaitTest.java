@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -51,32 +50,7 @@ class ValvePermitWaitTest {
   @Test
   void queuedWritesRunInOrderThroughTheRequestFilters() throws Exception {
     try (App app = App.start(valve())) {
-      QueuedWriteServlet servlet = app.servlet();
-      ValveServer server = app.server();
-      GuardEngine engine = app.engine();
-      HttpClient client = app.client();
-      List<CompletableFuture<HttpResponse<String>>> writes = new ArrayList<>();
-      writes.add(put(client, server.uri("/w/slow"), "first"));
-      assertThat(Permits.awaitHeld(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
-      for (int i = 0; i < QUEUED; i++) {
-        writes.add(put(client, server.uri("/w/slow" + (i % 3 == 0 ? "" : i % 3 == 1 ? "?async" : "?dispatch")), "w" + i));
-      }
-      assertThat(Permits.awaitWaiting(engine.sequencer(), QUEUED, Duration.ofSeconds(10)))
-          .as("writes waiting for the permit").isEqualTo(QUEUED);
-      HttpResponse<String> other = client.send(HttpRequest.newBuilder(server.uri("/other"))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-      assertThat(other.statusCode()).as("answered while %d writes wait", QUEUED).isEqualTo(200);
-      servlet.release.countDown();
-      int created = 0;
-      for (CompletableFuture<HttpResponse<String>> write : writes) {
-        int status = write.get(30, TimeUnit.SECONDS).statusCode();
-        assertThat(status).as("every write ran its handler, through the webapp's REQUEST filter").isIn(201, 204);
-        created += status == 201 ? 1 : 0;
-      }
-      assertThat(created).isEqualTo(1);
-      assertThat(servlet.seen).containsExactly(DispatcherType.REQUEST);
-      assertThat(servlet.asyncAttributes).as("writes that saw an ASYNC dispatch's attributes").hasValue(0);
-      assertThat(Permits.awaitHeld(engine.sequencer(), 0, Duration.ofSeconds(5))).isZero();
+      app.servlet().queueWrites(app.engine().sequencer(), app.server()::uri, QUEUED, true);
     }
   }
 
@@ -87,7 +61,7 @@ class ValvePermitWaitTest {
       ValveServer server = app.server();
       GuardEngine engine = app.engine();
       HttpClient client = app.client();
-      CompletableFuture<HttpResponse<String>> first = put(client, server.uri("/w/k"), "first");
+      CompletableFuture<HttpResponse<String>> first = QueuedWriteServlet.put(client, server.uri("/w/k"), "first");
       assertThat(Permits.awaitHeld(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
       try (Socket leaving = new Socket()) {
         leaving.connect(new InetSocketAddress("127.0.0.1", server.base().getPort()), 5_000);
@@ -119,11 +93,11 @@ class ValvePermitWaitTest {
       ValveServer server = app.server();
       GuardEngine engine = app.engine();
       HttpClient client = app.client();
-      CompletableFuture<HttpResponse<String>> first = put(client, server.uri("/w/k"), "first");
+      CompletableFuture<HttpResponse<String>> first = QueuedWriteServlet.put(client, server.uri("/w/k"), "first");
       assertThat(Permits.awaitHeld(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
-      CompletableFuture<HttpResponse<String>> failing = put(client, server.uri("/w/k?throw"), "fails");
+      CompletableFuture<HttpResponse<String>> failing = QueuedWriteServlet.put(client, server.uri("/w/k?throw"), "fails");
       assertThat(Permits.awaitWaiting(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
-      CompletableFuture<HttpResponse<String>> after = put(client, server.uri("/w/k"), "after");
+      CompletableFuture<HttpResponse<String>> after = QueuedWriteServlet.put(client, server.uri("/w/k"), "after");
       assertThat(Permits.awaitWaiting(engine.sequencer(), 2, Duration.ofSeconds(10))).isEqualTo(2);
       servlet.release.countDown();
       assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
@@ -139,11 +113,11 @@ class ValvePermitWaitTest {
   void aWriteRefusedItsTurnIsAnsweredWithoutItsHandler() throws Exception {
     try (App app = App.start(valve("permitTimeout", "1s"))) {
       QueuedWriteServlet servlet = app.servlet();
-      CompletableFuture<HttpResponse<String>> first = put(app.client(), app.server().uri("/w/k"), "first");
+      CompletableFuture<HttpResponse<String>> first = QueuedWriteServlet.put(app.client(), app.server().uri("/w/k"), "first");
       assertThat(Permits.awaitHeld(app.engine().sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
       List<CompletableFuture<HttpResponse<String>>> refused = new ArrayList<>();
       for (int i = 0; i < QUEUED; i++) {
-        refused.add(put(app.client(), app.server().uri("/w/k"), "late" + i));
+        refused.add(QueuedWriteServlet.put(app.client(), app.server().uri("/w/k"), "late" + i));
       }
       for (CompletableFuture<HttpResponse<String>> write : refused) {
         HttpResponse<String> r = write.get(30, TimeUnit.SECONDS);
@@ -167,9 +141,9 @@ class ValvePermitWaitTest {
   void aWriteResumedWithoutItsGuardIsNotRun() throws Exception {
     try (App app = App.start(valve())) {
       QueuedWriteServlet servlet = app.servlet();
-      CompletableFuture<HttpResponse<String>> first = put(app.client(), app.server().uri("/w/k"), "first");
+      CompletableFuture<HttpResponse<String>> first = QueuedWriteServlet.put(app.client(), app.server().uri("/w/k"), "first");
       assertThat(Permits.awaitHeld(app.engine().sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
-      CompletableFuture<HttpResponse<String>> orphan = put(app.client(), app.server().uri("/w/k"), "orphan");
+      CompletableFuture<HttpResponse<String>> orphan = QueuedWriteServlet.put(app.client(), app.server().uri("/w/k"), "orphan");
       assertThat(Permits.awaitWaiting(app.engine().sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
       Thread.sleep(300); // past the brief wait on its thread (10 ms): suspended
       for (org.apache.catalina.Valve v : app.root().getPipeline().getValves()) {
@@ -194,7 +168,7 @@ class ValvePermitWaitTest {
       ValveServer server = app.server();
       GuardEngine engine = app.engine();
       HttpClient client = app.client();
-      CompletableFuture<HttpResponse<String>> write = put(client, server.uri("/w/k"), "first");
+      CompletableFuture<HttpResponse<String>> write = QueuedWriteServlet.put(client, server.uri("/w/k"), "first");
       assertThat(Permits.awaitHeld(engine.sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
       List<CompletableFuture<HttpResponse<String>>> reads = new ArrayList<>();
       for (int i = 0; i < QUEUED; i++) {
@@ -272,13 +246,6 @@ class ValvePermitWaitTest {
     valve.setProperty("guardedPaths", "/*");
     valve.setProperty("permitTimeout", "20s");
     return valve;
-  }
-
-  /** A PUT with {@code If-Match: *}; the first, {@code "first"}, with {@code If-None-Match: *}. */
-  private static CompletableFuture<HttpResponse<String>> put(HttpClient client, URI uri, String body) {
-    return client.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-        .header("first".equals(body) ? "If-None-Match" : "If-Match", "*").PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
   }
 
   private static void fewThreads(org.apache.catalina.startup.Tomcat tomcat) {
