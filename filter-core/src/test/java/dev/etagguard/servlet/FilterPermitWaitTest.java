@@ -3,14 +3,9 @@ package dev.etagguard.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.servlet.DispatcherType;
@@ -84,23 +79,7 @@ class FilterPermitWaitTest {
   void aWriteRefusedItsTurnIsAnsweredWithoutItsHandler() throws Exception {
     QueuedWriteServlet servlet = new QueuedWriteServlet();
     try (Server server = Server.tomcat(servlet, guard("1s"), new AtomicInteger())) {
-      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-      CompletableFuture<HttpResponse<String>> first = QueuedWriteServlet.put(client, server.uri("/w/k"), "first");
-      assertThat(Permits.awaitHeld(server.engine().sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
-      List<CompletableFuture<HttpResponse<String>>> refused = new ArrayList<>();
-      for (int i = 0; i < QUEUED; i++) {
-        refused.add(QueuedWriteServlet.put(client, server.uri("/w/k"), "late" + i));
-      }
-      for (CompletableFuture<HttpResponse<String>> write : refused) {
-        HttpResponse<String> r = write.get(30, TimeUnit.SECONDS);
-        assertThat(r.statusCode()).isEqualTo(503);
-        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
-      }
-      assertThat(servlet.ran).as("handlers run: the first write's only").hasValue(1);
-      servlet.release.countDown();
-      assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
-      assertThat(servlet.bodies).containsEntry("/w/k", "first");
-      assertThat(Permits.awaitHeld(server.engine().sequencer(), 0, Duration.ofSeconds(5))).isZero();
+      servlet.refuseQueued(server.engine().sequencer(), server::uri, QUEUED);
     }
   }
 

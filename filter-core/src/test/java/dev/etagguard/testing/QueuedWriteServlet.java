@@ -104,6 +104,31 @@ public final class QueuedWriteServlet extends HttpServlet {
     assertThat(Permits.awaitHeld(sequencer, 0, Duration.ofSeconds(5))).isZero();
   }
 
+  /**
+   * Queues {@code queued} writes behind a slow one to {@code /w/k}, with a {@code permitTimeout}
+   * shorter than the slow one: each is refused its turn and answered 503 with a problem body,
+   * its handler never run; the slow one then stores, and no permit is left held.
+   */
+  public void refuseQueued(WriteSequencer sequencer, Function<String, URI> uri, int queued) throws Exception {
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    CompletableFuture<HttpResponse<String>> first = put(client, uri.apply("/w/k"), "first");
+    assertThat(Permits.awaitHeld(sequencer, 1, Duration.ofSeconds(10))).isEqualTo(1);
+    List<CompletableFuture<HttpResponse<String>>> refused = new ArrayList<>();
+    for (int i = 0; i < queued; i++) {
+      refused.add(put(client, uri.apply("/w/k"), "late" + i));
+    }
+    for (CompletableFuture<HttpResponse<String>> write : refused) {
+      HttpResponse<String> r = write.get(30, TimeUnit.SECONDS);
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
+    }
+    assertThat(ran).as("handlers run: the first write's only").hasValue(1);
+    release.countDown();
+    assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+    assertThat(bodies).containsEntry("/w/k", "first");
+    assertThat(Permits.awaitHeld(sequencer, 0, Duration.ofSeconds(5))).isZero();
+  }
+
   @Override
   protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
     String body = "/other".equals(req.getPathInfo()) ? "other" : bodies.get(req.getPathInfo());

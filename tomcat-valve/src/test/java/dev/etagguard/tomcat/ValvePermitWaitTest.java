@@ -112,23 +112,7 @@ class ValvePermitWaitTest {
   @Test
   void aWriteRefusedItsTurnIsAnsweredWithoutItsHandler() throws Exception {
     try (App app = App.start(valve("permitTimeout", "1s"))) {
-      QueuedWriteServlet servlet = app.servlet();
-      CompletableFuture<HttpResponse<String>> first = QueuedWriteServlet.put(app.client(), app.server().uri("/w/k"), "first");
-      assertThat(Permits.awaitHeld(app.engine().sequencer(), 1, Duration.ofSeconds(10))).isEqualTo(1);
-      List<CompletableFuture<HttpResponse<String>>> refused = new ArrayList<>();
-      for (int i = 0; i < QUEUED; i++) {
-        refused.add(QueuedWriteServlet.put(app.client(), app.server().uri("/w/k"), "late" + i));
-      }
-      for (CompletableFuture<HttpResponse<String>> write : refused) {
-        HttpResponse<String> r = write.get(30, TimeUnit.SECONDS);
-        assertThat(r.statusCode()).isEqualTo(503);
-        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/problem+json"));
-      }
-      assertThat(servlet.ran).as("handlers run: the first write's only").hasValue(1);
-      servlet.release.countDown();
-      assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
-      assertThat(servlet.bodies).containsEntry("/w/k", "first");
-      assertThat(Permits.awaitHeld(app.engine().sequencer(), 0, Duration.ofSeconds(5))).isZero();
+      app.servlet().refuseQueued(app.engine().sequencer(), app.server()::uri, QUEUED);
     }
   }
 
