@@ -94,13 +94,21 @@ final class Suspension implements AsyncListener {
 
   /**
    * The permit was refused (timed out, store unavailable, guard closed): the flow answers at once,
-   * on this thread (the guard's answer, written to the suspended response), and the request ends.
-   * No dispatch: the handler must not run, and where a container runs the application itself in
-   * the dispatch (the valve), nothing of the guard may be left to stop it.
+   * on a container thread ({@code AsyncContext.start}: not the refusing thread, a timer's or a
+   * store's, which must not write to a client), writing the guard's answer to the suspended
+   * response, and the request ends. No dispatch: the handler must not run, and where a container
+   * runs the application itself in the dispatch (the valve), nothing of the guard may be left to
+   * stop it.
    */
   private void refuse(Throwable failure) {
     if (state.compareAndSet(WAITING, REFUSED)) {
-      resumed.completeExceptionally(failure);
+      try {
+        context.start(() -> resumed.completeExceptionally(failure));
+      } catch (IllegalStateException ended) {
+        // The container ended the request meanwhile (the client left): nobody to answer.
+        host.exchange.close();
+        host.end();
+      }
     }
   }
 
