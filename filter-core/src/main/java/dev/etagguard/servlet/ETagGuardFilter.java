@@ -167,10 +167,10 @@ public class ETagGuardFilter implements Filter {
 
   /** The guard for this container: one whose waiting requests hold no thread where the container allows it. */
   private static ServletGuard guardFor(GuardEngine engine, ServletContext context) {
-    if (ServletGuard.tomcat(context)) {
+    if (Containers.tomcat(context)) {
       return ServletGuard.forTomcatFilter(engine);
     }
-    BooleanSupplier jetty = ServletGuard.jettyFiltersRunOnAsync(context);
+    BooleanSupplier jetty = Containers.jettyFiltersRunOnAsync(context);
     if (jetty == null || !jetty.getAsBoolean()) {
       LOG.log(Level.INFO, () -> "ETag Guard filter: requests waiting for their permit wait on their thread here"
           + (jetty == null ? "" : " while a filter runs on REQUEST dispatches and not on ASYNC ones"));
