@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The pace of the request content a write reads from its client while it holds its resource's
  * permit (option {@code minContentRate}): one per write, made by {@link Exchange#contentRate()}.
@@ -36,6 +38,7 @@ public final class ContentRate {
   private long waited;
   private long received;
   private volatile boolean tooSlow;
+  private volatile @Nullable Runnable whenTooSlow;
 
   ContentRate(long bytesPerSecond, long allowanceNanos, LongSupplier nanoClock) {
     this.bytesPerSecond = bytesPerSecond;
@@ -77,9 +80,27 @@ public final class ContentRate {
     received += Math.max(0, bytes);
     if (tooSlow || bytesPerSecond > 0 && waited > allowanceNanos
         && received < bytesPerSecond * ((waited - allowanceNanos) / NANOS_PER_SECOND)) {
-      tooSlow = true;
+      if (!tooSlow) {
+        tooSlow = true;
+        Runnable action = whenTooSlow;
+        if (action != null) {
+          action.run();
+        }
+      }
       throw new TooSlowException(bytesPerSecond);
     }
+  }
+
+  /**
+   * Runs {@code action} on the reading thread when the client falls behind, before that read
+   * fails: for a host that answers at once a write whose handler reads on its own (asynchronously),
+   * where no step of the flow follows the read.
+   *
+   * @param action what to do, once
+   * @since 0.3
+   */
+  public void whenTooSlow(Runnable action) {
+    this.whenTooSlow = action;
   }
 
   /** Whether the client fell behind: its content read failed, and the answer is 408 if not sent yet. */

@@ -295,8 +295,10 @@ final class ServletHost implements Exchange.Host {
     ContentRate r = Objects.requireNonNull(rate, "rate");
     CompletableFuture<Exchange.Captured> result = new CompletableFuture<>();
     GuardedRequest guarded = GuardedRequest.forHandler(request, capture, false, context -> {
-      // A write that goes async streams its response; its permit is held until the end.
+      // A write that goes async streams its response; its permit is held until the end. A client
+      // too slow for its content is answered as its read fails: no step of the flow follows.
       capture.passThrough();
+      r.whenTooSlow(() -> tooSlowAsync(r));
       context.addListener(new HeldAsync.Ended(() -> result.complete(ServletCaptured.answered(response,
           capture.capture()))));
       return context;
@@ -320,6 +322,20 @@ final class ServletHost implements Exchange.Host {
     capture.flushWriter();
     return CompletableFuture.completedFuture(new ServletCaptured(response, capture.capture(),
         capture.declaredLength(), false, false, guarded.bodyTag(), guarded.bodyLength()));
+  }
+
+  /** As {@link #tooSlow}, for a write whose handler went async: on the reading thread, at once. */
+  private void tooSlowAsync(ContentRate r) {
+    LOG.log(Level.DEBUG, () -> "Request content of " + exchange + " too slow: " + r);
+    try {
+      if (!response.isCommitted()) {
+        response.reset();
+        ServletAnswers.send(response, exchange.slowContent());
+        response.flushBuffer();
+      }
+    } catch (IOException | IllegalStateException gone) {
+      LOG.log(Level.DEBUG, () -> "Answer to " + exchange + " not sent: the client is gone", gone);
+    }
   }
 
   /**
