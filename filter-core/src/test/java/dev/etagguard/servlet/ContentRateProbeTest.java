@@ -11,7 +11,6 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +23,7 @@ import dev.etagguard.testing.EmbeddedServer;
 import dev.etagguard.testing.Http;
 import dev.etagguard.testing.Permits;
 import dev.etagguard.testing.SlowContentScenarios;
+import dev.etagguard.testing.Wire;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ReadListener;
@@ -177,8 +177,8 @@ class ContentRateProbeTest {
   void handlerPausingBetweenSmallReadsDoesNotTrip(EmbeddedServer.Kind kind) throws Exception {
     start(kind, Mode.PAUSING, SlowContentScenarios.settings());
     byte[] content = "0123456789".repeat(10).getBytes(StandardCharsets.US_ASCII);
-    Answer answer = expectWrite("/pausing", content, 10, 100);
-    assertThat(answer.status).as("the write's answer").isEqualTo(201);
+    Wire.Response answer = expectWrite("/pausing", content, 10, 100);
+    assertThat(answer.status()).as("the write's answer").isEqualTo(201);
     assertThat(servlet.store.get("/pausing")).isEqualTo(content);
   }
 
@@ -188,8 +188,8 @@ class ContentRateProbeTest {
   void zeroRateNeverTrips(EmbeddedServer.Kind kind) throws Exception {
     start(kind, Mode.STREAM, GuardSettings.builder().minContentRate(0).build());
     byte[] content = "abcd".getBytes(StandardCharsets.US_ASCII);
-    Answer answer = expectWrite("/zero", content, 1, 1000);
-    assertThat(answer.status).as("the write's answer").isEqualTo(201);
+    Wire.Response answer = expectWrite("/zero", content, 1, 1000);
+    assertThat(answer.status()).as("the write's answer").isEqualTo(201);
     assertThat(servlet.store.get("/zero")).isEqualTo(content);
   }
 
@@ -202,8 +202,8 @@ class ContentRateProbeTest {
       client.setSoTimeout(10_000);
       client.getOutputStream().write(("PUT /never HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
           + "Content-Length: 100\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      Answer answer = Answer.read(client.getInputStream());
-      assertThat(answer.status).isEqualTo(204);
+      Wire.Response answer = SlowContentScenarios.readResponse(client.getInputStream());
+      assertThat(answer.status()).isEqualTo(204);
     }
   }
 
@@ -221,7 +221,7 @@ class ContentRateProbeTest {
       client.getOutputStream().write(("PUT /refused HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
           + "If-Match: \"nope\"\r\nContent-Length: 100\r\nContent-Type: application/octet-stream\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
-      assertThat(Answer.read(client.getInputStream()).status).as("the first answer the client hears").isEqualTo(412);
+      assertThat(SlowContentScenarios.readResponse(client.getInputStream()).status()).as("the first answer the client hears").isEqualTo(412);
     }
   }
 
@@ -251,7 +251,7 @@ class ContentRateProbeTest {
       assertThat(Permits.awaitWaiting(engine.sequencer(), 1, Duration.ofSeconds(5))).as("the slow write waits").isEqualTo(1);
       assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
       InputStream in = slow.getInputStream();
-      assertThat(Answer.read(in).status).as("100 Continue once its turn came").isEqualTo(100);
+      assertThat(SlowContentScenarios.readResponse(in).status()).as("100 Continue once its turn came").isEqualTo(100);
       Thread trickle = trickle(slow);
       try {
         long began = System.nanoTime();
@@ -259,8 +259,8 @@ class ContentRateProbeTest {
         Duration waited = Duration.ofNanos(System.nanoTime() - began);
         assertThat(fast.statusCode()).as("the next writer had its turn (%s after it asked)", waited).isEqualTo(204);
         assertThat(waited).isLessThan(SlowContentScenarios.BOUND.plusMillis(1500));
-        Answer answer = Answer.read(in);
-        assertThat(answer.status).as("the slow client's answer").isEqualTo(408);
+        Wire.Response answer = SlowContentScenarios.readResponse(in);
+        assertThat(answer.status()).as("the slow client's answer").isEqualTo(408);
         assertThat(answer.header("content-type")).isEqualTo(Problem.MEDIA_TYPE);
         assertThat(answer.header("connection")).isEqualToIgnoringCase("close");
       } finally {
@@ -288,7 +288,7 @@ class ContentRateProbeTest {
   }
 
   /** An Expect client that sends {@code content} in pieces of {@code piece} bytes, {@code everyMillis} apart. */
-  private Answer expectWrite(String path, byte[] content, int piece, long everyMillis) throws Exception {
+  private Wire.Response expectWrite(String path, byte[] content, int piece, long everyMillis) throws Exception {
     try (Socket client = new Socket("127.0.0.1", server.base().getPort())) {
       client.setSoTimeout(30_000);
       OutputStream out = client.getOutputStream();
@@ -296,43 +296,13 @@ class ContentRateProbeTest {
           + content.length + "\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.flush();
       InputStream in = client.getInputStream();
-      assertThat(Answer.read(in).status).as("100 Continue").isEqualTo(100);
+      assertThat(SlowContentScenarios.readResponse(in).status()).as("100 Continue").isEqualTo(100);
       for (int sent = 0; sent < content.length; sent += piece) {
         Thread.sleep(everyMillis);
         out.write(content, sent, Math.min(piece, content.length - sent));
         out.flush();
       }
-      return Answer.read(in);
-    }
-  }
-
-  /** One response off the wire: status, header block (lower-cased names), Content-Length body. */
-  record Answer(int status, String head, byte[] body) {
-    static Answer read(InputStream in) throws IOException {
-      ByteArrayOutputStream head = new ByteArrayOutputStream();
-      int matched = 0;
-      while (matched < 4) {
-        int b = in.read();
-        assertThat(b).as("a complete header block after %s", head.toString(StandardCharsets.ISO_8859_1))
-            .isNotNegative();
-        head.write(b);
-        matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
-      }
-      String text = head.toString(StandardCharsets.ISO_8859_1);
-      Answer answer = new Answer(Integer.parseInt(text.split(" ")[1]), text, new byte[0]);
-      String length = answer.header("content-length");
-      return length == null || answer.status / 100 == 1 ? answer
-          : new Answer(answer.status, text, in.readNBytes(Integer.parseInt(length)));
-    }
-
-    String header(String name) {
-      for (String line : head.split("\r\n")) {
-        int colon = line.indexOf(':');
-        if (colon > 0 && line.substring(0, colon).toLowerCase(Locale.ROOT).equals(name)) {
-          return line.substring(colon + 1).strip();
-        }
-      }
-      return null;
+      return SlowContentScenarios.readResponse(in);
     }
   }
 }

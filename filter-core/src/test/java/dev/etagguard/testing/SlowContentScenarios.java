@@ -140,7 +140,7 @@ public final class SlowContentScenarios {
    * Reads one response, without waiting for the connection to end: the header block, then
    * {@code Content-Length} bytes (none for 1xx).
    */
-  static Wire.Response readResponse(InputStream in) throws IOException {
+  public static Wire.Response readResponse(InputStream in) throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int matched = 0;
     while (matched < 4) {
