@@ -238,12 +238,12 @@ public final class ServletGuard {
       return false;
     }
     ServletHost host = suspension.host;
-    host.resumeWith(next);
+    host.resumeWith(next, suspension.relay);
     suspension.resume();
     try {
       finish(host.exchange, Objects.requireNonNull(host.done, "done"));
     } catch (RuntimeException e) {
-      if (host.relay == null) {
+      if (suspension.relay == null) {
         throw e;
       }
       // Tomcat wraps a runtime failure of an async dispatch twice, which hides it from the

@@ -108,9 +108,11 @@ final class ServletHost implements Exchange.Host {
     this.head = "HEAD".equals(request.getMethod());
   }
 
-  /** The request resumes in an ASYNC dispatch: the handler is that dispatch's chain. */
-  void resumeWith(ServletGuard.Chain chain) {
-    Relay r = relay;
+  /**
+   * The request resumes in an ASYNC dispatch: the handler is that dispatch's chain, run, where the
+   * container runs the application itself, with {@code r} pointed at the guard's wrappers.
+   */
+  void resumeWith(ServletGuard.Chain chain, @Nullable Relay r) {
     this.next = (guarded, capture) -> {
       if (r != null) {
         r.point(guarded, capture); // the container runs the application with the relay
@@ -130,9 +132,6 @@ final class ServletHost implements Exchange.Host {
     };
     this.resumed = true;
   }
-
-  /** What the request was suspended with, when the container runs the application with it. */
-  @Nullable Relay relay;
 
   /** Whether the request was resumed in an ASYNC dispatch: its handler still sees its REQUEST. */
   private boolean resumed;

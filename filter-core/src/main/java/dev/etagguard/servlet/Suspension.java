@@ -37,11 +37,14 @@ final class Suspension implements AsyncListener {
   private final CompletableFuture<Object> resumed = new CompletableFuture<>();
   private final AtomicInteger state = new AtomicInteger(WAITING);
   private final AsyncContext context;
+  /** What the request was started async with, when the container runs the application with it. */
+  final @Nullable Relay relay;
 
-  private Suspension(ServletHost host, CompletableFuture<?> permit, AsyncContext context) {
+  private Suspension(ServletHost host, CompletableFuture<?> permit, AsyncContext context, @Nullable Relay relay) {
     this.host = host;
     this.permit = permit;
     this.context = context;
+    this.relay = relay;
   }
 
   /**
@@ -54,9 +57,8 @@ final class Suspension implements AsyncListener {
     Relay relay = host.guard.relay(host.request, host.response);
     AsyncContext context = relay == null ? host.request.startAsync(host.request, host.response)
         : host.request.startAsync(relay.request, relay.response);
-    host.relay = relay;
     context.setTimeout(timeoutMillis + MARGIN_MS);
-    Suspension s = new Suspension(host, permit, context);
+    Suspension s = new Suspension(host, permit, context, relay);
     host.suspension = s;
     host.request.setAttribute(ATTRIBUTE, s);
     context.addListener(s);

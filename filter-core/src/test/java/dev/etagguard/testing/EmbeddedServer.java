@@ -38,6 +38,30 @@ public interface EmbeddedServer extends ServerUnderTest {
     }
   }
 
+  /** A running server at {@code base}, named {@code name} (its kind) in test output, stopped by {@code stop}. */
+  static EmbeddedServer of(String name, URI base, AutoCloseable stop) {
+    return new EmbeddedServer() {
+      @Override
+      public URI base() {
+        return base;
+      }
+
+      @Override
+      public void close() {
+        try {
+          stop.close();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+
+      @Override
+      public String toString() {
+        return name + " " + base;
+      }
+    };
+  }
+
   /** Embedded Tomcat with the servlet and filter in the root context. */
   static EmbeddedServer tomcat(Servlet servlet, Filter filter) throws Exception {
     return tomcat(0, context -> {
@@ -69,28 +93,10 @@ public interface EmbeddedServer extends ServerUnderTest {
     tomcat.setConnector(connector);
     setup.accept(tomcat.addContext("", dir.toString()));
     tomcat.start();
-    URI base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
-    return new EmbeddedServer() {
-      @Override
-      public URI base() {
-        return base;
-      }
-
-      @Override
-      public void close() {
-        try {
-          tomcat.stop();
-          tomcat.destroy();
-        } catch (org.apache.catalina.LifecycleException e) {
-          throw new IllegalStateException(e);
-        }
-      }
-
-      @Override
-      public String toString() {
-        return "Tomcat " + base;
-      }
-    };
+    return of("Tomcat", URI.create("http://127.0.0.1:" + connector.getLocalPort()), () -> {
+      tomcat.stop();
+      tomcat.destroy();
+    });
   }
 
   /** Maps {@code filter}, async-supported, at {@code /*} of a Tomcat context for {@code dispatches}. */
@@ -136,27 +142,7 @@ public interface EmbeddedServer extends ServerUnderTest {
     setup.accept(context);
     server.setHandler(context);
     server.start();
-    URI base = URI.create("http://127.0.0.1:" + connector.getLocalPort());
-    return new EmbeddedServer() {
-      @Override
-      public URI base() {
-        return base;
-      }
-
-      @Override
-      public void close() {
-        try {
-          server.stop();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }
-
-      @Override
-      public String toString() {
-        return "Jetty " + base;
-      }
-    };
+    return of("Jetty", URI.create("http://127.0.0.1:" + connector.getLocalPort()), server::stop);
   }
 
   /** Maps {@code filter}, async-supported, at {@code path} of a Jetty context for {@code dispatches}. */

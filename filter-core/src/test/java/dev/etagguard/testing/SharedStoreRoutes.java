@@ -300,25 +300,6 @@ public abstract class SharedStoreRoutes {
   }
 
   private static ServerUnderTest server(Route route, URI base, AutoCloseable stop) {
-    return new ServerUnderTest() {
-      @Override
-      public URI base() {
-        return base;
-      }
-
-      @Override
-      public void close() {
-        try {
-          stop.close();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }
-
-      @Override
-      public String toString() {
-        return route + " " + base;
-      }
-    };
+    return EmbeddedServer.of(route.toString(), base, stop);
   }
 }

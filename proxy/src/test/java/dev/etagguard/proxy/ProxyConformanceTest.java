@@ -6,6 +6,7 @@ import java.net.URI;
 
 import dev.etagguard.settings.GuardSettings;
 import dev.etagguard.testing.AdapterConformanceSuite;
+import dev.etagguard.testing.EmbeddedServer;
 import dev.etagguard.testing.ServerUnderTest;
 
 /**
@@ -27,17 +28,9 @@ class ProxyConformanceTest extends AdapterConformanceSuite {
       upstream.close();
       throw e;
     }
-    return new ServerUnderTest() {
-      @Override
-      public URI base() {
-        return URI.create("http://127.0.0.1:" + proxy.port());
-      }
-
-      @Override
-      public void close() {
-        proxy.close();
-        upstream.close();
-      }
-    };
+    return EmbeddedServer.of("Proxy", URI.create("http://127.0.0.1:" + proxy.port()), () -> {
+      proxy.close();
+      upstream.close();
+    });
   }
 }
