@@ -2,6 +2,7 @@ package dev.etagguard.cluster.postgres;
 
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -254,16 +255,30 @@ public final class PostgresCluster implements AutoCloseable {
       this.tokenSequence = tokenSequence;
     }
 
+    /**
+     * Creates what is missing, in one transaction that first takes a transaction-scoped advisory
+     * lock on the table's name: instances starting at once create it one after the other, since
+     * {@code CREATE ... IF NOT EXISTS} alone fails beside a concurrent twin ("duplicate key value
+     * violates unique constraint pg_type_typname_nsp_index").
+     */
     void create(Connection c) throws SQLException {
-      try (Statement st = c.createStatement()) {
+      boolean autoCommit = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))");
+          Statement st = c.createStatement()) {
+        lock.setString(1, "etag-guard schema " + table);
+        lock.execute();
         st.execute("CREATE TABLE IF NOT EXISTS " + table + " (resource_key text PRIMARY KEY, validators text NOT NULL)");
         st.execute("CREATE SEQUENCE IF NOT EXISTS " + tokenSequence);
         st.execute("CREATE TABLE IF NOT EXISTS " + permitTable(table) + " (resource_key text NOT NULL,"
             + " ticket bigint NOT NULL, token bigint, lease_until timestamptz NOT NULL,"
             + " PRIMARY KEY (resource_key, ticket))");
-        if (!c.getAutoCommit()) {
-          c.commit();
-        }
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(autoCommit);
       }
       created = true;
     }
